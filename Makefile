@@ -1,0 +1,150 @@
+# attestd — `make` builds everything into build/, `make test` runs the whole suite.
+# The first run installs what is missing (scripts/deps.sh): Debian packages, and
+# static mbedTLS / libcurl / JsonCpp built from pinned Debian source packages.
+
+BUILD    ?= build
+DEPS_DIR ?= $(CURDIR)/.deps
+VECTORS  ?= $(abspath $(CURDIR)/../shared/vectors)
+CXX      ?= g++
+SANITIZE ?=
+STATIC   ?=
+
+.DEFAULT_GOAL := all
+
+# deps.mk says where the pinned libraries live; make (re)builds it, then restarts.
+include $(DEPS_DIR)/deps.mk
+$(DEPS_DIR)/deps.mk: scripts/deps.sh
+	bash scripts/deps.sh $(DEPS_DIR)
+
+DEP_INCLUDES := -isystem $(MBEDTLS_PREFIX)/include -isystem $(JSONCPP_PREFIX)/include \
+                -isystem $(CURL_PREFIX)/include
+DEP_LIBS     := $(CURL_PREFIX)/lib/libcurl.a $(JSONCPP_PREFIX)/lib/libjsoncpp.a \
+                $(MBEDTLS_PREFIX)/lib/libmbedtls.a $(MBEDTLS_PREFIX)/lib/libmbedx509.a \
+                $(MBEDTLS_PREFIX)/lib/libmbedcrypto.a -lpthread
+
+OPT      ?= -O2
+CPPFLAGS += -I. -I$(BUILD)/gen $(DEP_INCLUDES) -DCURL_STATICLIB
+CXXFLAGS += -std=c++20 $(OPT) -g -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
+            -Werror=return-type -MMD -MP
+LDFLAGS  +=
+ifneq ($(SANITIZE),)
+CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ifneq ($(STATIC),)
+LDFLAGS  += -static -s
+endif
+
+# The library: every .cpp of these folders.
+LIB_DIRS  := core crypto hal/snp verify client/lib
+LIB_SRCS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
+GEN_SRCS  := $(BUILD)/gen/verify/amd_roots_data.cpp
+LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(GEN_SRCS:$(BUILD)/gen/%.cpp=$(BUILD)/obj/gen/%.o)
+LIB       := $(BUILD)/lib/libattestd.a
+
+SIM_SRCS  := $(sort $(wildcard tests/mocks/snp/*.cpp))
+SIM_OBJS  := $(SIM_SRCS:%.cpp=$(BUILD)/obj/%.o)
+SIM_LIB   := $(BUILD)/lib/libsnpsim.a
+
+ATTEST_SRCS := $(sort $(wildcard client/cli/*.cpp))
+SNPSIM_SRCS := $(sort $(wildcard tests/mocks/snp/cli/*.cpp))
+TEST_SRCS   := $(sort $(wildcard tests/unit/*.cpp tests/conformance/*.cpp tests/tamper/*.cpp tests/cli/*.cpp)) tests/main.cpp
+BENCH_SRCS  := $(sort $(wildcard tests/bench/*.cpp))
+
+ATTEST := $(BUILD)/bin/attest
+SNPSIM := $(BUILD)/bin/snp-sim
+TESTS  := $(BUILD)/tests/attestd-tests
+BENCH  := $(BUILD)/bench/attestd-bench
+
+ALL_OBJS := $(LIB_OBJS) $(SIM_OBJS) $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
+            $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
+            $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
+
+.PHONY: all deps test test-asan fuzz bench static clean distclean
+all: $(ATTEST) $(SNPSIM) $(TESTS)
+
+deps:
+	bash scripts/deps.sh $(DEPS_DIR)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+# AMD's root certificates, embedded: the verifier pins them.
+$(BUILD)/gen/verify/amd_roots_data.cpp: scripts/embed_roots.sh $(wildcard verify/roots/*.pem)
+	@mkdir -p $(@D)
+	bash scripts/embed_roots.sh verify/roots > $@.tmp && mv $@.tmp $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(SIM_LIB): $(SIM_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(SNPSIM): $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(TESTS): $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lboost_unit_test_framework
+
+$(BENCH): $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+# Tests find the shared vectors, the programs and a scratch folder through the environment.
+TEST_ENV := ATTESTD_VECTORS=$(VECTORS) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
+            ATTESTD_TMP=$(abspath $(BUILD)/tmp) ATTESTD_SRC=$(CURDIR)
+
+test: all
+	@test -d $(VECTORS) || { echo "error: conformance vectors not found at $(VECTORS)"; exit 1; }
+	@rm -rf $(BUILD)/tmp && mkdir -p $(BUILD)/tmp
+	$(TEST_ENV) $(TESTS) --log_level=test_suite --report_level=short
+
+test-asan:
+	$(MAKE) BUILD=build/asan SANITIZE=1 OPT=-O1 test
+
+bench: $(BENCH) $(SNPSIM)
+	@mkdir -p $(BUILD)/tmp
+	$(TEST_ENV) $(BENCH)
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS from a seed corpus of genuine vectors.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
+fuzz:
+	$(MAKE) BUILD=build/fuzz CXX=clang++ OPT=-O1 \
+	  CXXFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
+	  build/fuzz/lib/libattestd.a
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/bin build/fuzz/corpus/$$t && \
+	  clang++ -std=c++20 -O1 -g -I. $(DEP_INCLUDES) -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/$$t.cpp build/fuzz/lib/libattestd.a $(DEP_LIBS) -o build/fuzz/bin/$$t || exit 1; \
+	  bash tests/fuzz/seed.sh $$t $(VECTORS) build/fuzz/corpus/$$t || exit 1; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+	    build/fuzz/corpus/$$t 2>&1 | tail -4 || exit 1; \
+	done
+
+static:
+	$(MAKE) BUILD=build/static-obj STATIC=1 build/static-obj/bin/attest
+	@mkdir -p build/static && cp build/static-obj/bin/attest build/static/attest
+	@ls -l build/static
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(DEPS_DIR)
+
+-include $(ALL_OBJS:.o=.d)

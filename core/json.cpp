@@ -1,0 +1,48 @@
+#include "core/json.h"
+
+#include <json/reader.h>
+#include <json/writer.h>
+
+#include <memory>
+
+namespace attestd {
+
+Result<Json::Value> parse_json(std::string_view text, std::string_view what,
+                               std::size_t max_size) {
+  if (text.size() > max_size) {
+    return Error(ErrorCode::MalformedInput, std::string(what) + ": JSON larger than " +
+                                                std::to_string(max_size) + " bytes");
+  }
+  Json::CharReaderBuilder builder;
+  Json::CharReaderBuilder::strictMode(&builder.settings_);
+  builder.settings_["stackLimit"] = 64;
+  builder.settings_["failIfExtra"] = true;
+  builder.settings_["rejectDupKeys"] = true;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  Json::Value root;
+  std::string errs;
+  if (!reader->parse(text.data(), text.data() + text.size(), &root, &errs)) {
+    while (!errs.empty() && (errs.back() == '\n' || errs.back() == ' ')) errs.pop_back();
+    for (char& c : errs) {
+      if (c == '\n') c = ' ';
+    }
+    return Error(ErrorCode::MalformedInput, std::string(what) + ": invalid JSON: " + errs);
+  }
+  return root;
+}
+
+std::string json_compact(const Json::Value& v) {
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "";
+  builder["emitUTF8"] = true;
+  return Json::writeString(builder, v);
+}
+
+std::string json_pretty(const Json::Value& v) {
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "  ";
+  builder["emitUTF8"] = true;
+  return Json::writeString(builder, v);
+}
+
+}  // namespace attestd
