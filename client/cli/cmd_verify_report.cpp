@@ -1,0 +1,142 @@
+// attest verify-report: signature, chain to AMD's roots, KDS extensions, then policy.
+#include <iostream>
+
+#include "client/cli/args.h"
+#include "client/cli/commands.h"
+#include "client/lib/evidence_files.h"
+#include "client/lib/report_view.h"
+#include "core/json.h"
+#include "verify/policy.h"
+#include "verify/report_verifier.h"
+
+namespace attestd::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: attest verify-report REPORT --certs FILE [--certs FILE ...]
+                            [--policy FILE] [--at RFC3339] [--trust-sim-root PEM] [--json]
+
+Verifies an SEV-SNP report (or the report inside an Azure HCL report, whose runtime
+claims must then be bound by REPORT_DATA): the VCEK/VLEK certificate chain up to AMD's
+pinned root of the product, the report signature, REPORTED_TCB and CHIP_ID against the
+certificate, then the policy. Exits 0 only when everything holds; otherwise with the
+exit code of the first failure (attest errors lists them).
+
+  --certs FILE          VCEK or VLEK, optionally with ASK/ASVK/ARK: PEM (one or more),
+                        DER, or an extended-report certificate table; repeatable
+  --policy FILE         JSON policy (docs/policy.md); default: reject debuggable guests
+  --at TIME             verify as of this RFC 3339 time instead of now
+  --trust-sim-root PEM  also trust this ASK/ARK(/ASVK) bundle (snp-sim test roots);
+                        never trusted unless named here
+  --json                machine-readable result on stdout
+)";
+
+Result<verify::ProductChain> sim_chain(const std::string& path) {
+  auto certs = client::load_certificates(path);
+  if (!certs) return certs.error();
+  for (const auto& c : *certs) {
+    std::string cn = c.subject_common_name();
+    if (c.is_ca() && !c.is_self_issued() && cn.rfind("SEV-", 0) == 0 && cn.rfind("SEV-VLEK", 0) != 0) {
+      auto product = snp::product_from_name(cn.substr(4));
+      if (!product) return product.error().with_context(path);
+      return verify::product_chain_from_certs(*certs, *product, "trusted by --trust-sim-root " + path);
+    }
+  }
+  return Error(ErrorCode::MissingCertificate, path + ": no ASK (CN=SEV-<product>) in the bundle");
+}
+
+}  // namespace
+
+int cmd_verify_report(const std::vector<std::string>& argv) {
+  for (const auto& a : argv) {
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+  }
+  auto args = Args::parse(argv,
+                          {{"certs", true, true},
+                           {"policy", true},
+                           {"at", true},
+                           {"trust-sim-root", true, true},
+                           {"json"}},
+                          1, 1);
+  if (!args) {
+    std::cerr << kHelp;
+    return report_error("verify-report", args.error(), false);
+  }
+  const bool json = args->flag("json");
+  auto fail = [&](const Error& e) { return report_error("verify-report", e, json); };
+
+  if (args->values("certs").empty()) {
+    return fail(Error(ErrorCode::Usage, "--certs is required (the VCEK or VLEK, and optionally ASK/ARK)"));
+  }
+  verify::VerifyOptions options;
+  if (auto at = args->value("at")) {
+    auto t = parse_rfc3339(*at);
+    if (!t) return fail(Error(ErrorCode::Usage, "--at: " + t.error().message()));
+    options.at = *t;
+  }
+  verify::RootStore store = verify::RootStore::amd();
+  for (const auto& path : args->values("trust-sim-root")) {
+    auto chain = sim_chain(path);
+    if (!chain) return fail(chain.error());
+    store.add(std::move(chain).value());
+  }
+  options.roots = &store;
+
+  verify::Policy policy = verify::default_policy();
+  std::string policy_name = "default (no debug, no migration agent)";
+  if (auto path = args->value("policy")) {
+    auto p = verify::load_policy(*path);
+    if (!p) return fail(p.error());
+    policy = std::move(p).value();
+    policy_name = *path;
+  }
+
+  auto file = client::load_report_file(args->positional()[0]);
+  if (!file) return fail(file.error());
+  if (file->hcl) {
+    if (Status s = snp::check_runtime_binding(*file->hcl); !s) return fail(s.error());
+  }
+  std::vector<crypto::Certificate> certs;
+  for (const auto& path : args->values("certs")) {
+    auto c = client::load_certificates(path);
+    if (!c) return fail(c.error());
+    certs.insert(certs.end(), c->begin(), c->end());
+  }
+
+  auto verified = verify::verify_report(file->report_bytes, certs, options);
+  if (!verified) return fail(verified.error());
+  if (Status s = verify::check_policy(policy, verify::facts_of(*verified)); !s) return fail(s.error());
+
+  const auto& v = *verified;
+  const auto& leaf = v.signing_certificate();
+  if (json) {
+    Json::Value out(Json::objectValue);
+    out["ok"] = true;
+    out["product"] = std::string(snp::product_name(v.product()));
+    out["signing_key"] = std::string(verify::key_kind_name(v.signing_key()));
+    out["root"] = v.chain().ark.subject_common_name();
+    out["root_origin"] = v.chain().origin;
+    out["verified_at"] = format_rfc3339(options.at);
+    out["policy"] = policy_name;
+    out["hcl"] = file->hcl.has_value();
+    out["report"] = client::report_json(v.report(), v.product());
+    std::cout << json_pretty(out) << std::endl;
+    return 0;
+  }
+  std::cout << "OK: report verified and policy satisfied\n"
+            << "  product               " << snp::product_name(v.product()) << "\n"
+            << "  signed by             " << verify::key_kind_name(v.signing_key()) << " (valid "
+            << format_rfc3339(leaf.not_before()) << " to " << format_rfc3339(leaf.not_after()) << ")\n"
+            << "  chain                 " << v.chain().ask.subject_common_name() << " <- "
+            << v.chain().ark.subject_common_name() << " (" << v.chain().origin << ")\n"
+            << "  verified at           " << format_rfc3339(options.at) << "\n"
+            << "  policy                " << policy_name << "\n";
+  if (file->hcl) std::cout << "  runtime claims        bound by REPORT_DATA (Azure HCL report)\n";
+  std::cout << "\n" << client::report_table(v.report(), v.product());
+  return 0;
+}
+
+}  // namespace attestd::cli

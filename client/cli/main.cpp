@@ -1,0 +1,72 @@
+// attest — the relying party's command-line tool (docs/cli.md).
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <json/value.h>
+
+#include "client/cli/commands.h"
+#include "core/json.h"
+
+namespace attestd::cli {
+
+int report_error(const std::string& command, const Error& error, bool json) {
+  if (json) {
+    Json::Value v(Json::objectValue);
+    v["ok"] = false;
+    Json::Value e(Json::objectValue);
+    e["name"] = std::string(error.name());
+    e["exit_code"] = exit_code(error.code());
+    e["message"] = error.message();
+    v["error"] = e;
+    std::cout << json_pretty(v) << std::endl;
+  } else {
+    std::cerr << "attest " << command << ": " << error.describe() << std::endl;
+  }
+  return exit_code(error.code());
+}
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: attest <command> [options]
+
+commands:
+  show FILE [--json] [--product P]
+        print an SNP attestation report or an Azure HCL report
+  verify-report REPORT --certs FILE [--certs FILE ...] [--policy FILE]
+                [--at RFC3339] [--trust-sim-root PEM] [--json]
+        verify a report's signature, certificate chain and policy
+  errors
+        list every error name with its exit code
+
+Run 'attest <command> --help' for a command's options; docs/cli.md has the details.
+)";
+
+int cmd_errors() {
+  for (ErrorCode c : all_error_codes()) {
+    std::printf("%3d  %-26s %s\n", exit_code(c), std::string(error_name(c)).c_str(),
+                std::string(error_meaning(c)).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace attestd::cli
+
+int main(int argc, char** argv) {
+  using namespace attestd::cli;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  if (command == "show") return cmd_show(rest);
+  if (command == "verify-report") return cmd_verify_report(rest);
+  if (command == "errors") return cmd_errors();
+  std::fprintf(stderr, "attest: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,31 @@
+// Reading evidence the way users hand it to the CLI: report files and certificate files.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "crypto/x509.h"
+#include "hal/snp/hcl.h"
+#include "hal/snp/report.h"
+
+namespace attestd::client {
+
+// An SNP report, either bare (1184 bytes) or inside an Azure HCL report.
+struct ReportFile {
+  Bytes report_bytes;                 // the SNP report as signed
+  snp::AttestationReport report;
+  std::optional<snp::HclReport> hcl;  // when the file was an HCL report
+};
+
+// Recognises an HCL report by its "HCLA" magic, anything else must be an SNP report.
+Result<ReportFile> parse_report_file(ByteView bytes);
+Result<ReportFile> load_report_file(const std::string& path);
+
+// Certificates from PEM (one or more), DER (one), or an SNP extended-report
+// certificate table (VCEK/VLEK/ASK/ARK entries).
+Result<std::vector<crypto::Certificate>> parse_certificates(ByteView bytes);
+Result<std::vector<crypto::Certificate>> load_certificates(const std::string& path);
+
+}  // namespace attestd::client

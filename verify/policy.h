@@ -1,0 +1,69 @@
+// The relying party's rules for a guest (docs/policy.md): which guests to accept.
+// Evaluated over GuestFacts, so the same policy serves a verified report and (later)
+// the SEV-SNP claims of a verified MAA token.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "hal/snp/report.h"
+#include "hal/snp/tcb.h"
+
+namespace attestd::verify {
+
+class VerifiedReport;
+
+// What a verified piece of evidence says about the guest and its platform.
+struct GuestFacts {
+  snp::Product product = snp::Product::Unknown;
+  bool debug_allowed = false;      // POLICY.DEBUG
+  bool migrate_ma_allowed = false; // POLICY.MIGRATE_MA
+  bool smt_allowed = false;        // POLICY.SMT
+  std::optional<bool> smt_enabled; // PLATFORM_INFO.SMT_EN, when known
+  std::uint32_t vmpl = 0;
+  std::uint32_t guest_svn = 0;
+  snp::TcbVersion reported_tcb;
+  std::optional<snp::FirmwareVersion> firmware;  // CURRENT major.minor.build
+  Bytes measurement, host_data, report_data, id_key_digest, author_key_digest;
+};
+
+GuestFacts facts_of(const VerifiedReport& report);
+
+struct TcbMinimum {
+  std::optional<std::uint8_t> bootloader, tee, snp, microcode, fmc;
+};
+
+struct Policy {
+  bool allow_debug = false;
+  bool allow_migration_agent = false;
+  bool allow_smt = true;
+  std::vector<std::uint32_t> vmpls;       // empty: any VMPL
+  TcbMinimum min_tcb;                     // against REPORTED_TCB
+  std::optional<std::uint32_t> min_guest_svn;
+  std::optional<snp::FirmwareVersion> min_firmware;
+  std::vector<Bytes> measurements;        // empty: any measurement
+  std::optional<Bytes> host_data;
+  std::optional<Bytes> report_data;       // a prefix of REPORT_DATA; the rest must be zero
+  std::vector<Bytes> id_key_digests;      // empty: any
+  std::vector<Bytes> author_key_digests;  // empty: any
+};
+
+// The policy used when none is given: accept any genuine guest that cannot be debugged
+// (and has no migration agent).
+Policy default_policy();
+
+// Strict: unknown keys, wrong types and wrong lengths are MalformedPolicy errors that
+// name the key.
+Result<Policy> parse_policy(std::string_view json);
+Result<Policy> load_policy(const std::string& path);
+
+// The first rule the guest breaks, in a fixed order (debug first), with its own error
+// name: DebugMode, MigrationAgentAllowed, SmtNotAllowed, VmplMismatch, TcbTooLow,
+// GuestSvnTooLow, FirmwareTooOld, MeasurementMismatch, HostDataMismatch,
+// ReportDataMismatch, IdKeyMismatch, AuthorKeyMismatch.
+Status check_policy(const Policy& policy, const GuestFacts& facts);
+
+}  // namespace attestd::verify
