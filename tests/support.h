@@ -30,6 +30,12 @@ inline Bytes read_vector(const std::string& rel) {
   return std::move(r).value();
 }
 
+// The error of a failed Result, for test messages ("" when it succeeded).
+template <typename R>
+std::string why(const R& r) {
+  return r ? std::string() : r.error().describe();
+}
+
 inline std::string read_vector_text(const std::string& rel) {
   Bytes b = read_vector(rel);
   return std::string(b.begin(), b.end());

@@ -41,8 +41,9 @@ Result<ReportFile> load_report_file(const std::string& path) {
 Result<std::vector<crypto::Certificate>> parse_certificates(ByteView bytes) {
   auto certs = crypto::Certificate::parse_all(bytes);
   if (certs) return certs;
-  // Not PEM or DER: perhaps the certificate table of an extended report.
-  if (bytes.size() >= 24 && bytes[0] != 0x30) {
+  // Neither PEM nor DER: perhaps the certificate table of an extended report.
+  bool pem = as_chars(bytes).find("-----BEGIN") != std::string_view::npos;
+  if (!pem && bytes.size() >= 24 && bytes[0] != 0x30) {
     auto table = snp::parse_cert_table(bytes);
     if (!table) return table.error();
     std::vector<crypto::Certificate> out;
