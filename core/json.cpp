@@ -1,6 +1,7 @@
 #include "core/json.h"
 
 #include <json/reader.h>
+#include <json/value.h>
 #include <json/writer.h>
 
 #include <memory>
@@ -21,7 +22,14 @@ Result<Json::Value> parse_json(std::string_view text, std::string_view what,
   std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
   Json::Value root;
   std::string errs;
-  if (!reader->parse(text.data(), text.data() + text.size(), &root, &errs)) {
+  bool parsed = false;
+  try {
+    parsed = reader->parse(text.data(), text.data() + text.size(), &root, &errs);
+  } catch (const Json::Exception& e) {
+    // JsonCpp throws, rather than reports, when nesting exceeds stackLimit.
+    errs = e.what();
+  }
+  if (!parsed) {
     while (!errs.empty() && (errs.back() == '\n' || errs.back() == ' ')) errs.pop_back();
     for (char& c : errs) {
       if (c == '\n') c = ' ';

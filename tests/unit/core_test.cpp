@@ -1,0 +1,144 @@
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "tests/support.h"
+
+using namespace attestd;
+
+BOOST_AUTO_TEST_SUITE(core_errors)
+
+BOOST_AUTO_TEST_CASE(every_error_has_a_unique_name_and_exit_code) {
+  std::set<std::string> names;
+  std::set<int> codes;
+  for (ErrorCode c : all_error_codes()) {
+    names.insert(std::string(error_name(c)));
+    codes.insert(exit_code(c));
+    BOOST_TEST(exit_code(c) < 126);  // 126+ mean "not executable", "not found", signals
+  }
+  BOOST_TEST(names.size() == all_error_codes().size());
+  BOOST_TEST(codes.size() == all_error_codes().size());
+}
+
+BOOST_AUTO_TEST_CASE(blindbox_failure_names_keep_their_exit_codes) {
+  BOOST_TEST(exit_code(ErrorCode::DebugMode) == 30);
+  BOOST_TEST(exit_code(ErrorCode::NonCompliantUvm) == 51);
+  BOOST_TEST(error_name(ErrorCode::NonCompliantUvm) == "NonCompliantUvm");
+}
+
+BOOST_AUTO_TEST_CASE(describe_puts_the_name_before_the_message) {
+  Error e(ErrorCode::BadSignature, "x");
+  BOOST_TEST(e.describe() == "BadSignature: x");
+  BOOST_TEST(e.with_context("report.bin").describe() == "BadSignature: report.bin: x");
+}
+
+BOOST_AUTO_TEST_CASE(docs_errors_md_lists_every_error_with_its_exit_code) {
+  auto doc = read_text_file(test::src_dir() + "/docs/errors.md");
+  BOOST_REQUIRE_MESSAGE(doc.ok(), test::why(doc));
+  for (ErrorCode c : all_error_codes()) {
+    std::string row = "| " + std::to_string(exit_code(c)) + " | `" + std::string(error_name(c)) + "` |";
+    BOOST_TEST(doc->find(row) != std::string::npos, "docs/errors.md lacks the row " << row);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_bytes)
+
+BOOST_AUTO_TEST_CASE(hex_round_trips_and_accepts_upper_case) {
+  Bytes b{0x00, 0x7f, 0x80, 0xff};
+  BOOST_TEST(hex_encode(b) == "007f80ff");
+  BOOST_TEST((*hex_decode("007F80FF") == b));
+}
+
+BOOST_AUTO_TEST_CASE(hex_rejects_odd_length_and_non_digits) {
+  BOOST_TEST(error_name(hex_decode("abc").error().code()) == "MalformedInput");
+  auto r = hex_decode("0g");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message() == "not a hex digit at offset 1");
+}
+
+BOOST_AUTO_TEST_CASE(constant_time_equal_compares_length_and_content) {
+  Bytes a{1, 2, 3}, b{1, 2, 3}, c{1, 2, 4}, d{1, 2};
+  BOOST_TEST(constant_time_equal(a, b));
+  BOOST_TEST(!constant_time_equal(a, c));
+  BOOST_TEST(!constant_time_equal(a, d));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_time)
+
+BOOST_AUTO_TEST_CASE(rfc3339_utc_and_offsets) {
+  BOOST_TEST(*parse_rfc3339("1970-01-01T00:00:00Z") == 0);
+  BOOST_TEST(*parse_rfc3339("2025-06-01T00:00:00Z") == 1748736000);
+  BOOST_TEST(*parse_rfc3339("2025-06-01T02:00:00+02:00") == 1748736000);
+  BOOST_TEST(*parse_rfc3339("2025-05-31T23:30:00.123-00:30") == 1748736000);
+  BOOST_TEST(*parse_rfc3339("2024-02-29T12:00:00Z") == 1709208000);
+}
+
+BOOST_AUTO_TEST_CASE(rfc3339_rejects_impossible_or_incomplete_times) {
+  for (const char* bad : {"", "2025-06-01", "2025-06-01T00:00:00", "2025-13-01T00:00:00Z",
+                          "2023-02-29T00:00:00Z", "2025-06-01T24:00:00Z", "2025-06-01T00:00:00Zjunk",
+                          "2025-06-01T00:00:00.Z", "2025-06-01T00:00:00+2:00"}) {
+    auto r = parse_rfc3339(bad);
+    BOOST_TEST(!r.ok(), "accepted '" << bad << "'");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(format_is_the_inverse_of_parse) {
+  for (UnixTime t : {UnixTime{0}, UnixTime{951782400}, UnixTime{1748736000}, UnixTime{4102444799}}) {
+    BOOST_TEST(*parse_rfc3339(format_rfc3339(t)) == t);
+  }
+  BOOST_TEST(format_rfc3339(1748736000) == "2025-06-01T00:00:00Z");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_json)
+
+BOOST_AUTO_TEST_CASE(strict_parsing_rejects_comments_trailing_data_and_duplicate_keys) {
+  BOOST_TEST(parse_json(R"({"a": 1})", "t").ok());
+  BOOST_TEST(!parse_json(R"({"a": 1} x)", "t").ok());
+  BOOST_TEST(!parse_json("{\"a\": 1 /* c */}", "t").ok());
+  BOOST_TEST(!parse_json(R"({"a": 1, "a": 2})", "t").ok());
+  BOOST_TEST(!parse_json(R"({"a": 1,})", "t").ok());
+}
+
+BOOST_AUTO_TEST_CASE(size_and_depth_are_bounded) {
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  BOOST_TEST(!parse_json(deep, "t").ok());
+  BOOST_TEST(!parse_json(std::string(100, ' ') + "1", "t", 50).ok());
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_document) {
+  auto r = parse_json("{", "policy");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().message().rfind("policy: invalid JSON", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_file)
+
+BOOST_AUTO_TEST_CASE(read_file_names_a_missing_path) {
+  auto r = read_file("/nonexistent/attestd-file");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().describe() == "FileError: /nonexistent/attestd-file: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(read_file_refuses_more_than_its_limit_and_directories) {
+  std::string path = test::tmp_dir() + "/core_file_limit";
+  BOOST_REQUIRE(write_file(path, Bytes(100, 7)).ok());
+  BOOST_TEST(read_file(path, 100).ok());
+  BOOST_TEST(!read_file(path, 99).ok());
+  BOOST_TEST(!read_file(test::tmp_dir()).ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,126 @@
+#include <boost/test/unit_test.hpp>
+
+#include "crypto/x509.h"
+#include "tests/support.h"
+
+using namespace attestd;
+using namespace attestd::crypto;
+using attestd::test::read_vector;
+
+namespace {
+const UnixTime kToday = *parse_rfc3339("2026-11-23T00:00:00Z");
+
+std::vector<Certificate> milan_roots() { return *Certificate::parse_all(read_vector("amd-roots/milan.pem")); }
+const Certificate& find(const std::vector<Certificate>& cs, const std::string& cn) {
+  for (const auto& c : cs) {
+    if (c.subject_common_name() == cn) return c;
+  }
+  throw std::runtime_error("no " + cn);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(crypto_x509)
+
+BOOST_AUTO_TEST_CASE(amds_milan_bundle_parses_into_ask_ark_asvk) {
+  auto cs = milan_roots();
+  BOOST_REQUIRE(cs.size() == 3u);
+  const Certificate& ark = find(cs, "ARK-Milan");
+  BOOST_TEST(ark.is_self_issued());
+  BOOST_TEST(ark.is_ca());
+  BOOST_TEST(ark.public_key().bits() == 4096u);
+  BOOST_TEST(ark.signature_algorithm() == "RSASSA-PSS");
+  BOOST_TEST(find(cs, "SEV-Milan").issuer().find("CN=ARK-Milan") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(vcek_fields_and_kds_extension_bytes) {
+  auto vcek = *Certificate::from_der(read_vector("snp/go-sev-guest_milan/vcek.der"));
+  BOOST_TEST(vcek.subject_common_name() == "SEV-VCEK");
+  BOOST_TEST(!vcek.is_ca());
+  BOOST_TEST(format_rfc3339(vcek.not_before()) == "2022-09-24T00:55:28Z");
+  BOOST_TEST((*vcek.public_key().curve() == EcCurve::P384));
+  BOOST_TEST(hex_encode(*vcek.extension("1.3.6.1.4.1.3704.1.2")) == "16084d696c616e2d4230");  // IA5 "Milan-B0"
+  BOOST_TEST(hex_encode(*vcek.extension("1.3.6.1.4.1.3704.1.3.8")) == "020144");           // ucodeSPL 68
+  BOOST_TEST(!vcek.extension("1.3.6.1.4.1.3704.1.5").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(pem_and_der_of_a_certificate_are_the_same_certificate) {
+  auto vcek = *Certificate::from_der(read_vector("snp/virtee-sev_milan/vcek.der"));
+  auto again = Certificate::parse_all(as_bytes(vcek.pem()));
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST((again->front() == vcek));
+}
+
+BOOST_AUTO_TEST_CASE(chain_verifies_at_a_time_inside_every_validity_and_names_the_root) {
+  auto cs = milan_roots();
+  auto vcek = *Certificate::from_der(read_vector("snp/virtee-sev_milan/vcek.der"));
+  auto root = verify_chain(vcek, cs, std::vector{find(cs, "ARK-Milan")}, kToday);
+  BOOST_REQUIRE_MESSAGE(root.ok(), test::why(root));
+  BOOST_TEST(root->subject_common_name() == "ARK-Milan");
+}
+
+BOOST_AUTO_TEST_CASE(chain_outside_validity_is_expired_with_the_dates) {
+  auto cs = milan_roots();
+  auto vlek = *Certificate::from_der(read_vector("snp/trustee_milan_vlek/vlek.der"));
+  auto r = verify_chain(vlek, cs, std::vector{find(cs, "ARK-Milan")}, kToday);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(error_name(r.error().code()) == "CertificateExpired");
+  BOOST_TEST(verify_chain(vlek, cs, std::vector{find(cs, "ARK-Milan")}, *parse_rfc3339("2025-06-01T00:00:00Z")).ok());
+}
+
+BOOST_AUTO_TEST_CASE(chain_to_another_root_is_untrusted) {
+  auto genoa = *Certificate::parse_all(read_vector("amd-roots/genoa.pem"));
+  auto vcek = *Certificate::from_der(read_vector("snp/virtee-sev_milan/vcek.der"));
+  auto r = verify_chain(vcek, genoa, std::vector{find(genoa, "ARK-Genoa")}, kToday);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(error_name(r.error().code()) == "UntrustedChain");
+  BOOST_TEST(error_name(verify_chain(vcek, {}, {}, kToday).error().code()) == "UntrustedChain");
+}
+
+BOOST_AUTO_TEST_CASE(issued_certificates_carry_the_requested_extensions_and_chain) {
+  auto ca_key = *PrivateKey::generate_ec(EcCurve::P384);
+  CertificateSpec ca;
+  ca.subject = "CN=test-root,O=attestd tests";
+  ca.serial = {1};
+  ca.not_before = kToday - 86400;
+  ca.not_after = kToday + 86400;
+  ca.is_ca = true;
+  ca.key_usage = 0x04 | 0x02;
+  auto root = issue_certificate(ca, ca_key.public_key(), ca_key, nullptr);
+  BOOST_REQUIRE_MESSAGE(root.ok(), test::why(root));
+  auto leaf_key = *PrivateKey::generate_ec(EcCurve::P256);
+  CertificateSpec leaf;
+  leaf.subject = "CN=leaf,O=attestd tests";
+  leaf.serial = {0x80, 0x01};
+  leaf.not_before = kToday - 3600;
+  leaf.not_after = kToday + 3600;
+  leaf.dns_names = {"maa.test"};
+  leaf.extensions.push_back({"1.3.6.1.4.1.3704.1.3.1", false, der_integer(3)});
+  leaf.extensions.push_back({"1.3.6.1.4.1.3704.1.2", false, der_ia5_string("Milan-B0")});
+  auto cert = issue_certificate(leaf, leaf_key.public_key(), ca_key, &*root);
+  BOOST_REQUIRE_MESSAGE(cert.ok(), test::why(cert));
+  BOOST_TEST(hex_encode(*cert->extension("1.3.6.1.4.1.3704.1.3.1")) == "020103");
+  BOOST_TEST(hex_encode(*cert->extension("1.3.6.1.4.1.3704.1.2")) == "16084d696c616e2d4230");
+  BOOST_TEST((cert->public_key() == leaf_key.public_key()));
+  BOOST_TEST(hex_encode(cert->serial()) == "008001");
+  BOOST_TEST(verify_chain(*cert, {}, std::vector{*root}, kToday).ok());
+  BOOST_TEST(error_name(verify_chain(*cert, {}, std::vector{*root}, kToday + 7200).error().code()) == "CertificateExpired");
+}
+
+BOOST_AUTO_TEST_CASE(der_integers_are_minimal_and_non_negative) {
+  BOOST_TEST(hex_encode(der_integer(0)) == "020100");
+  BOOST_TEST(hex_encode(der_integer(127)) == "02017f");
+  BOOST_TEST(hex_encode(der_integer(217)) == "020200d9");
+  BOOST_TEST(hex_encode(der_integer(0x80000000)) == "02050080000000");
+}
+
+BOOST_AUTO_TEST_CASE(garbage_is_a_malformed_certificate_not_a_crash) {
+  for (std::string s : {std::string(), std::string("hello"), std::string("-----BEGIN CERTIFICATE-----\n"),
+                        std::string("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"),
+                        std::string("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n")}) {
+    auto r = Certificate::parse_all(as_bytes(s));
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(error_name(r.error().code()) == "MalformedCertificate");
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
