@@ -1,0 +1,145 @@
+// The attest CLI as a user runs it: exit codes, messages and JSON.
+#include <boost/test/unit_test.hpp>
+
+#include "core/json.h"
+#include "tests/process.h"
+
+using namespace attestd;
+using namespace attestd::test;
+
+namespace {
+const std::string kToday = " --at 2026-11-23T00:00:00Z";
+std::string verify_cmd(const std::string& dir, const std::string& key = "vcek.der") {
+  return attest() + " verify-report " + vec("snp/" + dir + "/report.bin") + " --certs " +
+         vec("snp/" + dir + "/" + key) + " --certs " + vec("snp/" + dir + "/ca_bundle.pem");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_attest)
+
+BOOST_AUTO_TEST_CASE(verify_report_accepts_every_genuine_production_vector) {
+  for (const char* dir : {"virtee-sev_milan", "lunal-attestation-rs_genoa_v5", "trustee_azure_milan_hcl"}) {
+    RunResult r = run(verify_cmd(dir) + kToday);
+    BOOST_TEST(r.exit_code == 0, dir << ": " << r.err);
+    BOOST_TEST(r.out.find("OK: report verified and policy satisfied") == 0u);
+  }
+  RunResult vlek = run(verify_cmd("trustee_milan_vlek", "vlek.der") + " --at 2025-06-01T00:00:00Z");
+  BOOST_TEST(vlek.exit_code == 0, vlek.err);
+  BOOST_TEST(vlek.out.find("signed by             VLEK") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_report_rejects_the_debug_vector_with_debugmode_and_exit_30) {
+  RunResult r = run(verify_cmd("go-sev-guest_milan") + kToday);
+  BOOST_TEST(r.exit_code == 30);
+  BOOST_TEST(r.err ==
+             "attest verify-report: DebugMode: Attestation validation failed (enclave is in debug mode): "
+             "the guest policy allows debugging\n");
+  BOOST_TEST(r.out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_policy_allowing_debug_accepts_the_debug_vector) {
+  std::string policy = tmp_dir() + "/allow_debug.json";
+  BOOST_REQUIRE(write_file(policy, as_bytes(R"({"allow_debug": true})")).ok());
+  RunResult r = run(verify_cmd("go-sev-guest_milan") + kToday + " --policy " + policy);
+  BOOST_TEST(r.exit_code == 0, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(the_expired_vlek_fails_without_at_with_exit_22) {
+  RunResult r = run(verify_cmd("trustee_milan_vlek", "vlek.der"));
+  BOOST_TEST(r.exit_code == 22);
+  BOOST_TEST(r.err.find("CertificateExpired: ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(json_output_carries_the_verdict_and_the_report) {
+  RunResult ok = run(verify_cmd("lunal-attestation-rs_genoa_v5") + kToday + " --json");
+  BOOST_REQUIRE(ok.exit_code == 0);
+  auto v = parse_json(ok.out, "out");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["ok"].asBool());
+  BOOST_TEST((*v)["product"].asString() == "Genoa");
+  BOOST_TEST((*v)["report"]["cpuid"]["model"].asInt() == 0xA0);
+  BOOST_TEST((*v)["report"]["reported_tcb"]["snp"].asInt() == 27);
+
+  RunResult bad = run(verify_cmd("go-sev-guest_milan") + kToday + " --json");
+  BOOST_TEST(bad.exit_code == 30);
+  auto e = parse_json(bad.out, "out");
+  BOOST_REQUIRE(e.ok());
+  BOOST_TEST(!(*e)["ok"].asBool());
+  BOOST_TEST((*e)["error"]["name"].asString() == "DebugMode");
+  BOOST_TEST((*e)["error"]["exit_code"].asInt() == 30);
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_report_file_is_a_bad_signature_with_exit_20) {
+  Bytes report = read_vector("snp/virtee-sev_milan/report.bin");
+  report[0x90] ^= 1;  // MEASUREMENT
+  std::string path = tmp_dir() + "/tampered.bin";
+  BOOST_REQUIRE(write_file(path, report).ok());
+  RunResult r = run(attest() + " verify-report " + path + " --certs " + vec("snp/virtee-sev_milan/vcek.der") + kToday);
+  BOOST_TEST(r.exit_code == 20);
+  BOOST_TEST(r.err.find("BadSignature") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_hcl_report_verifies_with_its_runtime_claims_bound) {
+  RunResult r = run(attest() + " verify-report " + vec("snp/trustee_azure_milan_hcl/hcl-report.bin") + " --certs " +
+                    vec("snp/trustee_azure_milan_hcl/vcek.der") + kToday);
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("runtime claims        bound by REPORT_DATA") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(show_prints_every_field_as_a_table_or_json) {
+  RunResult t = run(attest() + " show " + vec("snp/lunal-attestation-rs_genoa_v5/report.bin"));
+  BOOST_TEST(t.exit_code == 0);
+  BOOST_TEST(t.out.find("cpuid                 family 0x19 model 0xa0 stepping 0x02") != std::string::npos);
+  BOOST_TEST(t.out.find("current_firmware      1.55.49") != std::string::npos);
+  RunResult j = run(attest() + " show --json " + vec("snp/go-sev-guest_milan/report.bin"));
+  auto v = parse_json(j.out, "out");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["type"].asString() == "snp");
+  BOOST_TEST((*v)["policy"]["debug"].asBool());
+  BOOST_TEST((*v)["policy"]["raw"].asString() == "0x00000000000b0000");
+}
+
+BOOST_AUTO_TEST_CASE(show_reads_an_hcl_report_and_its_runtime_claims) {
+  RunResult j = run(attest() + " show --json " + vec("snp/trustee_azure_milan_hcl/hcl-report.bin"));
+  BOOST_TEST(j.exit_code == 0);
+  auto v = parse_json(j.out, "out");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["type"].asString() == "hcl");
+  BOOST_TEST((*v)["runtime_claims_bound"].asBool());
+  BOOST_TEST((*v)["runtime_claims"]["keys"][0]["kid"].asString() == "HCLAkPub");
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_name_the_argument) {
+  BOOST_TEST(run(attest()).exit_code == 2);
+  RunResult r = run(attest() + " verify-report x --certz y");
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.err.find("unknown option '--certz'") != std::string::npos);
+  RunResult at = run(verify_cmd("virtee-sev_milan") + " --at yesterday");
+  BOOST_TEST(at.exit_code == 2);
+  BOOST_TEST(at.err.find("--at: not an RFC 3339 time") != std::string::npos);
+  BOOST_TEST(run(attest() + " verify-report " + vec("snp/virtee-sev_milan/report.bin")).exit_code == 2);
+  BOOST_TEST(run(attest() + " frobnicate").exit_code == 2);
+}
+
+BOOST_AUTO_TEST_CASE(missing_and_malformed_files_are_named) {
+  RunResult r = run(attest() + " show /nonexistent/report.bin");
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(r.err == "attest show: FileError: /nonexistent/report.bin: No such file or directory\n");
+  RunResult m = run(attest() + " show " + vec("snp/virtee-sev_milan/vcek.der"));
+  BOOST_TEST(m.exit_code == 5);
+  BOOST_TEST(m.err.find("MalformedReport") != std::string::npos);
+  std::string bad_policy = tmp_dir() + "/bad_policy.json";
+  BOOST_REQUIRE(write_file(bad_policy, as_bytes(R"({"vmpl": 0})")).ok());
+  RunResult p = run(verify_cmd("virtee-sev_milan") + kToday + " --policy " + bad_policy);
+  BOOST_TEST(p.exit_code == 12);
+  BOOST_TEST(p.err.find("policy key 'vmpl': unknown key") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(errors_lists_every_name) {
+  RunResult r = run(attest() + " errors");
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.find(" 30  DebugMode") != std::string::npos);
+  BOOST_TEST(r.out.find(" 51  NonCompliantUvm") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
