@@ -115,9 +115,10 @@ test: all
 test-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 OPT=-O1 test
 
-bench: $(BENCH) $(SNPSIM)
+PYTHON ?= /usr/bin/python3
+bench: $(BENCH)
 	@mkdir -p $(BUILD)/tmp
-	$(TEST_ENV) $(BENCH)
+	$(TEST_ENV) $(PYTHON) tests/bench/bench.py $(BENCH)
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS from a seed corpus of genuine vectors.
 FUZZ_SECONDS ?= 20

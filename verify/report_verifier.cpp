@@ -8,9 +8,8 @@ namespace attestd::verify {
 
 // ---- ChainCache ----
 
-const ProductChain* ChainCache::lookup(const Bytes& leaf_der, const RootStore& store,
+const ProductChain* ChainCache::lookup(const Bytes& key, const RootStore& store,
                                        UnixTime at) const {
-  Bytes key = crypto::sha256(leaf_der);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.store != &store) return nullptr;
@@ -18,9 +17,8 @@ const ProductChain* ChainCache::lookup(const Bytes& leaf_der, const RootStore& s
   return it->second.chain;
 }
 
-void ChainCache::store(const Bytes& leaf_der, const RootStore& store, const ProductChain* chain,
+void ChainCache::store(const Bytes& key, const RootStore& store, const ProductChain* chain,
                        UnixTime valid_from, UnixTime valid_to) {
-  Bytes key = crypto::sha256(leaf_der);
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.size() >= max_entries_) entries_.erase(entries_.begin());
   entries_[key] = Entry{&store, chain, valid_from, valid_to};
@@ -32,6 +30,17 @@ std::size_t ChainCache::size() const {
 }
 
 namespace {
+
+// What the cache knows a certificate set by: every certificate given, in order.
+Bytes cache_key(std::span<const crypto::Certificate> certs) {
+  crypto::Hasher h(crypto::HashAlg::Sha256);
+  for (const auto& c : certs) {
+    Bytes len = {static_cast<std::uint8_t>(c.der().size() >> 8), static_cast<std::uint8_t>(c.der().size())};
+    h.update(len);
+    h.update(c.der());
+  }
+  return h.finish();
+}
 
 // The signing certificate is the one that is not a CA.
 Result<crypto::Certificate> pick_signing_cert(std::span<const crypto::Certificate> certs,
@@ -146,7 +155,8 @@ Result<VerifiedReport> verify_report(ByteView bytes, std::span<const crypto::Cer
   if (!kds) return kds.error();
 
   const RootStore& store = options.roots ? *options.roots : RootStore::amd();
-  const ProductChain* chain = options.cache ? options.cache->lookup(leaf->der(), store, options.at) : nullptr;
+  Bytes key = options.cache ? cache_key(certs) : Bytes();
+  const ProductChain* chain = options.cache ? options.cache->lookup(key, store, options.at) : nullptr;
   if (chain == nullptr) {
     auto candidates = store.for_product(kds->product);
     if (candidates.empty()) {
@@ -158,7 +168,7 @@ Result<VerifiedReport> verify_report(ByteView bytes, std::span<const crypto::Cer
       auto window = verify_against(*leaf, kds->kind, certs, *c, options.at);
       if (window) {
         chain = c;
-        if (options.cache) options.cache->store(leaf->der(), store, c, window->first, window->second);
+        if (options.cache) options.cache->store(key, store, c, window->first, window->second);
         break;
       }
       if (!first_error) first_error = window.error();

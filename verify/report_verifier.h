@@ -15,15 +15,16 @@
 
 namespace attestd::verify {
 
-// Remembers signing-key chains that verified, with the window of time in which every
-// certificate on the path is valid, so that a verifier seeing the same VCEK again only
-// checks the report signature. Thread-safe.
+// Remembers certificate sets whose chain verified, with the window of time in which
+// every certificate on the path is valid, so that a verifier seeing the same VCEK (and
+// the same supplied ASK/ARK) again only checks the report signature. Thread-safe.
 class ChainCache {
  public:
   explicit ChainCache(std::size_t max_entries = 256) : max_entries_(max_entries) {}
-  // The product chain the leaf verified against, if cached and valid at `at`.
-  const ProductChain* lookup(const Bytes& leaf_der, const RootStore& store, UnixTime at) const;
-  void store(const Bytes& leaf_der, const RootStore& store, const ProductChain* chain,
+  // `key` identifies the certificates given (see verify_report). Returns the product
+  // chain they verified against, if cached and valid at `at`.
+  const ProductChain* lookup(const Bytes& key, const RootStore& store, UnixTime at) const;
+  void store(const Bytes& key, const RootStore& store, const ProductChain* chain,
              UnixTime valid_from, UnixTime valid_to);
   std::size_t size() const;
 
@@ -35,7 +36,7 @@ class ChainCache {
   };
   std::size_t max_entries_;
   mutable std::mutex mu_;
-  std::map<Bytes, Entry> entries_;  // keyed by SHA-256 of the leaf's DER
+  std::map<Bytes, Entry> entries_;  // keyed by SHA-256 over the certificates' DER
 };
 
 struct VerifyOptions {

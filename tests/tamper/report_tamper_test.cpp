@@ -208,3 +208,20 @@ BOOST_AUTO_TEST_CASE(a_ca_certificate_in_place_of_the_signing_key_is_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(tamper_chain_cache)
+
+BOOST_AUTO_TEST_CASE(a_cached_chain_does_not_excuse_a_wrong_bundle_or_a_time_outside_it) {
+  Bytes report = read_vector("snp/virtee-sev_milan/report.bin");
+  auto vcek = certs("snp/virtee-sev_milan/vcek.der");
+  verify::ChainCache cache;
+  BOOST_REQUIRE(verify_error(report, vcek, kToday, &cache) == "ok");
+  BOOST_TEST(cache.size() == 1u);
+  auto with_genoa = vcek;
+  for (const auto& c : certs("amd-roots/genoa.pem")) with_genoa.push_back(c);
+  BOOST_TEST(verify_error(report, with_genoa, kToday, &cache) == "UntrustedChain");
+  BOOST_TEST(verify_error(report, vcek, *parse_rfc3339("2060-01-01T00:00:00Z"), &cache) == "CertificateExpired");
+  BOOST_TEST(verify_error(report, vcek, kToday, &cache) == "ok");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

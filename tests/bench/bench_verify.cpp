@@ -1,0 +1,65 @@
+// make bench: SEV-SNP report + chain verifications per second, cold and with a
+// verified-chain cache. Prints one JSON object (tests/bench/bench.py adds the peer).
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "client/lib/evidence_files.h"
+#include "core/file.h"
+#include "core/json.h"
+#include "tests/support.h"
+#include "verify/report_verifier.h"
+
+using namespace attestd;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+template <typename F>
+double per_second(F&& op, double seconds) {
+  // Warm up once, then count operations for at least `seconds`.
+  if (!op()) std::abort();
+  std::size_t n = 0;
+  auto start = Clock::now();
+  double elapsed = 0;
+  do {
+    for (int i = 0; i < 8; ++i) {
+      if (!op()) std::abort();
+      ++n;
+    }
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  } while (elapsed < seconds);
+  return static_cast<double>(n) / elapsed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = argc > 1 ? argv[1] : "snp/virtee-sev_milan";
+  double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
+  Bytes report = test::read_vector(dir + "/report.bin");
+  auto vcek = client::parse_certificates(test::read_vector(dir + "/vcek.der"));
+  auto bundle = client::parse_certificates(test::read_vector(dir + "/ca_bundle.pem"));
+  if (!vcek || !bundle) {
+    std::cerr << "bench: cannot read the vector in " << dir << "\n";
+    return 1;
+  }
+  std::vector<crypto::Certificate> certs = *vcek;
+  certs.insert(certs.end(), bundle->begin(), bundle->end());
+
+  verify::VerifyOptions cold;
+  cold.at = *parse_rfc3339("2026-11-23T00:00:00Z");
+  double cold_rate = per_second([&] { return verify::verify_report(report, certs, cold).ok(); }, seconds);
+
+  verify::ChainCache cache;
+  verify::VerifyOptions warm = cold;
+  warm.cache = &cache;
+  double warm_rate = per_second([&] { return verify::verify_report(report, certs, warm).ok(); }, seconds);
+
+  Json::Value out(Json::objectValue);
+  out["vector"] = dir;
+  out["attestd_cold_per_s"] = cold_rate;
+  out["attestd_cached_per_s"] = warm_rate;
+  std::cout << json_compact(out) << std::endl;
+  return 0;
+}
