@@ -9,6 +9,7 @@ CXX      ?= g++
 SANITIZE ?=
 STATIC   ?=
 
+SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 # deps.mk says where the pinned libraries live; make (re)builds it, then restarts.
@@ -24,7 +25,7 @@ DEP_LIBS     := $(CURL_PREFIX)/lib/libcurl.a $(JSONCPP_PREFIX)/lib/libjsoncpp.a 
 
 OPT      ?= -O2
 CPPFLAGS += -I. -I$(BUILD)/gen $(DEP_INCLUDES) -DCURL_STATICLIB
-CXXFLAGS += -std=c++20 $(OPT) -g -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
+CXXFLAGS += -std=c++20 $(OPT) -g $(EXTRA_CXXFLAGS) -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
             -Werror=return-type -MMD -MP
 LDFLAGS  +=
 ifneq ($(SANITIZE),)
@@ -125,16 +126,17 @@ FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
 fuzz:
 	$(MAKE) BUILD=build/fuzz CXX=clang++ OPT=-O1 \
-	  CXXFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
+	  EXTRA_CXXFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
 	  build/fuzz/lib/libattestd.a
-	@for t in $(FUZZ_TARGETS); do \
+	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/bin build/fuzz/corpus/$$t && \
 	  clang++ -std=c++20 -O1 -g -I. $(DEP_INCLUDES) -fsanitize=fuzzer,address,undefined \
 	    tests/fuzz/$$t.cpp build/fuzz/lib/libattestd.a $(DEP_LIBS) -o build/fuzz/bin/$$t || exit 1; \
 	  bash tests/fuzz/seed.sh $$t $(VECTORS) build/fuzz/corpus/$$t || exit 1; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 	  build/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
-	    build/fuzz/corpus/$$t 2>&1 | tail -4 || exit 1; \
+	    build/fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  tail -4 build/fuzz/$$t.log; \
 	done
 
 static:

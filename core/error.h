@@ -20,7 +20,7 @@ namespace attestd {
   X(FileError, 3, "a file could not be read or written")                                         \
   X(MalformedInput, 4, "input is not in the expected encoding (hex, base64, JSON, PEM)")         \
   X(MalformedReport, 5, "an attestation report is truncated, oversized or inconsistent")         \
-  X(UnsupportedReportVersion, 6, "the report's VERSION is not 2, 3 or 5")                         \
+  X(UnsupportedReportVersion, 6, "the report's VERSION is not 2, 3, 4 or 5")                         \
   X(ReservedFieldSet, 7, "a reserved report field or bit is not zero (or a must-be-one bit is 0)") \
   X(MalformedCertificate, 8, "a certificate cannot be parsed")                                   \
   X(MalformedCertTable, 9, "an SNP certificate table is malformed")                              \
