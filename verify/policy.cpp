@@ -3,7 +3,6 @@
 #include <json/value.h>
 
 #include <algorithm>
-#include <set>
 
 #include "core/file.h"
 #include "core/json.h"
@@ -178,6 +177,18 @@ Result<Policy> parse_policy(std::string_view text) {
       auto l = get_hex_list(v, key, 48);
       if (!l) st = l.error();
       else p.id_key_digests = std::move(l).value();
+    } else if (key == "compliance_status") {
+      if (v.isNull()) {
+        p.compliance_status.reset();
+      } else if (v.isString() && !v.asString().empty()) {
+        p.compliance_status = v.asString();
+      } else {
+        st = bad(key, "must be a non-empty string, or null to require none");
+      }
+    } else if (key == "clock_skew_seconds") {
+      auto n = get_uint(v, key, 3600);
+      if (!n) st = n.error();
+      else p.clock_skew_seconds = *n;
     } else if (key == "author_key_digests") {
       auto l = get_hex_list(v, key, 48);
       if (!l) st = l.error();

@@ -49,10 +49,15 @@ struct Policy {
   std::optional<Bytes> report_data;       // a prefix of REPORT_DATA; the rest must be zero
   std::vector<Bytes> id_key_digests;      // empty: any
   std::vector<Bytes> author_key_digests;  // empty: any
+  // Tokens only: the x-ms-compliance-status the attestation service must vouch with
+  // (NonCompliantUvm otherwise); nullopt requires none.
+  std::optional<std::string> compliance_status = std::string("azure-compliant-cvm");
+  // Tokens only: how far exp/nbf may be off from the verifier's clock.
+  std::int64_t clock_skew_seconds = 60;
 };
 
 // The policy used when none is given: accept any genuine guest that cannot be debugged
-// (and has no migration agent).
+// and has no migration agent; for tokens, also require MAA's "azure-compliant-cvm".
 Policy default_policy();
 
 // Strict: unknown keys, wrong types and wrong lengths are MalformedPolicy errors that

@@ -38,6 +38,9 @@ commands:
   verify-report REPORT --certs FILE [--certs FILE ...] [--policy FILE]
                 [--at RFC3339] [--trust-sim-root PEM] [--json]
         verify a report's signature, certificate chain and policy
+  verify-token TOKEN --maa URL [--jwks FILE] [--policy FILE] [--nonce STR]
+               [--runtime-data FILE] [--at RFC3339] [--json]
+        verify a Microsoft Azure Attestation token and its SEV-SNP claims
   errors
         list every error name with its exit code
 
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (command == "show") return cmd_show(rest);
   if (command == "verify-report") return cmd_verify_report(rest);
+  if (command == "verify-token") return cmd_verify_token(rest);
   if (command == "errors") return cmd_errors();
   std::fprintf(stderr, "attest: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;

@@ -1,0 +1,153 @@
+// attest verify-token: an MAA token, checked as BlindBox's client should have.
+#include <iostream>
+
+#include "client/cli/args.h"
+#include "client/cli/commands.h"
+#include "client/cli/maa_keys.h"
+#include "client/lib/maa_claims.h"
+#include "client/lib/maa_token.h"
+#include "core/file.h"
+#include "core/json.h"
+
+namespace attestd::cli {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: attest verify-token TOKEN --maa URL [--jwks FILE] [--ca-file PEM] [--policy FILE]
+                           [--nonce STR] [--runtime-data FILE] [--at RFC3339] [--json]
+
+Verifies a Microsoft Azure Attestation token (TOKEN is the token, a file holding it, or
+- for standard input): RS256 by a key of the MAA instance named by --maa (which is also
+the only accepted issuer), its lifetime, then its SEV-SNP claims against the policy.
+Both token shapes are understood: SevSnpVm (claims at the top level) and Azure guest
+attestation (claims under x-ms-isolation-tee).
+
+  --maa URL            the MAA instance, e.g. https://sharedweu.weu.attest.azure.net
+  --jwks FILE          that instance's keys from a file (a JWK Set); otherwise they are
+                       fetched from URL/certs over HTTPS
+  --ca-file PEM        CA bundle for fetching the keys (default: the system's)
+  --policy FILE        JSON policy (docs/policy.md); default: not debuggable, no
+                       migration agent, x-ms-compliance-status azure-compliant-cvm
+  --nonce STR          the nonce sent with the attestation request (the "nonce" claim)
+  --runtime-data FILE  JSON that x-ms-runtime must equal
+  --at TIME            verify as of this RFC 3339 time instead of now
+  --json               machine-readable result on stdout
+)";
+
+Result<std::string> read_token(const std::string& arg) {
+  std::string text;
+  if (arg == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else if (arg.find('.') != std::string::npos && arg.find('/') == std::string::npos) {
+    text = arg;
+  } else {
+    auto t = read_text_file(arg, crypto::kMaxJwsSize + 1024);
+    if (!t) return t.error();
+    text = *t;
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims& snp, const std::string& policy) {
+  const verify::GuestFacts& f = snp.facts;
+  const Json::Value& tee = *snp.tee;
+  auto row = [](const std::string& k, const std::string& v) {
+    std::cout << "  " << k << std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') << v << "\n";
+  };
+  std::cout << "OK: token verified and policy satisfied\n";
+  row("issuer", t.issuer());
+  row("signing key", t.kid());
+  row("valid", (t.not_before() ? format_rfc3339(*t.not_before()) : std::string("?")) + " to " +
+                   format_rfc3339(t.expires_at()));
+  row("token shape", snp.shape == client::TokenShape::SevSnpVm ? "SevSnpVm (claims at the top level)"
+                                                                : "Azure guest (claims under x-ms-isolation-tee)");
+  row("policy", policy);
+  row("compliance", tee["x-ms-compliance-status"].isString() ? tee["x-ms-compliance-status"].asString() : "(none)");
+  row("debuggable", f.debug_allowed ? "yes" : "no");
+  row("migration agent", f.migrate_ma_allowed ? "allowed" : "no");
+  row("smt allowed", f.smt_allowed ? "yes" : "no");
+  row("vmpl", std::to_string(f.vmpl));
+  row("measurement", hex_encode(f.measurement));
+  row("host data", hex_encode(f.host_data));
+  row("report data", hex_encode(f.report_data));
+  row("tcb (reported)", "bl=" + std::to_string(f.reported_tcb.bootloader) + " tee=" + std::to_string(f.reported_tcb.tee) +
+                            " snp=" + std::to_string(f.reported_tcb.snp) + " ucode=" +
+                            std::to_string(f.reported_tcb.microcode));
+  row("guest svn", std::to_string(f.guest_svn));
+  if (tee.isMember("x-ms-runtime")) row("runtime data", json_compact(tee["x-ms-runtime"]).substr(0, 120));
+  if (t.claims().isMember("nonce")) row("nonce", t.claims()["nonce"].asString());
+}
+
+}  // namespace
+
+int cmd_verify_token(const std::vector<std::string>& argv) {
+  for (const auto& a : argv) {
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+  }
+  auto args = Args::parse(argv,
+                          {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true}, {"nonce", true},
+                           {"runtime-data", true}, {"at", true}, {"json"}},
+                          1, 1);
+  if (!args) {
+    std::cerr << kHelp;
+    return report_error("verify-token", args.error(), false);
+  }
+  const bool json = args->flag("json");
+  auto fail = [&](const Error& e) { return report_error("verify-token", e, json); };
+  if (!args->value("maa")) return fail(Error(ErrorCode::Usage, "--maa is required: the MAA instance you trust"));
+  auto maa = client::normalize_maa_url(*args->value("maa"));
+  if (!maa) return fail(maa.error());
+  UnixTime at = now_unix();
+  if (auto a = args->value("at")) {
+    auto t = parse_rfc3339(*a);
+    if (!t) return fail(Error(ErrorCode::Usage, "--at: " + t.error().message()));
+    at = *t;
+  }
+  verify::Policy policy = verify::default_policy();
+  std::string policy_name = "default (not debuggable, no migration agent, azure-compliant-cvm)";
+  if (auto path = args->value("policy")) {
+    auto p = verify::load_policy(*path);
+    if (!p) return fail(p.error());
+    policy = std::move(p).value();
+    policy_name = *path;
+  }
+  client::TokenExpectations expect;
+  expect.nonce = args->value("nonce");
+  if (auto path = args->value("runtime-data")) {
+    auto text = read_text_file(*path, kMaxJsonSize);
+    if (!text) return fail(text.error());
+    auto doc = parse_json(*text, *path);
+    if (!doc) return fail(doc.error());
+    expect.runtime_data = std::move(doc).value();
+  }
+  auto token = read_token(args->positional()[0]);
+  if (!token) return fail(token.error());
+  auto keys = make_maa_keys(*maa, args->value("jwks"), args->value("ca-file").value_or(""));
+  if (!keys) return fail(keys.error());
+
+  auto verified = client::verify_maa_token(*token, *maa, **keys, at, policy.clock_skew_seconds);
+  if (!verified) return fail(verified.error());
+  if (Status s = client::check_token(*verified, policy, expect); !s) return fail(s.error());
+  auto snp = client::snp_claims(*verified);  // succeeded inside check_token
+  if (!snp) return fail(snp.error());
+  if (json) {
+    Json::Value out(Json::objectValue);
+    out["ok"] = true;
+    out["issuer"] = verified->issuer();
+    out["kid"] = verified->kid();
+    out["shape"] = snp->shape == client::TokenShape::SevSnpVm ? "SevSnpVm" : "AzureGuest";
+    out["verified_at"] = format_rfc3339(at);
+    out["policy"] = policy_name;
+    out["claims"] = verified->claims();
+    std::cout << json_pretty(out) << std::endl;
+  } else {
+    print_summary(*verified, *snp, policy_name);
+  }
+  return 0;
+}
+
+}  // namespace attestd::cli

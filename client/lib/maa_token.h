@@ -1,0 +1,100 @@
+// Verifying a Microsoft Azure Attestation token as a relying party: the envelope (RS256
+// by a key of the pinned MAA instance, issuer, lifetime), then what it says about the
+// guest (SEV-SNP, not debuggable, compliant, the policy, the nonce and runtime data).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <json/value.h>
+
+#include "core/time.h"
+#include "crypto/jose.h"
+#include "verify/policy.h"
+
+namespace attestd::client {
+
+// Where the signing keys of the pinned MAA instance come from.
+class MaaKeySource {
+ public:
+  virtual ~MaaKeySource() = default;
+  // The keys; `refresh` asks for a fresh copy (after an unknown kid), at most once per token.
+  virtual Result<std::vector<crypto::Jwk>> keys(bool refresh) = 0;
+};
+
+// Keys given up front (attest verify-token --jwks FILE).
+class StaticMaaKeys : public MaaKeySource {
+ public:
+  explicit StaticMaaKeys(std::vector<crypto::Jwk> keys) : keys_(std::move(keys)) {}
+  static Result<StaticMaaKeys> from_file(const std::string& path);
+  Result<std::vector<crypto::Jwk>> keys(bool) override { return keys_; }
+
+ private:
+  std::vector<crypto::Jwk> keys_;
+};
+
+// "https://x.attest.azure.net/" -> "https://x.attest.azure.net": scheme and authority only.
+Result<std::string> normalize_maa_url(const std::string& url);
+
+enum class TokenShape {
+  SevSnpVm,    // POST /attest/SevSnpVm: x-ms-sevsnpvm-* at the top level
+  AzureGuest,  // Azure guest attestation: under x-ms-isolation-tee
+};
+
+// A token whose signature, issuer and lifetime checked out. Only verify_maa_token makes
+// one, so the claims of a VerifiedToken have been verified.
+class VerifiedToken {
+ public:
+  const Json::Value& header() const { return header_; }
+  const Json::Value& claims() const { return claims_; }
+  const std::string& issuer() const { return issuer_; }
+  const std::string& kid() const { return kid_; }
+  std::optional<UnixTime> issued_at() const { return iat_; }
+  std::optional<UnixTime> not_before() const { return nbf_; }
+  UnixTime expires_at() const { return exp_; }
+
+ private:
+  friend Result<VerifiedToken> verify_maa_token(std::string_view, const std::string&, MaaKeySource&, UnixTime,
+                                                std::int64_t);
+  VerifiedToken() = default;
+  Json::Value header_, claims_;
+  std::string issuer_, kid_;
+  std::optional<UnixTime> iat_, nbf_;
+  UnixTime exp_ = 0;
+};
+
+// The envelope: a compact JWS (MalformedToken); alg RS256 only, and no key carried by
+// the token itself (jwk, x5c, x5u) (UnsupportedAlgorithm, UntrustedIssuer); a jku, if
+// present, equal to {maa_url}/certs (UntrustedIssuer); the kid among the instance's keys,
+// asking once more after a miss (UnknownKey); an RSA key of at least 2048 bits
+// (UnsupportedAlgorithm); the signature (BadSignature); iss == maa_url (UntrustedIssuer);
+// exp and nbf against `at` with `clock_skew` seconds of tolerance (TokenExpired,
+// TokenNotYetValid).
+Result<VerifiedToken> verify_maa_token(std::string_view token, const std::string& maa_url, MaaKeySource& keys,
+                                       UnixTime at, std::int64_t clock_skew);
+
+// What the caller expects the token to carry besides the policy.
+struct TokenExpectations {
+  std::optional<std::string> nonce;         // the request's nonce, echoed as the "nonce" claim
+  std::optional<Json::Value> runtime_data;  // must equal x-ms-runtime (JSON equality)
+};
+
+// The SEV-SNP claims of a verified token, and where they were found.
+struct SnpTokenClaims {
+  TokenShape shape;
+  const Json::Value* tee;  // the object holding x-ms-sevsnpvm-* (inside the token's claims)
+  verify::GuestFacts facts;
+};
+
+// Finds the SEV-SNP claims of either shape; claims at the wrong level, or of another TEE,
+// are NotAnEnclave.
+Result<SnpTokenClaims> snp_claims(const VerifiedToken& token);
+
+// In this order: SEV-SNP (NotAnEnclave), not debuggable unless allowed (DebugMode),
+// compliance (NonCompliantUvm, "Attestation validation failed (non-compliant uvm)."), the
+// rest of the policy, the nonce (NonceMismatch), the runtime data (RuntimeDataMismatch).
+Status check_token(const VerifiedToken& token, const verify::Policy& policy, const TokenExpectations& expect);
+
+}  // namespace attestd::client
