@@ -111,7 +111,7 @@ TEST_ENV := ATTESTD_VECTORS=$(VECTORS) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
 test: all
 	@test -d $(VECTORS) || { echo "error: conformance vectors not found at $(VECTORS)"; exit 1; }
 	@rm -rf $(BUILD)/tmp && mkdir -p $(BUILD)/tmp
-	$(TEST_ENV) $(TESTS) --log_level=test_suite --report_level=short
+	$(TEST_ENV) $(TESTS) --log_level=error --report_level=no --color_output=no $(TEST_ARGS)
 
 test-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 OPT=-O1 test

@@ -1,0 +1,263 @@
+// snp-sim: make a test AMD identity (keys and a KDS-like certificate chain) and sign
+// SEV-SNP attestation reports with it. For tests and demos only: its chain is not AMD's.
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "tests/mocks/snp/sim.h"
+
+namespace attestd::snpsim {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: snp-sim keygen --out DIR [--product Milan|Genoa|Turin] [--seed S]\n"
+    "                      [--tcb bl=3,tee=0,snp=8,ucode=115[,fmc=1]] [--chip-id HEX]\n"
+    "       snp-sim report --keys DIR --out FILE [--version 2|3|5] [--policy 0xHEX] [--debug]\n"
+    "                      [--measurement HEX] [--host-data HEX] [--report-data HEX]\n"
+    "                      [--vmpl N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
+    "\n"
+    "keygen writes a TEST-ONLY ARK/ASK/ASVK/VCEK/VLEK chain and keys (deterministic for a\n"
+    "seed) to DIR; report writes a 1184-byte SNP attestation report signed by DIR's VCEK\n"
+    "(or VLEK with --vlek). --tcb and --reported-tcb change the named SVNs of the default\n"
+    "(--reported-tcb: of the identity's TCB; a different one makes a TcbMismatch).\n"
+    "--measurement is 48 bytes, --host-data 32, --report-data up to 64 (zero-padded),\n"
+    "--chip-id 64 bytes (Turin: 8 or 64). Exit 0 on success, 2 on a bad command line.\n";
+
+Error usage_error(std::string message) { return Error(ErrorCode::Usage, std::move(message)); }
+
+// --name value pairs and bare --flags, checked against what the command accepts.
+struct Args {
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> flags;
+
+  const std::string* value(const std::string& name) const {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  }
+  bool flag(const std::string& name) const { return flags.count(name) != 0; }
+};
+
+Result<Args> parse_args(const std::vector<std::string>& argv, std::vector<std::string> with_value,
+                        std::vector<std::string> bare) {
+  auto contains = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  Args args;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (contains(bare, a)) {
+      args.flags[a] = true;
+    } else if (contains(with_value, a)) {
+      if (i + 1 >= argv.size()) return usage_error(a + " needs a value");
+      if (args.values.count(a)) return usage_error(a + " given twice");
+      args.values[a] = argv[++i];
+    } else {
+      return usage_error("unknown argument '" + a + "'");
+    }
+  }
+  return args;
+}
+
+// Decimal, or hex with 0x.
+Result<std::uint64_t> parse_uint(const std::string& name, std::string_view text,
+                                 std::uint64_t max) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v > max) {
+    return usage_error(name + ": '" + std::string(text) + "' is not a number from 0 to " +
+                       std::to_string(max));
+  }
+  return v;
+}
+
+// "bl=3,tee=0,snp=8,ucode=115[,fmc=1]": the named SVNs replace those of `base`.
+Result<snp::TcbVersion> parse_tcb(const std::string& name, std::string_view spec,
+                                  snp::Product product, snp::TcbVersion base) {
+  while (!spec.empty()) {
+    std::size_t comma = spec.find(',');
+    std::string_view item = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
+    std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return usage_error(name + ": '" + std::string(item) + "' is not key=value");
+    }
+    std::string_view key = item.substr(0, eq);
+    auto v = parse_uint(name + " " + std::string(key), item.substr(eq + 1), 255);
+    if (!v) return v.error();
+    // Milan and Genoa have no FMC SVN: a TCB value could not carry it.
+    std::uint8_t* fmc = product == snp::Product::Turin ? &base.fmc : nullptr;
+    const std::pair<std::string_view, std::uint8_t*> svns[] = {
+        {"bl", &base.bootloader}, {"tee", &base.tee}, {"snp", &base.snp},
+        {"ucode", &base.microcode}, {"fmc", fmc}};
+    auto it = std::find_if(std::begin(svns), std::end(svns),
+                           [&](const auto& s) { return s.first == key; });
+    if (it == std::end(svns)) {
+      return usage_error(name + ": unknown component '" + std::string(key) +
+                         "' (bl, tee, snp, ucode, fmc)");
+    }
+    if (it->second == nullptr) return usage_error(name + ": fmc exists on Turin only");
+    *it->second = static_cast<std::uint8_t>(*v);
+  }
+  return base;
+}
+
+// Exactly N bytes of hex, or (pad) up to N bytes, zero-padded on the right.
+template <std::size_t N>
+Result<std::array<std::uint8_t, N>> parse_hex(const std::string& name, const std::string& text,
+                                              bool pad) {
+  auto bytes = hex_decode(text);
+  if (!bytes) return usage_error(name + ": not hex (" + bytes.error().message() + ")");
+  if (bytes->size() > N || (!pad && bytes->size() != N)) {
+    return usage_error(name + ": " + std::to_string(bytes->size()) + " bytes, expected " +
+                       (pad ? "at most " : "") + std::to_string(N));
+  }
+  std::array<std::uint8_t, N> out{};
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
+
+Status keygen(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv, {"--out", "--product", "--seed", "--tcb", "--chip-id"}, {});
+  if (!args) return args.error();
+  const std::string* out = args->value("--out");
+  if (!out) return usage_error("keygen needs --out DIR");
+  SimOptions options;
+  if (const std::string* p = args->value("--product")) {
+    auto product = snp::product_from_name(*p);
+    if (!product || *p != snp::product_name(*product)) {
+      return usage_error("--product: '" + *p + "' is not Milan, Genoa or Turin");
+    }
+    options.product = *product;
+  }
+  if (const std::string* s = args->value("--seed")) options.seed = *s;
+  if (const std::string* t = args->value("--tcb")) {
+    auto tcb = parse_tcb("--tcb", *t, options.product, default_tcb(options.product));
+    if (!tcb) return tcb.error();
+    options.tcb = *tcb;
+  }
+  if (const std::string* c = args->value("--chip-id")) {
+    auto id = hex_decode(*c);
+    bool turin_short = options.product == snp::Product::Turin && id && id->size() == 8;
+    if (!id || (id->size() != 64 && !turin_short)) {
+      return usage_error("--chip-id: expected 64 bytes of hex" +
+                         std::string(options.product == snp::Product::Turin ? " (or 8)" : ""));
+    }
+    id->resize(64);
+    options.chip_id = *id;
+  }
+  auto identity = make_identity(options);
+  if (!identity) return identity.error();
+  if (Status s = save_identity(*identity, *out); !s) return s;
+  std::printf("snp-sim: %s test identity (TEST ONLY, not AMD's) written to %s\n",
+              std::string(snp::product_name(identity->product)).c_str(), out->c_str());
+  return ok_status();
+}
+
+Status report(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv,
+                         {"--keys", "--out", "--version", "--policy", "--measurement",
+                          "--host-data", "--report-data", "--vmpl", "--guest-svn",
+                          "--reported-tcb"},
+                         {"--debug", "--vlek"});
+  if (!args) return args.error();
+  const std::string* keys = args->value("--keys");
+  const std::string* out = args->value("--out");
+  if (!keys) return usage_error("report needs --keys DIR");
+  if (!out) return usage_error("report needs --out FILE");
+
+  ReportRequest req;
+  auto number = [&](const char* name, std::uint64_t max, auto& field) -> Status {
+    if (const std::string* v = args->value(name)) {
+      auto n = parse_uint(name, *v, max);
+      if (!n) return n.error();
+      field = static_cast<std::remove_reference_t<decltype(field)>>(*n);
+    }
+    return ok_status();
+  };
+  for (Status s : {number("--version", 0xFFFFFFFF, req.version),
+                   number("--policy", ~std::uint64_t{0}, req.policy),
+                   number("--vmpl", 0xFFFFFFFF, req.vmpl),
+                   number("--guest-svn", 0xFFFFFFFF, req.guest_svn)}) {
+    if (!s) return s;
+  }
+  if (req.version == 0 && args->value("--version")) {
+    return usage_error("--version: 0 is not a version");
+  }
+  if (args->flag("--debug")) req.policy |= std::uint64_t{1} << 19;
+  req.use_vlek = args->flag("--vlek");
+  if (const std::string* v = args->value("--measurement")) {
+    auto m = parse_hex<48>("--measurement", *v, false);
+    if (!m) return m.error();
+    req.measurement = *m;
+  }
+  if (const std::string* v = args->value("--host-data")) {
+    auto h = parse_hex<32>("--host-data", *v, false);
+    if (!h) return h.error();
+    req.host_data = *h;
+  }
+  if (const std::string* v = args->value("--report-data")) {
+    auto d = parse_hex<64>("--report-data", *v, true);
+    if (!d) return d.error();
+    req.report_data = *d;
+  }
+
+  auto identity = load_identity(*keys);
+  if (!identity) return identity.error();
+  if (const std::string* t = args->value("--reported-tcb")) {
+    auto tcb = parse_tcb("--reported-tcb", *t, identity->product, identity->tcb);
+    if (!tcb) return tcb.error();
+    req.reported_tcb = *tcb;
+  }
+  auto bytes = make_report(*identity, req);
+  if (!bytes) return bytes.error();
+  return write_file(*out, *bytes);
+}
+
+int run(const std::vector<std::string>& argv) {
+  if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  Status s;
+  if (argv.empty()) {
+    s = usage_error("no command given");
+  } else {
+    std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    for (const auto& a : rest) {
+      if (a == "--help" || a == "-h") {
+        std::fputs(kUsage, stdout);
+        return 0;
+      }
+    }
+    if (argv[0] == "keygen") s = keygen(rest);
+    else if (argv[0] == "report") s = report(rest);
+    else s = usage_error("unknown command '" + argv[0] + "'");
+  }
+  if (s) return 0;
+  std::fprintf(stderr, "snp-sim: %s\n", s.error().describe().c_str());
+  if (s.error().code() == ErrorCode::Usage) std::fputs(kUsage, stderr);
+  return exit_code(s.error().code());
+}
+
+}  // namespace
+}  // namespace attestd::snpsim
+
+int main(int argc, char** argv) {
+  return attestd::snpsim::run(std::vector<std::string>(argv + 1, argv + argc));
+}
