@@ -47,22 +47,30 @@ SIM_SRCS  := $(sort $(wildcard tests/mocks/snp/*.cpp))
 SIM_OBJS  := $(SIM_SRCS:%.cpp=$(BUILD)/obj/%.o)
 SIM_LIB   := $(BUILD)/lib/libsnpsim.a
 
+MAA_SRCS  := $(sort $(wildcard tests/mocks/maa/*.cpp))
+MAA_OBJS  := $(MAA_SRCS:%.cpp=$(BUILD)/obj/%.o)
+MAA_LIB   := $(BUILD)/lib/libmaaemu.a
+
 ATTEST_SRCS := $(sort $(wildcard client/cli/*.cpp))
+MAAEMU_SRCS := $(sort $(wildcard tests/mocks/maa/cli/*.cpp))
 SNPSIM_SRCS := $(sort $(wildcard tests/mocks/snp/cli/*.cpp))
-TEST_SRCS   := $(sort $(wildcard tests/unit/*.cpp tests/conformance/*.cpp tests/tamper/*.cpp tests/cli/*.cpp)) tests/main.cpp
+TEST_SRCS   := $(sort $(wildcard tests/unit/*.cpp tests/conformance/*.cpp tests/tamper/*.cpp tests/cli/*.cpp \
+                 tests/integration/*.cpp)) tests/main.cpp
 BENCH_SRCS  := $(sort $(wildcard tests/bench/*.cpp))
 
 ATTEST := $(BUILD)/bin/attest
 SNPSIM := $(BUILD)/bin/snp-sim
+MAAEMU := $(BUILD)/bin/maa-emu
 TESTS  := $(BUILD)/tests/attestd-tests
 BENCH  := $(BUILD)/bench/attestd-bench
 
-ALL_OBJS := $(LIB_OBJS) $(SIM_OBJS) $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
+ALL_OBJS := $(LIB_OBJS) $(SIM_OBJS) $(MAA_OBJS) $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
+            $(MAAEMU_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
 
 .PHONY: all deps test test-asan fuzz bench static clean distclean
-all: $(ATTEST) $(SNPSIM) $(TESTS)
+all: $(ATTEST) $(SNPSIM) $(MAAEMU) $(TESTS)
 
 deps:
 	bash scripts/deps.sh $(DEPS_DIR)
@@ -88,6 +96,14 @@ $(SIM_LIB): $(SIM_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(MAA_LIB): $(MAA_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(MAAEMU): $(MAAEMU_SRCS:%.cpp=$(BUILD)/obj/%.o) $(MAA_LIB) $(SIM_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 $(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -96,7 +112,7 @@ $(SNPSIM): $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-$(TESTS): $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
+$(TESTS): $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(MAA_LIB) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lboost_unit_test_framework
 

@@ -1,0 +1,284 @@
+#include "tests/mocks/maa/emulator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "client/lib/maa_claims.h"
+#include "core/json.h"
+#include "crypto/base64.h"
+#include "crypto/jose.h"
+#include "crypto/random.h"
+#include "crypto/sha.h"
+#include "crypto/x509.h"
+#include "verify/report_verifier.h"
+
+namespace attestd::maaemu {
+
+namespace {
+
+// The API versions of MAA that serve /attest/SevSnpVm.
+constexpr const char* kApiVersions[] = {"2022-08-01", "2025-06-01"};
+
+// The text of the policy the emulator applies: MAA's default, which issues a token for
+// any report that verifies.
+constexpr const char* kDefaultPolicy =
+    "version= 1.0;authorizationrules{c:[type==\"$is-debuggable\"] => permit();};issuancerules{};";
+
+bool iequals(std::string_view a, std::string_view b) { return net::iequals(a, b); }
+
+}  // namespace
+
+std::string default_policy_hash() { return crypto::base64url_encode(crypto::sha256(as_bytes(kDefaultPolicy))); }
+
+net::HttpResponse cloud_error(int status, const std::string& code, const std::string& message) {
+  Json::Value body(Json::objectValue);
+  body["error"]["code"] = code;
+  body["error"]["message"] = message;
+  return net::HttpResponse::json(status, body);
+}
+
+Emulator::Emulator(EmulatorConfig config, SigningKeys keys) : config_(std::move(config)), keys_(std::move(keys)) {}
+
+void Emulator::set_faults(const Faults& faults) {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_ = faults;
+}
+
+Counters Emulator::counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+net::HttpResponse Emulator::handle(const net::HttpRequest& r) {
+  if (iequals(r.path, "/attest/SevSnpVm")) {
+    if (r.method != "POST") return cloud_error(405, "MethodNotAllowed", "use POST for " + r.path);
+    return attest_sevsnpvm(r);
+  }
+  if (r.path == "/certs" && r.method == "GET") return net::HttpResponse::json(200, keys_.jwks());
+  if (r.path == "/.well-known/openid-configuration" && r.method == "GET") {
+    Json::Value doc(Json::objectValue);
+    doc["issuer"] = config_.base_url;
+    doc["jwks_uri"] = config_.base_url + "/certs";
+    doc["response_types_supported"].append("token");
+    doc["id_token_signing_alg_values_supported"].append("RS256");
+    doc["claims_supported"] = Json::Value(Json::arrayValue);
+    for (const char* c : {"iss", "iat", "exp", "nbf", "jti", "nonce", "x-ms-attestation-type", "x-ms-compliance-status",
+                          "x-ms-policy-hash", "x-ms-runtime", "x-ms-ver"}) {
+      doc["claims_supported"].append(c);
+    }
+    return net::HttpResponse::json(200, doc);
+  }
+  return cloud_error(404, "NotFound", "no such endpoint: " + r.method + " " + r.path);
+}
+
+std::optional<net::HttpResponse> Emulator::apply_faults() {
+  Faults f;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (faults_.count == 0) return std::nullopt;
+    if (faults_.count > 0) --faults_.count;
+    f = faults_;
+  }
+  if (f.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.latency_ms));
+  if (f.drop) {
+    net::HttpResponse drop;
+    drop.status = 0;  // the server closes the connection without answering
+    drop.close = true;
+    return drop;
+  }
+  if (f.malformed) {
+    net::HttpResponse bad = net::HttpResponse::text(200, "{\"token\": \"truncated");
+    bad.headers.push_back({"Content-Type", "application/json"});
+    return bad;
+  }
+  if (f.status != 0) {
+    static const std::pair<int, const char*> kCodes[] = {
+        {429, "TooManyRequests"}, {500, "InternalServerError"}, {502, "BadGateway"}, {503, "ServiceUnavailable"},
+        {504, "GatewayTimeout"}, {408, "RequestTimeout"}, {400, "BadRequest"}};
+    const char* code = "Error";
+    for (auto [s, c] : kCodes) {
+      if (s == f.status) code = c;
+    }
+    net::HttpResponse e = cloud_error(f.status, code, "fault injected by the maa-emu admin endpoint");
+    if (f.retry_after > 0) e.headers.push_back({"Retry-After", std::to_string(f.retry_after)});
+    return e;
+  }
+  return std::nullopt;
+}
+
+net::HttpResponse Emulator::attest_sevsnpvm(const net::HttpRequest& r) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.attest_requests;
+  }
+  auto fail = [&](int status, const std::string& code, const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.errors;
+    return cloud_error(status, code, message);
+  };
+  if (auto faulted = apply_faults()) return *faulted;
+
+  auto version = r.query_param("api-version");
+  if (!version) return fail(400, "MissingApiVersionParameter", "The api-version query parameter is required.");
+  if (std::find_if(std::begin(kApiVersions), std::end(kApiVersions), [&](const char* v) { return *version == v; }) ==
+      std::end(kApiVersions)) {
+    return fail(400, "InvalidApiVersionParameter",
+                "The api-version '" + *version + "' is invalid. The supported versions are '2022-08-01', '2025-06-01'.");
+  }
+  if (r.body.size() > config_.max_request_bytes) {
+    return fail(413, "RequestEntityTooLarge", "The request body exceeds " + std::to_string(config_.max_request_bytes) + " bytes.");
+  }
+  auto body = parse_json(r.body, "request body", config_.max_request_bytes);
+  if (!body || !body->isObject()) {
+    return fail(400, "InvalidParameter", body ? "The request body is not a JSON object." : body.error().message());
+  }
+  const Json::Value& b = *body;
+  if (!b["report"].isString()) return fail(400, "InvalidParameter", "The 'report' field is required.");
+
+  // report = base64url(JSON {"SnpReport": base64url(report), "VcekCertChain": base64(PEM)});
+  // real clients use both alphabets, padded or not.
+  auto report_json = crypto::base64_decode_any(b["report"].asString());
+  if (!report_json) return fail(400, "InvalidParameter", "'report' is not base64url: " + report_json.error().message());
+  auto evidence = parse_json(as_chars(*report_json), "report");
+  if (!evidence || !evidence->isObject() || !(*evidence)["SnpReport"].isString()) {
+    return fail(400, "InvalidParameter", "'report' does not decode to JSON with an 'SnpReport' string.");
+  }
+  auto snp_bytes = crypto::base64_decode_any((*evidence)["SnpReport"].asString());
+  if (!snp_bytes) return fail(400, "InvalidParameter", "'SnpReport' is not base64url.");
+  std::vector<crypto::Certificate> certs;
+  if ((*evidence)["VcekCertChain"].isString()) {
+    auto pem = crypto::base64_decode_any((*evidence)["VcekCertChain"].asString());
+    if (!pem) return fail(400, "InvalidParameter", "'VcekCertChain' is not base64.");
+    auto parsed = crypto::Certificate::parse_all(*pem);
+    if (!parsed) return fail(400, "InvalidParameter", "'VcekCertChain': " + parsed.error().message());
+    certs = std::move(parsed).value();
+  }
+  verify::VerifyOptions options;
+  options.roots = &config_.roots;
+  auto verified = verify::verify_report(*snp_bytes, certs, options);
+  if (!verified) {
+    return fail(400, "InvalidParameter",
+                "SNP report verification failed: " + verified.error().describe());
+  }
+  const snp::AttestationReport& report = verified->report();
+
+  Json::Value claims(Json::objectValue);
+  if (b.isMember("runtimeData")) {
+    const Json::Value& rd = b["runtimeData"];
+    if (!rd.isObject() || !rd["data"].isString()) {
+      return fail(400, "InvalidParameter", "'runtimeData' must be {\"data\": base64url, \"dataType\": ...}.");
+    }
+    auto data = crypto::base64_decode_any(rd["data"].asString());
+    if (!data) return fail(400, "InvalidParameter", "'runtimeData.data' is not base64url.");
+    Bytes digest = crypto::sha256(*data);
+    if (!constant_time_equal(digest, ByteView(report.report_data.data(), 32))) {
+      return fail(400, "InvalidParameter",
+                  "The runtime data does not match the report: SHA-256(runtimeData) " + hex_encode(digest) +
+                      " is not REPORT_DATA[0:32] " + hex_encode(ByteView(report.report_data.data(), 32)) + ".");
+    }
+    std::string type = rd["dataType"].isString() ? rd["dataType"].asString() : "Binary";
+    if (type == "JSON") {
+      auto runtime = parse_json(as_chars(*data), "runtimeData");
+      if (!runtime) return fail(400, "InvalidParameter", "'runtimeData' of dataType JSON is not JSON.");
+      claims["x-ms-runtime"] = *runtime;
+    } else if (type == "Binary") {
+      claims["x-ms-maa-enclavehelddata"] = crypto::base64url_encode(*data);
+    } else {
+      return fail(400, "InvalidParameter", "'runtimeData.dataType' must be JSON or Binary.");
+    }
+  }
+  if (b.isMember("nonce")) {
+    if (!b["nonce"].isString()) return fail(400, "InvalidParameter", "'nonce' must be a string.");
+    claims["nonce"] = b["nonce"];
+  }
+
+  UnixTime now = now_unix();
+  auto jti = crypto::random_bytes(32);
+  if (!jti) return fail(500, "InternalServerError", jti.error().message());
+  claims["iss"] = config_.base_url;
+  claims["iat"] = Json::Int64(now);
+  claims["nbf"] = Json::Int64(now);
+  claims["exp"] = Json::Int64(now + config_.token_lifetime_seconds);
+  claims["jti"] = hex_encode(*jti);
+  claims["x-ms-attestation-type"] = "sevsnpvm";
+  claims["x-ms-policy-hash"] = default_policy_hash();
+  claims["x-ms-ver"] = "1.0";
+  Json::Value snp = client::sevsnpvm_claims(report, verified->product());
+  for (const auto& name : snp.getMemberNames()) claims[name] = snp[name];
+  // Azure vouches only for guests it knows: not debuggable, at VMPL 0, running firmware
+  // whose launch measurement is on its list.
+  bool known = std::any_of(config_.known_measurements.begin(), config_.known_measurements.end(), [&](const Bytes& m) {
+    return constant_time_equal(m, ByteView(report.measurement.data(), report.measurement.size()));
+  });
+  if (!report.policy.debug() && report.vmpl == 0 && known) claims["x-ms-compliance-status"] = "azure-compliant-cvm";
+
+  SigningKey key = keys_.active();
+  Json::Value header(Json::objectValue);
+  header["alg"] = "RS256";
+  header["jku"] = config_.base_url + "/certs";
+  header["kid"] = key.kid;
+  header["typ"] = "JWT";
+  auto token = crypto::sign_compact_jws(header, as_bytes(json_compact(claims)), key.key,
+                                        crypto::SignatureScheme::RsaPkcs1Sha256);
+  if (!token) return fail(500, "InternalServerError", token.error().message());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.tokens_issued;
+  }
+  Json::Value out(Json::objectValue);
+  out["token"] = *token;
+  return net::HttpResponse::json(200, out);
+}
+
+net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
+  if (r.path == "/faults" && r.method == "DELETE") {
+    set_faults(Faults{});
+    return net::HttpResponse::json(200, Json::Value(Json::objectValue));
+  }
+  if (r.path == "/faults" && r.method == "POST") {
+    auto body = parse_json(r.body, "faults");
+    if (!body || !body->isObject()) return cloud_error(400, "InvalidParameter", "faults must be a JSON object");
+    Faults f;
+    for (const auto& k : body->getMemberNames()) {
+      const Json::Value& v = (*body)[k];
+      if (k == "latency_ms" && v.isInt()) f.latency_ms = v.asInt();
+      else if (k == "status" && v.isInt()) f.status = v.asInt();
+      else if (k == "retry_after" && v.isInt()) f.retry_after = v.asInt();
+      else if (k == "malformed" && v.isBool()) f.malformed = v.asBool();
+      else if (k == "drop" && v.isBool()) f.drop = v.asBool();
+      else if (k == "count" && v.isInt()) f.count = v.asInt();
+      else return cloud_error(400, "InvalidParameter", "unknown or mistyped fault '" + k + "'");
+    }
+    if (f.latency_ms < 0 || f.latency_ms > 60000 || (f.status != 0 && (f.status < 400 || f.status > 599))) {
+      return cloud_error(400, "InvalidParameter", "latency_ms must be 0-60000 and status 400-599");
+    }
+    set_faults(f);
+    return net::HttpResponse::json(200, *body);
+  }
+  if (r.path == "/keys/rotate" && r.method == "POST") {
+    auto kid = keys_.rotate();
+    if (!kid) return cloud_error(500, "InternalServerError", kid.error().message());
+    Json::Value out(Json::objectValue);
+    out["kid"] = *kid;
+    return net::HttpResponse::json(200, out);
+  }
+  if (r.path == "/keys/activate" && r.method == "POST") {
+    auto body = parse_json(r.body, "activate");
+    if (!body || !(*body)["kid"].isString()) return cloud_error(400, "InvalidParameter", "expected {\"kid\": ...}");
+    if (Status s = keys_.activate((*body)["kid"].asString()); !s) return cloud_error(404, "NotFound", s.error().message());
+    return net::HttpResponse::json(200, *body);
+  }
+  if (r.path == "/stats" && r.method == "GET") {
+    Counters c = counters();
+    Json::Value out(Json::objectValue);
+    out["attest_requests"] = Json::UInt64(c.attest_requests);
+    out["tokens_issued"] = Json::UInt64(c.tokens_issued);
+    out["errors"] = Json::UInt64(c.errors);
+    out["active_kid"] = keys_.active().kid;
+    return net::HttpResponse::json(200, out);
+  }
+  return cloud_error(404, "NotFound", "no such admin endpoint: " + r.method + " " + r.path);
+}
+
+}  // namespace attestd::maaemu

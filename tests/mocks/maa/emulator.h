@@ -1,0 +1,71 @@
+// maa-emu: a faithful Microsoft Azure Attestation emulator for tests (docs/maa-emu.md).
+// POST /attest/SevSnpVm verifies an SEV-SNP report and its VCEK chain and answers with an
+// RS256 token carrying MAA's claims; GET /certs and /.well-known/openid-configuration
+// publish the signing keys; errors are CloudError bodies. An admin handler (served on a
+// separate loopback port) switches faults and rotates keys.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/http.h"
+#include "tests/mocks/maa/signing_keys.h"
+#include "verify/roots.h"
+
+namespace attestd::maaemu {
+
+struct EmulatorConfig {
+  std::string base_url;                   // the instance URL: iss, and jku = base_url + "/certs"
+  verify::RootStore roots = verify::RootStore::amd();
+  std::vector<Bytes> known_measurements;  // Azure vouches ("azure-compliant-cvm") only for these
+  std::int64_t token_lifetime_seconds = 8 * 3600;
+  std::size_t max_request_bytes = 256 * 1024;
+};
+
+// Faults for tests, switched through the admin handler or directly.
+struct Faults {
+  int latency_ms = 0;       // added before answering
+  int status = 0;           // answer attest requests with this status (429, 500, 503, ...)
+  int retry_after = 0;      // Retry-After seconds sent with `status`
+  bool malformed = false;   // answer 200 with a body that is not JSON
+  bool drop = false;        // close the connection without answering
+  int count = -1;           // how many attest requests the fault applies to; -1: all
+};
+
+struct Counters {
+  std::uint64_t attest_requests = 0, tokens_issued = 0, errors = 0;
+};
+
+class Emulator {
+ public:
+  Emulator(EmulatorConfig config, SigningKeys keys);
+
+  net::HttpResponse handle(const net::HttpRequest& request);
+  // POST /faults (JSON Faults), DELETE /faults, POST /keys/rotate, POST /keys/activate
+  // {"kid"}, GET /stats.
+  net::HttpResponse handle_admin(const net::HttpRequest& request);
+
+  void set_faults(const Faults& faults);
+  Counters counters() const;
+  const SigningKeys& keys() const { return keys_; }
+
+ private:
+  net::HttpResponse attest_sevsnpvm(const net::HttpRequest& request);
+  std::optional<net::HttpResponse> apply_faults();
+
+  EmulatorConfig config_;
+  SigningKeys keys_;
+  mutable std::mutex mu_;
+  Faults faults_;
+  Counters counters_;
+};
+
+// {"error": {"code", "message"}} with the HTTP status, as Azure services answer errors.
+net::HttpResponse cloud_error(int status, const std::string& code, const std::string& message);
+
+// The x-ms-policy-hash MAA reports for the emulator's (fixed) default policy.
+std::string default_policy_hash();
+
+}  // namespace attestd::maaemu
