@@ -1,7 +1,7 @@
 // attest show FILE: an SNP report or an Azure HCL report, as a table or JSON.
 #include <iostream>
 
-#include "client/cli/args.h"
+#include "core/args.h"
 #include "client/cli/commands.h"
 #include "client/lib/evidence_files.h"
 #include "client/lib/report_view.h"

@@ -1,7 +1,7 @@
 // attest verify-report: signature, chain to AMD's roots, KDS extensions, then policy.
 #include <iostream>
 
-#include "client/cli/args.h"
+#include "core/args.h"
 #include "client/cli/commands.h"
 #include "client/lib/evidence_files.h"
 #include "client/lib/report_view.h"

@@ -1,7 +1,7 @@
 // attest verify-token: an MAA token, checked as BlindBox's client should have.
 #include <iostream>
 
-#include "client/cli/args.h"
+#include "core/args.h"
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
 #include "client/lib/maa_claims.h"

@@ -83,7 +83,7 @@ std::optional<net::HttpResponse> Emulator::apply_faults() {
   if (f.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.latency_ms));
   if (f.drop) {
     net::HttpResponse drop;
-    drop.status = 0;  // the server closes the connection without answering
+    drop.status = net::HttpResponse::kDropConnection;
     drop.close = true;
     return drop;
   }

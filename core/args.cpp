@@ -1,4 +1,4 @@
-#include "client/cli/args.h"
+#include "core/args.h"
 
 namespace attestd::cli {
 

@@ -1,0 +1,54 @@
+// HTTP requests and responses as plain data, shared by the server and its handlers.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <json/value.h>
+
+namespace attestd::net {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // as sent, e.g. "/attest/SevSnpVm?api-version=2022-08-01"
+  std::string path;    // percent-decoded, without the query
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  HeaderList headers;                                      // in order, names as sent
+  std::string body;
+  std::string peer;  // "ip:port" ("[v6]:port"), or "unix" for a unix socket
+  bool tls = false;
+
+  // The first header of that name, compared case-insensitively.
+  std::optional<std::string> header(std::string_view name) const;
+  // The first query parameter of that (exact) name.
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct HttpResponse {
+  // Status 0 (kDropConnection): close the connection without answering, as a crashed or
+  // cut-off server would (fault-injection in test servers).
+  static constexpr int kDropConnection = 0;
+  int status = 200;  // 200..599, or kDropConnection
+  HeaderList headers;
+  std::string body;
+  bool close = false;  // close the connection after sending
+
+  // Content-Type: application/json, the value serialised compactly.
+  static HttpResponse json(int status, const Json::Value& value);
+  // Content-Type: text/plain; charset=utf-8
+  static HttpResponse text(int status, std::string body);
+};
+
+// Runs on the connection's thread; may be called concurrently for different connections.
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+// ASCII case-insensitive equality (HTTP field names, tokens).
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace attestd::net

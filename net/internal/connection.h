@@ -1,0 +1,28 @@
+// Private to net/: what one server connection does, from its first byte to close.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "net/http_server.h"
+#include "net/internal/stream.h"
+
+namespace attestd::net::detail {
+
+// Shared by the connections of one server; outlives them.
+struct ConnectionContext {
+  const ServerOptions& options;
+  const Handler& handler;
+  int stop_fd;                        // readable once the server stops
+  const std::atomic<bool>& stopping;  // the same, for checks between requests
+  std::atomic<std::uint64_t>& requests;
+};
+
+// Handshake (TLS), then requests until the peer closes, a request asks to close, a
+// timeout, an error, or the server stops. Never throws.
+void serve_connection(Stream& stream, const std::string& peer, const ConnectionContext& ctx);
+// A connection beyond max_connections: 503 and close.
+void reject_connection(Stream& stream, const ConnectionContext& ctx);
+
+}  // namespace attestd::net::detail

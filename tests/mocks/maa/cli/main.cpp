@@ -1,0 +1,257 @@
+// maa-emu: the Microsoft Azure Attestation emulator as a server (docs/maa-emu.md).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/args.h"
+#include "client/lib/evidence_files.h"
+#include "core/file.h"
+#include "core/time.h"
+#include "crypto/keys.h"
+#include "crypto/x509.h"
+#include "net/http_server.h"
+#include "tests/mocks/maa/emulator.h"
+#include "verify/roots.h"
+
+using namespace attestd;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: maa-emu [--listen HOST:PORT] [--hostname NAME ...] [--base-url URL]
+               [--tls-cert PEM --tls-key PEM | --ca-out FILE] [--plain-http]
+               [--admin-listen 127.0.0.1:PORT] [--trust-sim-root PEM ...]
+               [--known-measurement HEX ...] [--known-measurements FILE]
+               [--keys N] [--seed S] [--token-lifetime SECONDS] [--port-file FILE]
+
+A Microsoft Azure Attestation emulator for tests: POST /attest/SevSnpVm, GET /certs,
+GET /.well-known/openid-configuration, over HTTPS. Without --tls-cert it makes a test CA
+and a server certificate for the --hostname names (default: localhost) and writes the
+CA to --ca-out. Runs until SIGTERM or SIGINT.
+
+  --listen HOST:PORT        where to serve (default 127.0.0.1:0, an ephemeral port)
+  --base-url URL            the instance URL in tokens (iss, jku); default
+                            https://FIRST-HOSTNAME:PORT
+  --plain-http              serve plain HTTP instead of HTTPS (tests only)
+  --admin-listen ADDR       faults and key rotation (loopback addresses only)
+  --trust-sim-root PEM      also accept reports chaining to this snp-sim ASK/ARK bundle
+  --known-measurement HEX   a launch measurement Azure vouches for (compliance)
+  --known-measurements FILE one such measurement per line
+  --keys N                  signing keys published at /certs (default 2, first active)
+  --seed S                  derive the signing keys from S (default: random)
+  --port-file FILE          write "PORT ADMIN_PORT" once listening
+)";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "maa-emu: %s\n\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "maa-emu: %s\n", e.describe().c_str());
+  return exit_code(e.code());
+}
+
+bool loopback(const std::string& listen) {
+  return listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 || listen.rfind("localhost:", 0) == 0;
+}
+
+// A test CA and a server certificate for `names`, both ECDSA P-256.
+Result<net::TlsIdentity> make_tls_identity(const std::vector<std::string>& names, const std::string& ca_out) {
+  auto ca_key = crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
+  if (!ca_key) return ca_key.error();
+  UnixTime now = now_unix();
+  crypto::CertificateSpec ca;
+  ca.subject = "CN=maa-emu test CA,O=attestd maa-emu (TEST ONLY)";
+  ca.serial = {0x01};
+  ca.not_before = now - 3600;
+  ca.not_after = now + 30 * 86400;
+  ca.is_ca = true;
+  ca.max_path_len = 0;
+  ca.key_usage = 0x04 | 0x02;
+  ca.hash = crypto::HashAlg::Sha256;
+  auto ca_cert = crypto::issue_certificate(ca, ca_key->public_key(), *ca_key, nullptr);
+  if (!ca_cert) return ca_cert.error();
+  auto key = crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
+  if (!key) return key.error();
+  crypto::CertificateSpec leaf;
+  leaf.subject = "CN=" + names.front() + ",O=attestd maa-emu (TEST ONLY)";
+  leaf.serial = {0x02};
+  leaf.not_before = now - 3600;
+  leaf.not_after = now + 30 * 86400;
+  leaf.key_usage = 0x80;
+  leaf.dns_names = names;
+  leaf.hash = crypto::HashAlg::Sha256;
+  auto cert = crypto::issue_certificate(leaf, key->public_key(), *ca_key, &*ca_cert);
+  if (!cert) return cert.error();
+  if (!ca_out.empty()) {
+    if (Status s = write_file(ca_out, as_bytes(ca_cert->pem())); !s) return s.error();
+  }
+  return net::TlsIdentity{{*cert, *ca_cert}, *key};
+}
+
+Result<std::vector<Bytes>> measurements(const cli::Args& args) {
+  std::vector<std::string> hexes = args.values("known-measurement");
+  if (auto file = args.value("known-measurements")) {
+    auto text = read_text_file(*file);
+    if (!text) return text.error();
+    std::size_t pos = 0;
+    while (pos < text->size()) {
+      std::size_t end = text->find('\n', pos);
+      if (end == std::string::npos) end = text->size();
+      std::string line = text->substr(pos, end - pos);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty() && line[0] != '#') hexes.push_back(line);
+      pos = end + 1;
+    }
+  }
+  std::vector<Bytes> out;
+  for (const auto& h : hexes) {
+    auto b = hex_decode(h);
+    if (!b || b->size() != 48) return Error(ErrorCode::Usage, "known measurement '" + h + "' is not 96 hex digits");
+    out.push_back(std::move(b).value());
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> argv_list(argv + 1, argv + argc);
+  for (const auto& a : argv_list) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  auto args = cli::Args::parse(argv_list,
+                               {{"listen", true}, {"hostname", true, true}, {"base-url", true}, {"tls-cert", true},
+                                {"tls-key", true}, {"ca-out", true}, {"plain-http"}, {"admin-listen", true},
+                                {"trust-sim-root", true, true}, {"known-measurement", true, true},
+                                {"known-measurements", true}, {"keys", true}, {"seed", true},
+                                {"token-lifetime", true}, {"port-file", true}},
+                               0, 0);
+  if (!args) return usage_error(args.error().message());
+  std::vector<std::string> names = args->values("hostname");
+  if (names.empty()) names.push_back("localhost");
+  const bool plain = args->flag("plain-http");
+  if (plain && (args->value("tls-cert") || args->value("ca-out"))) {
+    return usage_error("--plain-http takes no --tls-cert or --ca-out");
+  }
+  if (args->value("tls-cert").has_value() != args->value("tls-key").has_value()) {
+    return usage_error("--tls-cert and --tls-key go together");
+  }
+  if (auto admin = args->value("admin-listen"); admin && !loopback(*admin)) {
+    return usage_error("--admin-listen must be a loopback address (127.x.x.x or [::1])");
+  }
+  int key_count = 2;
+  if (auto k = args->value("keys")) {
+    try {
+      key_count = std::stoi(*k);
+    } catch (...) {
+      return usage_error("--keys takes a number");
+    }
+  }
+  auto known = measurements(*args);
+  if (!known) return usage_error(known.error().message());
+
+  maaemu::EmulatorConfig config;
+  config.known_measurements = std::move(known).value();
+  if (auto lifetime = args->value("token-lifetime")) {
+    try {
+      config.token_lifetime_seconds = std::stol(*lifetime);
+    } catch (...) {
+      return usage_error("--token-lifetime takes a number of seconds");
+    }
+  }
+  for (const auto& path : args->values("trust-sim-root")) {
+    auto certs = client::load_certificates(path);
+    if (!certs) return fail(certs.error());
+    std::optional<verify::ProductChain> chain;
+    for (const auto& c : *certs) {
+      std::string cn = c.subject_common_name();
+      if (c.is_ca() && !c.is_self_issued() && cn.rfind("SEV-", 0) == 0 && cn.rfind("SEV-VLEK", 0) != 0) {
+        auto product = snp::product_from_name(cn.substr(4));
+        if (!product) return fail(product.error().with_context(path));
+        auto pc = verify::product_chain_from_certs(*certs, *product, "snp-sim (" + path + ")");
+        if (!pc) return fail(pc.error());
+        chain = std::move(pc).value();
+      }
+    }
+    if (!chain) return fail(Error(ErrorCode::MissingCertificate, path + ": no ASK (CN=SEV-<product>) in the bundle"));
+    config.roots.add(std::move(*chain));
+  }
+
+  net::ServerOptions options;
+  options.listen = args->value("listen").value_or("127.0.0.1:0");
+  options.max_body_bytes = config.max_request_bytes;
+  if (!plain) {
+    if (auto cert_path = args->value("tls-cert")) {
+      auto chain = client::load_certificates(*cert_path);
+      if (!chain) return fail(chain.error());
+      auto key_text = read_text_file(*args->value("tls-key"));
+      if (!key_text) return fail(key_text.error());
+      auto key = crypto::PrivateKey::from_pem(*key_text);
+      if (!key) return fail(key.error().with_context(*args->value("tls-key")));
+      options.tls = net::TlsIdentity{*chain, *key};
+    } else {
+      auto identity = make_tls_identity(names, args->value("ca-out").value_or(""));
+      if (!identity) return fail(identity.error());
+      options.tls = std::move(identity).value();
+    }
+  }
+
+  // Signals are taken synchronously below; block them before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // The emulator needs its URL, which needs the port: bind first, then serve.
+  // Published to the server's threads once built; it outlives the servers (stopped below).
+  std::unique_ptr<maaemu::Emulator> owner;
+  std::atomic<maaemu::Emulator*> emulator{nullptr};
+  auto log_and_handle = [&emulator](const net::HttpRequest& r) {
+    maaemu::Emulator* emu = emulator.load();
+    net::HttpResponse resp = emu ? emu->handle(r) : maaemu::cloud_error(503, "ServiceUnavailable", "starting");
+    std::fprintf(stderr, "maa-emu: %s %s %d %s\n", r.method.c_str(), r.target.c_str(), resp.status, r.peer.c_str());
+    return resp;
+  };
+  auto server = net::HttpServer::start(options, log_and_handle);
+  if (!server) return fail(server.error());
+  std::string scheme = plain ? "http" : "https";
+  config.base_url = args->value("base-url").value_or(scheme + "://" + names.front() + ":" + std::to_string((*server)->port()));
+  auto keys = maaemu::SigningKeys::generate(config.base_url, key_count, args->value("seed").value_or(""));
+  if (!keys) return fail(keys.error());
+  owner = std::make_unique<maaemu::Emulator>(std::move(config), std::move(keys).value());
+  emulator.store(owner.get());
+
+  std::unique_ptr<net::HttpServer> admin;
+  if (auto admin_listen = args->value("admin-listen")) {
+    net::ServerOptions admin_options;
+    admin_options.listen = *admin_listen;
+    auto a = net::HttpServer::start(admin_options,
+                                    [&emulator](const net::HttpRequest& r) { return emulator.load()->handle_admin(r); });
+    if (!a) return fail(a.error());
+    admin = std::move(a).value();
+  }
+  std::fprintf(stderr, "maa-emu: serving %s on %s (admin: %s)\n", owner->keys().active().kid.c_str(),
+               (*server)->url().c_str(), admin ? admin->url().c_str() : "off");
+  if (auto port_file = args->value("port-file")) {
+    std::string ports = std::to_string((*server)->port()) + " " + (admin ? std::to_string(admin->port()) : "0") + "\n";
+    if (Status s = write_file(*port_file, as_bytes(ports)); !s) return fail(s.error());
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "maa-emu: %s, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (admin) admin->stop();
+  (*server)->stop();
+  return 0;
+}

@@ -1,0 +1,393 @@
+// The HTTP server as clients meet it: round trips, limits, timeouts, concurrency, stop().
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "net/http_client.h"
+#include "tests/process.h"
+#include "tests/unit/net_test_support.h"
+
+using namespace attestd;
+using namespace attestd::net;
+using namespace attestd::net_test;
+
+namespace {
+
+Result<HttpResult> get(const std::string& url) { return http_request("GET", url, {}, "", HttpClientOptions{}); }
+
+ServerOptions with_timeouts(int read_ms, int idle_ms) {
+  ServerOptions o;
+  o.read_timeout_ms = read_ms;
+  o.idle_timeout_ms = idle_ms;
+  return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(net_server)
+
+BOOST_AUTO_TEST_CASE(an_ephemeral_server_reports_its_bound_port_and_url) {
+  auto server = start_server(ServerOptions{}, echo);
+  BOOST_TEST(server->port() != 0);
+  BOOST_TEST(server->url() == "http://127.0.0.1:" + std::to_string(server->port()));
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_get_and_post_round_trip) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest& r) {
+    HttpResponse resp = HttpResponse::text(201, r.method + " " + r.path + " q=" + r.query_param("q").value_or("-") +
+                                                    " ct=" + r.header("content-type").value_or("-") + " " + r.body);
+    resp.headers.emplace_back("X-Peer-Is-Loopback", r.peer.rfind("127.0.0.1:", 0) == 0 ? "yes" : "no");
+    return resp;
+  });
+  auto g = get(server->url() + "/a%20b?q=x+y%21");
+  BOOST_REQUIRE_MESSAGE(g.ok(), test::why(g));
+  BOOST_TEST(g->status == 201);
+  BOOST_TEST(g->body == "GET /a b q=x y! ct=- ");
+  BOOST_TEST(g->header("X-Peer-Is-Loopback").value_or("") == "yes");
+  BOOST_TEST(g->header("content-type").value_or("") == "text/plain; charset=utf-8");
+
+  auto p = http_request("POST", server->url() + "/attest", {{"Content-Type", "application/json"}}, "{\"a\":1}",
+                        HttpClientOptions{});
+  BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));
+  BOOST_TEST(p->status == 201);
+  BOOST_TEST(p->body == "POST /attest q=- ct=application/json {\"a\":1}");
+}
+
+BOOST_AUTO_TEST_CASE(json_responses_carry_their_content_type_and_compact_body) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest&) {
+    Json::Value v;
+    v["token"] = "abc";
+    return HttpResponse::json(200, v);
+  });
+  auto r = get(server->url() + "/");
+  BOOST_REQUIRE_MESSAGE(r.ok(), test::why(r));
+  BOOST_TEST(r->header("content-type").value_or("") == "application/json");
+  BOOST_TEST(r->body == "{\"token\":\"abc\"}");
+}
+
+BOOST_AUTO_TEST_CASE(head_gets_the_length_of_the_body_but_no_body) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest&) { return HttpResponse::text(200, "12345"); });
+  RawClient c = RawClient::tcp(server->port());
+  c.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  bool closed = false;
+  std::string resp = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 200 OK");
+  BOOST_TEST(resp.find("Content-Length: 5\r\n") != std::string::npos);
+  BOOST_TEST(resp.substr(resp.size() - 4) == "\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_serves_two_requests_on_one_connection) {
+  auto server = start_server(ServerOptions{}, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string first = c.read_response(2000);
+  c.send("POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  std::string second = c.read_response(2000);
+  BOOST_TEST(status_line(first) == "HTTP/1.1 200 OK");
+  BOOST_TEST(first.substr(first.size() - 9) == "GET /one ");
+  BOOST_TEST(second.substr(second.size() - 13) == "POST /two abc");
+  BOOST_TEST(server->stats().connections_accepted == 1u);
+  BOOST_TEST(server->stats().requests == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(pipelined_requests_are_answered_in_order) {
+  auto server = start_server(ServerOptions{}, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  bool closed = false;
+  std::string both = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  std::size_t one = both.find("GET /1 "), two = both.find("GET /2 ");
+  BOOST_TEST((one != std::string::npos && two != std::string::npos && one < two));
+  BOOST_TEST(both.find("Connection: close\r\n") > one);
+}
+
+BOOST_AUTO_TEST_CASE(http_1_0_without_keep_alive_is_closed_after_the_response) {
+  auto server = start_server(ServerOptions{}, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET /old HTTP/1.0\r\n\r\n");
+  bool closed = false;
+  std::string resp = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.0 200 OK");
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_request_is_a_400_and_the_connection_closes) {
+  auto server = start_server(ServerOptions{}, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET / HTTP/1.1\r\nHost x\r\n\r\n");
+  bool closed = false;
+  std::string resp = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 400 Bad Request");
+  BOOST_TEST(resp.find("Connection: close\r\n") != std::string::npos);
+  BOOST_TEST(server->stats().requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_target_that_is_not_a_path_is_a_400) {
+  auto server = start_server(ServerOptions{}, echo);
+  for (const char* target : {"/bad%zzescape", "/nul%00byte", "relative"}) {
+    RawClient c = RawClient::tcp(server->port());
+    c.send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    BOOST_TEST(status_line(c.read_until_close(2000)) == "HTTP/1.1 400 Bad Request", target);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_ambiguous_body_length_is_a_400_not_a_smuggled_request) {
+  auto server = start_server(ServerOptions{}, echo);
+  for (const char* framing : {"Transfer-Encoding: gzip\r\n", "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                              "Content-Length: 5\r\nContent-Length: 6\r\n"}) {
+    RawClient c = RawClient::tcp(server->port());
+    c.send(std::string("POST / HTTP/1.1\r\nHost: x\r\n") + framing + "\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string resp = c.read_until_close(2000);
+    BOOST_TEST(status_line(resp) == "HTTP/1.1 400 Bad Request", framing);
+    BOOST_TEST(resp.find("/smuggled") == std::string::npos);
+  }
+  BOOST_TEST(server->stats().requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_header_over_the_limit_is_a_431) {
+  ServerOptions o;
+  o.max_header_bytes = 1024;
+  auto server = start_server(o, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
+  bool closed = false;
+  std::string resp = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 431 Request Header Fields Too Large");
+}
+
+BOOST_AUTO_TEST_CASE(a_body_over_the_limit_is_a_413_before_it_is_read) {
+  ServerOptions o;
+  o.max_body_bytes = 1000;
+  auto server = start_server(o, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n");
+  bool closed = false;
+  std::string resp = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 413 Payload Too Large");
+}
+
+BOOST_AUTO_TEST_CASE(a_chunked_body_over_the_limit_is_a_413) {
+  ServerOptions o;
+  o.max_body_bytes = 1000;
+  auto server = start_server(o, echo);
+  RawClient c = RawClient::tcp(server->port());
+  std::string chunk(800, 'x');
+  c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n");
+  BOOST_TEST(status_line(c.read_until_close(2000)) == "HTTP/1.1 413 Payload Too Large");
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_client_with_half_a_request_is_cut_off_after_the_read_timeout) {
+  auto server = start_server(with_timeouts(300, 5000), echo);
+  RawClient c = RawClient::tcp(server->port());
+  auto t0 = std::chrono::steady_clock::now();
+  c.send("GET / HTTP/1.1\r\nHo");
+  bool closed = false;
+  std::string resp = c.read_until_close(3000, &closed);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 408 Request Timeout");
+  BOOST_TEST(ms >= 250);
+  BOOST_TEST(ms < 1500);
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_kept_alive_connection_is_closed_after_the_idle_timeout) {
+  auto server = start_server(with_timeouts(5000, 200), echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(c.read_response(2000)) == "HTTP/1.1 200 OK");
+  bool closed = false;
+  std::string rest = c.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(rest == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_that_throws_is_a_500_and_the_server_lives_on) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest& r) -> HttpResponse {
+    if (r.path == "/throw") throw std::runtime_error("boom");
+    if (r.path == "/throw-int") throw 42;
+    return HttpResponse::text(200, "fine");
+  });
+  auto a = get(server->url() + "/throw");
+  auto b = get(server->url() + "/throw-int");
+  auto c = get(server->url() + "/ok");
+  BOOST_REQUIRE(a.ok() && b.ok() && c.ok());
+  BOOST_TEST(a->status == 500);
+  BOOST_TEST(a->body == "internal error\n");
+  BOOST_TEST(b->status == 500);
+  BOOST_TEST(c->status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_response_with_a_line_break_in_a_header_is_a_500_not_a_split_response) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest&) {
+    HttpResponse r = HttpResponse::text(200, "x");
+    r.headers.emplace_back("X-Evil", "a\r\nSet-Cookie: b");
+    return r;
+  });
+  auto r = get(server->url() + "/");
+  BOOST_REQUIRE_MESSAGE(r.ok(), test::why(r));
+  BOOST_TEST(r->status == 500);
+  BOOST_TEST(!r->header("set-cookie").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_leaves_during_a_large_response_does_not_kill_the_process) {
+  // The client's FIN then RST makes the server's next send fail with EPIPE, which
+  // raises SIGPIPE unless the server prevents it; its default action ends the process.
+  auto server = start_server(ServerOptions{}, [](const HttpRequest& r) {
+    return HttpResponse::text(200, r.path == "/big" ? std::string(8 << 20, 'x') : "alive");
+  });
+  for (int i = 0; i < 3; ++i) {
+    RawClient c = RawClient::tcp(server->port());
+    c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.shutdown_write();
+    c.read_response(50);  // a little of it, then leave with the rest unread
+  }
+  auto r = get(server->url() + "/after");
+  BOOST_REQUIRE_MESSAGE(r.ok(), test::why(r));
+  BOOST_TEST(r->body == "alive");
+}
+
+BOOST_AUTO_TEST_CASE(sixty_four_concurrent_clients_are_all_answered) {
+  std::atomic<int> inside{0}, most{0};
+  auto server = start_server(ServerOptions{}, [&](const HttpRequest& r) {
+    int now = ++inside;
+    for (int m = most; now > m && !most.compare_exchange_weak(m, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    --inside;
+    return HttpResponse::text(200, r.path);
+  });
+  std::vector<std::future<Result<HttpResult>>> calls;
+  for (int i = 0; i < 64; ++i) {
+    calls.push_back(std::async(std::launch::async, [&, i] { return get(server->url() + "/" + std::to_string(i)); }));
+  }
+  int answered = 0;
+  for (int i = 0; i < 64; ++i) {
+    auto r = calls[i].get();
+    if (r.ok() && r->status == 200 && r->body == "/" + std::to_string(i)) ++answered;
+  }
+  BOOST_TEST(answered == 64);
+  BOOST_TEST(most.load() > 1);  // they overlapped
+  BOOST_TEST(server->stats().requests == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_beyond_max_connections_gets_a_503) {
+  ServerOptions o;
+  o.max_connections = 1;
+  auto server = start_server(o, echo);
+  RawClient holder = RawClient::tcp(server->port());
+  holder.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(holder.read_response(2000)) == "HTTP/1.1 200 OK");  // now kept alive
+  RawClient extra = RawClient::tcp(server->port());
+  extra.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  bool closed = false;
+  std::string resp = extra.read_until_close(2000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 503 Service Unavailable");
+  BOOST_TEST(server->stats().connections_rejected == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(stop_lets_a_request_in_flight_finish_and_refuses_new_ones) {
+  std::promise<void> entered;
+  auto server = start_server(ServerOptions{}, [&](const HttpRequest&) {
+    entered.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return HttpResponse::text(200, "finished");
+  });
+  std::string url = server->url() + "/";
+  auto call = std::async(std::launch::async, [&] { return get(url); });
+  entered.get_future().wait();
+  server->stop();
+  auto r = call.get();
+  BOOST_REQUIRE_MESSAGE(r.ok(), test::why(r));
+  BOOST_TEST(r->status == 200);
+  BOOST_TEST(r->body == "finished");
+  BOOST_TEST(r->header("connection").value_or("") == "close");
+  auto after = get(url);
+  BOOST_REQUIRE(!after.ok());
+  BOOST_TEST(error_name(after.error().code()) == "NetworkError");
+  server->stop();  // idempotent
+}
+
+BOOST_AUTO_TEST_CASE(stop_closes_idle_connections_at_once) {
+  auto server = start_server(with_timeouts(5000, 30000), echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(c.read_response(2000)) == "HTTP/1.1 200 OK");
+  auto t0 = std::chrono::steady_clock::now();
+  server->stop();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  bool closed = false;
+  c.read_until_close(1000, &closed);
+  BOOST_TEST(closed);
+  BOOST_TEST(ms < 1500);
+}
+
+BOOST_AUTO_TEST_CASE(a_port_in_use_is_a_network_error_naming_the_address) {
+  auto first = start_server(ServerOptions{}, echo);
+  ServerOptions o;
+  o.listen = "127.0.0.1:" + std::to_string(first->port());
+  auto second = HttpServer::start(o, echo);
+  BOOST_REQUIRE(!second.ok());
+  BOOST_TEST(error_name(second.error().code()) == "NetworkError");
+  BOOST_TEST(second.error().message() == "listen on " + o.listen + ": bind: Address already in use");
+}
+
+BOOST_AUTO_TEST_CASE(a_listen_address_without_a_port_is_a_network_error) {
+  ServerOptions o;
+  o.listen = "127.0.0.1";
+  auto s = HttpServer::start(o, echo);
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.error().describe() == "NetworkError: listen on 127.0.0.1: expected host:port or [ipv6]:port");
+}
+
+BOOST_AUTO_TEST_CASE(a_unix_socket_server_round_trip) {
+  ServerOptions o;
+  o.unix_socket = test::tmp_dir() + "/net-server.sock";
+  auto server = start_server(o, [](const HttpRequest& r) { return HttpResponse::text(200, "peer=" + r.peer); });
+  BOOST_TEST(server->port() == 0);
+  BOOST_TEST(server->url() == "unix:" + o.unix_socket);
+  RawClient c = RawClient::unix_socket(o.unix_socket);
+  c.send("GET /local HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  std::string resp = c.read_until_close(2000);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 200 OK");
+  BOOST_TEST(resp.substr(resp.size() - 9) == "peer=unix");
+  server->stop();
+  BOOST_TEST(!std::filesystem::exists(o.unix_socket));
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_expects_100_continue_gets_it_and_its_body_is_read) {
+  auto server = start_server(ServerOptions{}, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  BOOST_TEST(c.read_response(2000) == "HTTP/1.1 100 Continue\r\n\r\n");
+  c.send("data");
+  std::string resp = c.read_response(2000);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 200 OK");
+  BOOST_TEST(resp.substr(resp.size() - 13) == "POST /up data");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(net_server_drop)
+
+BOOST_AUTO_TEST_CASE(a_handler_answering_kdropconnection_closes_without_a_response) {
+  auto server = net::HttpServer::start(net::ServerOptions{}, [](const net::HttpRequest&) {
+    net::HttpResponse r;
+    r.status = net::HttpResponse::kDropConnection;
+    return r;
+  });
+  BOOST_REQUIRE(server.ok());
+  test::RunResult r = test::run("curl -sS --max-time 5 -o /dev/null -w '%{http_code}' " + (*server)->url() + "/x");
+  BOOST_TEST(r.exit_code == 52);  // curl: empty reply from server
+  BOOST_TEST(r.out == "000");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
