@@ -3,6 +3,7 @@
 #include "client/lib/maa_claims.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "crypto/sha.h"
 
 namespace attestd::client {
 
@@ -59,8 +60,58 @@ Result<std::optional<UnixTime>> numeric_date(const Json::Value& claims, const ch
 
 }  // namespace
 
+namespace {
+
+Status check_lifetime(const VerifiedToken& t, UnixTime at, std::int64_t clock_skew) {
+  if (at > t.expires_at() + clock_skew) {
+    return Error(ErrorCode::TokenExpired, "the token expired at " + format_rfc3339(t.expires_at()) + " (now " +
+                                              format_rfc3339(at) + ")");
+  }
+  if (t.not_before() && at + clock_skew < *t.not_before()) {
+    return Error(ErrorCode::TokenNotYetValid, "the token is not valid before " + format_rfc3339(*t.not_before()) +
+                                                  " (now " + format_rfc3339(at) + ")");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Bytes VerifiedTokenCache::key(std::string_view token, const std::string& maa_url) {
+  crypto::Hasher h(crypto::HashAlg::Sha256);
+  h.update(as_bytes(maa_url));
+  h.update(Bytes{0});
+  h.update(as_bytes(token));
+  return h.finish();
+}
+
+std::optional<VerifiedToken> VerifiedTokenCache::lookup(std::string_view token, const std::string& maa_url) const {
+  Bytes k = key(token, maa_url);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(k);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void VerifiedTokenCache::store(std::string_view token, const std::string& maa_url, const VerifiedToken& verified) {
+  Bytes k = key(token, maa_url);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (entries_.size() >= max_entries_) entries_.erase(entries_.begin());
+  entries_.insert_or_assign(k, verified);
+}
+
+std::size_t VerifiedTokenCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
 Result<VerifiedToken> verify_maa_token(std::string_view token, const std::string& maa_url, MaaKeySource& source,
-                                       UnixTime at, std::int64_t clock_skew) {
+                                       UnixTime at, std::int64_t clock_skew, VerifiedTokenCache* cache) {
+  if (cache) {
+    if (auto hit = cache->lookup(token, maa_url)) {
+      if (Status s = check_lifetime(*hit, at, clock_skew); !s) return s.error();
+      return *hit;
+    }
+  }
   auto jws = crypto::parse_compact_jws(token);
   if (!jws) return jws.error();
   const Json::Value& h = jws->header;
@@ -121,14 +172,6 @@ Result<VerifiedToken> verify_maa_token(std::string_view token, const std::string
   if (!nbf) return nbf.error();
   auto iat = numeric_date(c, "iat", false);
   if (!iat) return iat.error();
-  if (at > **exp + clock_skew) {
-    return Error(ErrorCode::TokenExpired, "the token expired at " + format_rfc3339(**exp) + " (now " +
-                                              format_rfc3339(at) + ")");
-  }
-  if (*nbf && at + clock_skew < **nbf) {
-    return Error(ErrorCode::TokenNotYetValid, "the token is not valid before " + format_rfc3339(**nbf) + " (now " +
-                                                  format_rfc3339(at) + ")");
-  }
   VerifiedToken t;
   t.header_ = h;
   t.claims_ = std::move(claims).value();
@@ -137,6 +180,8 @@ Result<VerifiedToken> verify_maa_token(std::string_view token, const std::string
   t.iat_ = *iat;
   t.nbf_ = *nbf;
   t.exp_ = **exp;
+  if (Status s = check_lifetime(t, at, clock_skew); !s) return s.error();
+  if (cache) cache->store(token, maa_url, t);
   return t;
 }
 

@@ -3,7 +3,9 @@
 // guest (SEV-SNP, not debuggable, compliant, the policy, the nonce and runtime data).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +47,8 @@ enum class TokenShape {
 
 // A token whose signature, issuer and lifetime checked out. Only verify_maa_token makes
 // one, so the claims of a VerifiedToken have been verified.
+class VerifiedTokenCache;
+
 class VerifiedToken {
  public:
   const Json::Value& header() const { return header_; }
@@ -57,7 +61,7 @@ class VerifiedToken {
 
  private:
   friend Result<VerifiedToken> verify_maa_token(std::string_view, const std::string&, MaaKeySource&, UnixTime,
-                                                std::int64_t);
+                                                std::int64_t, VerifiedTokenCache*);
   VerifiedToken() = default;
   Json::Value header_, claims_;
   std::string issuer_, kid_;
@@ -72,8 +76,25 @@ class VerifiedToken {
 // (UnsupportedAlgorithm); the signature (BadSignature); iss == maa_url (UntrustedIssuer);
 // exp and nbf against `at` with `clock_skew` seconds of tolerance (TokenExpired,
 // TokenNotYetValid).
+// With a cache, a token whose envelope verified before (for the same MAA URL) skips the
+// parsing and signature check; its lifetime is checked against `at` every time.
 Result<VerifiedToken> verify_maa_token(std::string_view token, const std::string& maa_url, MaaKeySource& keys,
-                                       UnixTime at, std::int64_t clock_skew);
+                                       UnixTime at, std::int64_t clock_skew, VerifiedTokenCache* cache = nullptr);
+
+// Tokens whose envelope verified, by SHA-256 of the token and the MAA URL. Thread-safe.
+class VerifiedTokenCache {
+ public:
+  explicit VerifiedTokenCache(std::size_t max_entries = 1024) : max_entries_(max_entries) {}
+  std::optional<VerifiedToken> lookup(std::string_view token, const std::string& maa_url) const;
+  void store(std::string_view token, const std::string& maa_url, const VerifiedToken& verified);
+  std::size_t size() const;
+
+ private:
+  static Bytes key(std::string_view token, const std::string& maa_url);
+  std::size_t max_entries_;
+  mutable std::mutex mu_;
+  std::map<Bytes, VerifiedToken> entries_;
+};
 
 // What the caller expects the token to carry besides the policy.
 struct TokenExpectations {

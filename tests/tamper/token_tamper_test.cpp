@@ -316,3 +316,22 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_asks_the_key_source_once_more) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(tamper_token_cache)
+
+BOOST_AUTO_TEST_CASE(a_cached_token_is_still_checked_for_expiry_and_never_stands_for_another) {
+  StaticMaaKeys keys = trusted_keys();
+  VerifiedTokenCache cache;
+  std::string token = sign(good_header(), good_claims());
+  BOOST_REQUIRE(verify_maa_token(token, kMaa, keys, kNow, 60, &cache).ok());
+  BOOST_TEST(cache.size() == 1u);
+  BOOST_TEST(verify_maa_token(token, kMaa, keys, kNow, 60, &cache).ok());
+  UnixTime exp = kNow - 60 + 8 * 3600;
+  BOOST_TEST(verify_maa_token(token, kMaa, keys, exp + 61, 60, &cache).error().name() == "TokenExpired");
+  std::string forged = token;
+  forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+  BOOST_TEST(verify_maa_token(forged, kMaa, keys, kNow, 60, &cache).error().name() == "BadSignature");
+  BOOST_TEST(verify_maa_token(token, "https://other.test", keys, kNow, 60, &cache).error().name() == "UntrustedIssuer");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

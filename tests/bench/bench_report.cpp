@@ -8,33 +8,12 @@
 #include "core/file.h"
 #include "core/json.h"
 #include "tests/support.h"
+#include "tests/bench/bench.h"
 #include "verify/report_verifier.h"
 
-using namespace attestd;
-using Clock = std::chrono::steady_clock;
+namespace attestd::bench {
 
-namespace {
-
-template <typename F>
-double per_second(F&& op, double seconds) {
-  // Warm up once, then count operations for at least `seconds`.
-  if (!op()) std::abort();
-  std::size_t n = 0;
-  auto start = Clock::now();
-  double elapsed = 0;
-  do {
-    for (int i = 0; i < 8; ++i) {
-      if (!op()) std::abort();
-      ++n;
-    }
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds);
-  return static_cast<double>(n) / elapsed;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
+int bench_report(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "snp/virtee-sev_milan";
   double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
   Bytes report = test::read_vector(dir + "/report.bin");
@@ -63,3 +42,5 @@ int main(int argc, char** argv) {
   std::cout << json_compact(out) << std::endl;
   return 0;
 }
+
+}  // namespace attestd::bench

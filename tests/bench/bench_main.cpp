@@ -1,0 +1,12 @@
+// attestd-bench report [VECTOR_DIR] [SECONDS] | token OUT_DIR [SECONDS]
+#include <cstdio>
+#include <cstring>
+
+#include "tests/bench/bench.h"
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "report") == 0) return attestd::bench::bench_report(argc - 1, argv + 1);
+  if (argc >= 3 && std::strcmp(argv[1], "token") == 0) return attestd::bench::bench_token(argc - 1, argv + 1);
+  std::fprintf(stderr, "usage: attestd-bench report [VECTOR_DIR] [SECONDS] | token OUT_DIR [SECONDS]\n");
+  return 2;
+}
