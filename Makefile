@@ -11,6 +11,10 @@ STATIC   ?=
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
+# Build on every core unless the caller chose (-j N).
+ifeq ($(filter -j% --jobs%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
 
 # deps.mk says where the pinned libraries live; make (re)builds it, then restarts.
 include $(DEPS_DIR)/deps.mk

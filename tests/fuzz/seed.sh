@@ -65,6 +65,15 @@ case "$target" in
       $ark "$vectors/snp/trustee_milan_vlek/ca_bundle.pem" >"$corpus/milan-vlek-ark.bin"
     head -c 24 /dev/zero >"$corpus/empty-table.bin"
     ;;
+  fuzz_token)
+    for f in "$vectors"/maa/*.jwt; do
+      tr -d '\n\r' <"$f" >"$corpus/$(basename "$f")"
+    done
+    ;;
+  fuzz_policy)
+    printf '%s' '{"allow_debug": false, "vmpls": [0], "min_tcb": {"snp": 8}, "min_firmware": "1.55.0", "compliance_status": null}' >"$corpus/policy.json"
+    printf '%s' '{"measurements": ["d9912ba396ce409c2947841d93a5076b6839b898c22b4aae05edb3b2b058a99927f8cf9a4f8617ee695deb14795496c8"]}' >"$corpus/measurements.json"
+    ;;
   *)
     echo "seed.sh: no seeds for $target" >&2
     ;;

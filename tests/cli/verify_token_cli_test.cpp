@@ -1,0 +1,76 @@
+// attest verify-token as a user runs it, on the genuine MAA token.
+#include <boost/test/unit_test.hpp>
+
+#include "core/json.h"
+#include "tests/process.h"
+
+using namespace attestd;
+using namespace attestd::test;
+
+namespace {
+const std::string kWeu = "https://sharedweu.weu.attest.azure.net";
+std::string cmd(const std::string& extra) {
+  return attest() + " verify-token " + vec("maa/azureguest_sharedweu_2023.jwt") + " --maa " + kWeu + " --jwks " +
+         vec("maa/maa_signing_keys.json") + " " + extra;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_verify_token)
+
+BOOST_AUTO_TEST_CASE(the_genuine_token_verifies_inside_its_validity_and_prints_its_claims) {
+  RunResult r = run(cmd("--at 2023-03-30T12:00:00Z"));
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("OK: token verified and policy satisfied") == 0u);
+  BOOST_TEST(r.out.find("token shape         Azure guest (claims under x-ms-isolation-tee)") != std::string::npos);
+  BOOST_TEST(r.out.find("compliance          azure-compliant-cvm") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_genuine_token_is_expired_today_with_exit_54) {
+  RunResult r = run(cmd(""));
+  BOOST_TEST(r.exit_code == 54);
+  BOOST_TEST(r.err.find("attest verify-token: TokenExpired: the token expired at 2023-03-30T18:49:34Z") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(json_output_carries_every_claim) {
+  RunResult r = run(cmd("--at 2023-03-30T12:00:00Z --json"));
+  BOOST_REQUIRE(r.exit_code == 0);
+  auto v = parse_json(r.out, "out");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["shape"].asString() == "AzureGuest");
+  BOOST_TEST((*v)["claims"]["x-ms-isolation-tee"]["x-ms-sevsnpvm-microcode-svn"].asInt() == 115);
+}
+
+BOOST_AUTO_TEST_CASE(a_policy_with_another_measurement_is_a_measurement_mismatch) {
+  std::string policy = tmp_dir() + "/token_policy.json";
+  BOOST_REQUIRE(write_file(policy, as_bytes(R"({"measurements": [")" + std::string(96, 'a') + R"("]})")).ok());
+  RunResult r = run(cmd("--at 2023-03-30T12:00:00Z --policy " + policy));
+  BOOST_TEST(r.exit_code == 36);
+  BOOST_TEST(r.err.find("MeasurementMismatch") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_nonce_the_token_does_not_carry_is_a_nonce_mismatch) {
+  RunResult r = run(cmd("--at 2023-03-30T12:00:00Z --nonce abc"));
+  BOOST_TEST(r.exit_code == 52);
+}
+
+BOOST_AUTO_TEST_CASE(the_token_may_come_from_standard_input) {
+  RunResult r = run("cat " + vec("maa/azureguest_sharedweu_2023.jwt") + " | " + attest() + " verify-token - --maa " +
+                    kWeu + " --jwks " + vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z");
+  BOOST_TEST(r.exit_code == 0, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(usage_and_input_errors_are_named) {
+  BOOST_TEST(run(attest() + " verify-token x.jwt").exit_code == 2);  // no --maa
+  RunResult bad_url = run(cmd("--maa sharedweu.weu.attest.azure.net"));
+  BOOST_TEST(bad_url.exit_code == 2);
+  std::string jwks = tmp_dir() + "/bad_jwks.json";
+  BOOST_REQUIRE(write_file(jwks, as_bytes(R"({"keys": [{"kty": "oct", "k": "AAAA"}]})")).ok());
+  RunResult bad_jwks = run(attest() + " verify-token " + vec("maa/azureguest_sharedweu_2023.jwt") + " --maa " + kWeu +
+                           " --jwks " + jwks);
+  BOOST_TEST(bad_jwks.exit_code == 4);
+  BOOST_TEST(bad_jwks.err.find("unsupported kty 'oct'") != std::string::npos);
+  RunResult not_a_token = run(attest() + " verify-token a.b --maa " + kWeu + " --jwks " + vec("maa/maa_signing_keys.json"));
+  BOOST_TEST(not_a_token.exit_code == 59);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
