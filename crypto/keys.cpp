@@ -106,8 +106,6 @@ std::string write_pem(int (*writer)(const mbedtls_pk_context*, unsigned char*, s
   return buf;
 }
 
-// mbedTLS wants PEM NUL-terminated, with the terminator counted.
-std::string pem_input(std::string_view pem) { return std::string(pem); }
 
 // A deterministic random source, for seeded key generation.
 class SeededRng {
@@ -150,6 +148,22 @@ Result<PrivateKey> gen_rsa(unsigned bits, mbedtls_f_rng_t* f_rng, void* p_rng) {
   return PrivateKey(impl);
 }
 
+Result<PublicKey> parse_public(ByteView input, const char* what) {
+  auto impl = std::make_shared<PublicKey::Impl>();
+  int ret = mbedtls_pk_parse_public_key(&impl->pk, input.data(), input.size());
+  if (ret != 0) return mbedtls_error(ErrorCode::MalformedInput, what, ret);
+  if (Status s = check_supported(impl->pk, what); !s) return s.error();
+  return PublicKey(impl);
+}
+
+Result<PrivateKey> parse_private(ByteView input, const char* what) {
+  auto impl = std::make_shared<PrivateKey::Impl>();
+  int ret = mbedtls_pk_parse_key(&impl->pk, input.data(), input.size(), nullptr, 0, detail::rng, nullptr);
+  if (ret != 0) return mbedtls_error(ErrorCode::MalformedInput, what, ret);
+  if (Status s = check_supported(impl->pk, what); !s) return s.error();
+  return PrivateKey(impl);
+}
+
 }  // namespace
 
 namespace detail {
@@ -173,22 +187,12 @@ Result<PublicKey> public_from_pk(const mbedtls_pk_context& pk) {
 
 // ---- PublicKey ----
 
-Result<PublicKey> PublicKey::from_der(ByteView spki) {
-  auto impl = std::make_shared<Impl>();
-  int ret = mbedtls_pk_parse_public_key(&impl->pk, spki.data(), spki.size());
-  if (ret != 0) return mbedtls_error(ErrorCode::MalformedInput, "public key", ret);
-  if (Status s = check_supported(impl->pk, "public key"); !s) return s.error();
-  return PublicKey(impl);
-}
+// mbedTLS reads DER, or PEM when the buffer is NUL-terminated and counts the NUL.
+Result<PublicKey> PublicKey::from_der(ByteView spki) { return parse_public(spki, "public key"); }
 
 Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
-  std::string in = pem_input(pem);
-  auto impl = std::make_shared<Impl>();
-  int ret = mbedtls_pk_parse_public_key(
-      &impl->pk, reinterpret_cast<const unsigned char*>(in.c_str()), in.size() + 1);
-  if (ret != 0) return mbedtls_error(ErrorCode::MalformedInput, "public key PEM", ret);
-  if (Status s = check_supported(impl->pk, "public key"); !s) return s.error();
-  return PublicKey(impl);
+  std::string in(pem);
+  return parse_public(ByteView(reinterpret_cast<const unsigned char*>(in.c_str()), in.size() + 1), "public key PEM");
 }
 
 Result<PublicKey> PublicKey::rsa_from_components(ByteView n, ByteView e) {
@@ -353,22 +357,11 @@ Result<PrivateKey> PrivateKey::generate_rsa_from_seed(unsigned bits, ByteView se
   return gen_rsa(bits, SeededRng::random, rng.context());
 }
 
-Result<PrivateKey> PrivateKey::from_der(ByteView der) {
-  auto impl = std::make_shared<Impl>();
-  int ret = mbedtls_pk_parse_key(&impl->pk, der.data(), der.size(), nullptr, 0, detail::rng, nullptr);
-  if (ret != 0) return mbedtls_error(ErrorCode::MalformedInput, "private key", ret);
-  if (Status s = check_supported(impl->pk, "private key"); !s) return s.error();
-  return PrivateKey(impl);
-}
+Result<PrivateKey> PrivateKey::from_der(ByteView der) { return parse_private(der, "private key"); }
 
 Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
-  std::string in = pem_input(pem);
-  auto impl = std::make_shared<Impl>();
-  int ret = mbedtls_pk_parse_key(&impl->pk, reinterpret_cast<const unsigned char*>(in.c_str()),
-                                 in.size() + 1, nullptr, 0, detail::rng, nullptr);
-  if (ret != 0) return mbedtls_error(ErrorCode::MalformedInput, "private key PEM", ret);
-  if (Status s = check_supported(impl->pk, "private key"); !s) return s.error();
-  return PrivateKey(impl);
+  std::string in(pem);
+  return parse_private(ByteView(reinterpret_cast<const unsigned char*>(in.c_str()), in.size() + 1), "private key PEM");
 }
 
 KeyType PrivateKey::type() const { return type_of(impl_->pk); }

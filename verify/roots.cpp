@@ -65,4 +65,16 @@ Result<ProductChain> product_chain_from_certs(const std::vector<crypto::Certific
   return ProductChain{product, *ark, *ask, asvk, std::move(origin)};
 }
 
+Result<ProductChain> product_chain_from_bundle(const std::vector<crypto::Certificate>& certs, std::string origin) {
+  for (const auto& c : certs) {
+    std::string cn = c.subject_common_name();
+    if (c.is_ca() && !c.is_self_issued() && cn.rfind("SEV-", 0) == 0 && cn.rfind("SEV-VLEK", 0) != 0) {
+      auto product = snp::product_from_name(cn.substr(4));
+      if (!product) return product.error().with_context(origin);
+      return product_chain_from_certs(certs, *product, std::move(origin));
+    }
+  }
+  return Error(ErrorCode::MissingCertificate, origin + ": no ASK (CN=SEV-<product>) in the bundle");
+}
+
 }  // namespace attestd::verify

@@ -39,5 +39,8 @@ class RootStore {
 // other CA); the ASVK the one whose CN starts with SEV-VLEK.
 Result<ProductChain> product_chain_from_certs(const std::vector<crypto::Certificate>& certs,
                                               snp::Product product, std::string origin);
+// The same, with the product read from the ASK's CN (SEV-<product>), as in AMD's bundles
+// and snp-sim's ca_bundle.pem.
+Result<ProductChain> product_chain_from_bundle(const std::vector<crypto::Certificate>& certs, std::string origin);
 
 }  // namespace attestd::verify

@@ -19,17 +19,9 @@ are decoded when the report has no CPUID (version 2).
 }  // namespace
 
 int cmd_show(const std::vector<std::string>& argv) {
-  for (const auto& a : argv) {
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
-  }
-  auto args = Args::parse(argv, {{"json"}, {"product", true}}, 1, 1);
-  if (!args) {
-    std::cerr << kHelp;
-    return report_error("show", args.error(), false);
-  }
+  Args command_args;
+  if (auto done = parse_command("show", argv, kHelp, {{"json"}, {"product", true}}, 1, 1, command_args)) return *done;
+  const Args* args = &command_args;
   bool json = args->flag("json");
   snp::Product product = snp::Product::Unknown;
   if (auto p = args->value("product")) {

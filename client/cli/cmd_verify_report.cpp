@@ -31,40 +31,18 @@ exit code of the first failure (attest errors lists them).
   --json                machine-readable result on stdout
 )";
 
-Result<verify::ProductChain> sim_chain(const std::string& path) {
-  auto certs = client::load_certificates(path);
-  if (!certs) return certs.error();
-  for (const auto& c : *certs) {
-    std::string cn = c.subject_common_name();
-    if (c.is_ca() && !c.is_self_issued() && cn.rfind("SEV-", 0) == 0 && cn.rfind("SEV-VLEK", 0) != 0) {
-      auto product = snp::product_from_name(cn.substr(4));
-      if (!product) return product.error().with_context(path);
-      return verify::product_chain_from_certs(*certs, *product, "trusted by --trust-sim-root " + path);
-    }
-  }
-  return Error(ErrorCode::MissingCertificate, path + ": no ASK (CN=SEV-<product>) in the bundle");
-}
-
 }  // namespace
 
 int cmd_verify_report(const std::vector<std::string>& argv) {
-  for (const auto& a : argv) {
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
-  }
-  auto args = Args::parse(argv,
-                          {{"certs", true, true},
+  Args command_args;
+  if (auto done = parse_command("verify-report", argv, kHelp, {{"certs", true, true},
                            {"policy", true},
                            {"at", true},
                            {"trust-sim-root", true, true},
-                           {"json"}},
-                          1, 1);
-  if (!args) {
-    std::cerr << kHelp;
-    return report_error("verify-report", args.error(), false);
+                           {"json"}}, 1, 1, command_args)) {
+    return *done;
   }
+  const Args* args = &command_args;
   const bool json = args->flag("json");
   auto fail = [&](const Error& e) { return report_error("verify-report", e, json); };
 
@@ -79,7 +57,9 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
   }
   verify::RootStore store = verify::RootStore::amd();
   for (const auto& path : args->values("trust-sim-root")) {
-    auto chain = sim_chain(path);
+    auto certs = client::load_certificates(path);
+    if (!certs) return fail(certs.error());
+    auto chain = verify::product_chain_from_bundle(*certs, "trusted by --trust-sim-root " + path);
     if (!chain) return fail(chain.error());
     store.add(std::move(chain).value());
   }

@@ -82,20 +82,12 @@ void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims&
 }  // namespace
 
 int cmd_verify_token(const std::vector<std::string>& argv) {
-  for (const auto& a : argv) {
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
+  Args command_args;
+  if (auto done = parse_command("verify-token", argv, kHelp, {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true}, {"nonce", true},
+                           {"runtime-data", true}, {"at", true}, {"json"}}, 1, 1, command_args)) {
+    return *done;
   }
-  auto args = Args::parse(argv,
-                          {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true}, {"nonce", true},
-                           {"runtime-data", true}, {"at", true}, {"json"}},
-                          1, 1);
-  if (!args) {
-    std::cerr << kHelp;
-    return report_error("verify-token", args.error(), false);
-  }
+  const Args* args = &command_args;
   const bool json = args->flag("json");
   auto fail = [&](const Error& e) { return report_error("verify-token", e, json); };
   if (!args->value("maa")) return fail(Error(ErrorCode::Usage, "--maa is required: the MAA instance you trust"));

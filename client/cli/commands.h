@@ -1,9 +1,11 @@
 // The `attest` subcommands. Each returns the process exit code (docs/errors.md).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/args.h"
 #include "core/error.h"
 
 namespace attestd::cli {
@@ -11,6 +13,12 @@ namespace attestd::cli {
 int cmd_show(const std::vector<std::string>& args);
 int cmd_verify_report(const std::vector<std::string>& args);
 int cmd_verify_token(const std::vector<std::string>& args);
+
+// Parses a command's arguments into `out`, printing `help` for --help (exit 0) or with a
+// usage error (exit 2); returns the exit code when the command should stop there.
+std::optional<int> parse_command(const std::string& command, const std::vector<std::string>& argv,
+                                 const char* help, const std::vector<OptionSpec>& specs, std::size_t min_positional,
+                                 std::size_t max_positional, Args& out);
 
 // Prints "attest <command>: Name: message" to stderr (or a JSON error object to stdout
 // when `json`), and returns the error's exit code.

@@ -28,6 +28,24 @@ int report_error(const std::string& command, const Error& error, bool json) {
   return exit_code(error.code());
 }
 
+std::optional<int> parse_command(const std::string& command, const std::vector<std::string>& argv,
+                                 const char* help, const std::vector<OptionSpec>& specs, std::size_t min_positional,
+                                 std::size_t max_positional, Args& out) {
+  for (const auto& a : argv) {
+    if (a == "--help" || a == "-h") {
+      std::cout << help;
+      return 0;
+    }
+  }
+  auto args = Args::parse(argv, specs, min_positional, max_positional);
+  if (!args) {
+    std::cerr << help;
+    return report_error(command, args.error(), false);
+  }
+  out = std::move(args).value();
+  return std::nullopt;
+}
+
 namespace {
 
 constexpr const char* kUsage = R"(usage: attest <command> [options]

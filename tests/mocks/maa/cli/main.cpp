@@ -172,19 +172,9 @@ int main(int argc, char** argv) {
   for (const auto& path : args->values("trust-sim-root")) {
     auto certs = client::load_certificates(path);
     if (!certs) return fail(certs.error());
-    std::optional<verify::ProductChain> chain;
-    for (const auto& c : *certs) {
-      std::string cn = c.subject_common_name();
-      if (c.is_ca() && !c.is_self_issued() && cn.rfind("SEV-", 0) == 0 && cn.rfind("SEV-VLEK", 0) != 0) {
-        auto product = snp::product_from_name(cn.substr(4));
-        if (!product) return fail(product.error().with_context(path));
-        auto pc = verify::product_chain_from_certs(*certs, *product, "snp-sim (" + path + ")");
-        if (!pc) return fail(pc.error());
-        chain = std::move(pc).value();
-      }
-    }
-    if (!chain) return fail(Error(ErrorCode::MissingCertificate, path + ": no ASK (CN=SEV-<product>) in the bundle"));
-    config.roots.add(std::move(*chain));
+    auto chain = verify::product_chain_from_bundle(*certs, "snp-sim (" + path + ")");
+    if (!chain) return fail(chain.error());
+    config.roots.add(std::move(chain).value());
   }
 
   net::ServerOptions options;
