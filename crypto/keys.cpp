@@ -148,6 +148,18 @@ Result<PrivateKey> gen_rsa(unsigned bits, mbedtls_f_rng_t* f_rng, void* p_rng) {
   return PrivateKey(impl);
 }
 
+// A digest of the scheme's hash, for a key of the scheme's type.
+Status check_scheme(SignatureScheme scheme, ByteView digest, KeyType key_type) {
+  if (digest.size() != digest_size(scheme_hash(scheme))) {
+    return Error(ErrorCode::CryptoError, "digest length does not match " + std::string(scheme_name(scheme)));
+  }
+  if (scheme_key_type(scheme) != key_type) {
+    return Error(ErrorCode::UnsupportedAlgorithm, std::string(scheme_name(scheme)) + " does not fit a " +
+                                                      (key_type == KeyType::Rsa ? "RSA" : "EC") + " key");
+  }
+  return ok_status();
+}
+
 Result<PublicKey> parse_public(ByteView input, const char* what) {
   auto impl = std::make_shared<PublicKey::Impl>();
   int ret = mbedtls_pk_parse_public_key(&impl->pk, input.data(), input.size());
@@ -290,16 +302,8 @@ Bytes PublicKey::ec_y() const {
 
 Status PublicKey::verify_digest(SignatureScheme scheme, ByteView digest,
                                 ByteView signature) const {
+  if (Status s = check_scheme(scheme, digest, type()); !s) return s;
   HashAlg h = scheme_hash(scheme);
-  if (digest.size() != digest_size(h)) {
-    return Error(ErrorCode::CryptoError, "digest length does not match " +
-                                             std::string(scheme_name(scheme)));
-  }
-  if (scheme_key_type(scheme) != type()) {
-    return Error(ErrorCode::UnsupportedAlgorithm,
-                 std::string(scheme_name(scheme)) + " does not fit a " +
-                     (type() == KeyType::Rsa ? "RSA" : "EC") + " key");
-  }
   mbedtls_md_type_t md = detail::md_of(h);
   int ret;
   if (type() == KeyType::Ec) {
@@ -377,15 +381,8 @@ Bytes PrivateKey::der() const { return write_der_at_end(mbedtls_pk_write_key_der
 std::string PrivateKey::pem() const { return write_pem(mbedtls_pk_write_key_pem, impl_->pk); }
 
 Result<Bytes> PrivateKey::sign_digest(SignatureScheme scheme, ByteView digest) const {
+  if (Status s = check_scheme(scheme, digest, type()); !s) return s.error();
   HashAlg h = scheme_hash(scheme);
-  if (digest.size() != digest_size(h)) {
-    return Error(ErrorCode::CryptoError, "digest length does not match " +
-                                             std::string(scheme_name(scheme)));
-  }
-  if (scheme_key_type(scheme) != type()) {
-    return Error(ErrorCode::UnsupportedAlgorithm,
-                 std::string(scheme_name(scheme)) + " does not fit this key");
-  }
   mbedtls_md_type_t md = detail::md_of(h);
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (type() == KeyType::Ec) {
