@@ -4,6 +4,9 @@
 #include "core/json.h"
 #include "crypto/base64.h"
 #include "crypto/keys.h"
+#include "net/http_client.h"
+
+#include <future>
 #include "tests/process.h"
 
 using namespace attestd;
@@ -132,6 +135,37 @@ BOOST_AUTO_TEST_CASE(after_key_rotation_attest_fetches_the_new_key) {
   BOOST_REQUIRE(write_file(token_file, as_bytes(attest_with_curl())).ok());
   RunResult v = run(attest() + " verify-token " + token_file + " --maa " + emu().base + " --ca-file " + emu().ca);
   BOOST_TEST(v.exit_code == 0, v.err);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_attest_requests_all_get_tokens) {
+  std::string body = *read_text_file(reference_body_file());
+  net::HttpClientOptions http;
+  http.ca_file = emu().ca;
+  std::vector<std::future<long>> answers;
+  for (int i = 0; i < 24; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] {
+      auto r = net::http_request("POST", emu().base + "/attest/SevSnpVm?api-version=2022-08-01",
+                                 {{"Content-Type", "application/json"}}, body, http);
+      return r ? r->status : -1L;
+    }));
+  }
+  int ok = 0;
+  for (auto& a : answers) ok += a.get() == 200;
+  BOOST_TEST(ok == 24);
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_connection_and_a_malformed_body_reach_real_clients) {
+  std::string post = emu().curl("-o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data @" +
+                                reference_body_file() + " '" + emu().base + "/attest/SevSnpVm?api-version=2022-08-01'");
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X POST --data '{\"drop\": true, \"count\": 1}' " + emu().admin + "/faults").exit_code == 0);
+  RunResult dropped = run(post);
+  BOOST_TEST(dropped.exit_code == 52, dropped.err);  // curl: empty reply from server
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X POST --data '{\"malformed\": true, \"count\": 1}' " + emu().admin + "/faults").exit_code == 0);
+  RunResult malformed = run(emu().curl("-H 'Content-Type: application/json' --data @" + reference_body_file() + " '" +
+                                       emu().base + "/attest/SevSnpVm?api-version=2022-08-01'"));
+  BOOST_TEST(malformed.exit_code == 0);
+  BOOST_TEST(!parse_json(malformed.out, "body").ok());
+  BOOST_TEST(run(post).out == "200");
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_maa_is_maa_unavailable) {
