@@ -41,13 +41,18 @@ LDFLAGS  += -static -s
 endif
 
 # The library: every .cpp of these folders.
-LIB_DIRS  := core crypto hal/snp verify net client/lib
+LIB_DIRS  := core crypto hal/snp hal hal/tpm verify net client/lib
 LIB_SRCS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 GEN_SRCS  := $(BUILD)/gen/verify/amd_roots_data.cpp
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(GEN_SRCS:$(BUILD)/gen/%.cpp=$(BUILD)/obj/gen/%.o)
 LIB       := $(BUILD)/lib/libattestd.a
 
-SIM_SRCS  := $(sort $(wildcard tests/mocks/snp/*.cpp))
+# The agent's library (everything but its main) and the test doubles of hardware and cloud.
+AGENT_SRCS := $(sort $(filter-out agent/main.cpp,$(wildcard agent/*.cpp)))
+AGENT_OBJS := $(AGENT_SRCS:%.cpp=$(BUILD)/obj/%.o)
+AGENT_LIB  := $(BUILD)/lib/libagent.a
+
+SIM_SRCS  := $(sort $(wildcard tests/mocks/snp/*.cpp tests/mocks/azure/*.cpp))
 SIM_OBJS  := $(SIM_SRCS:%.cpp=$(BUILD)/obj/%.o)
 SIM_LIB   := $(BUILD)/lib/libsnpsim.a
 
@@ -64,17 +69,18 @@ BENCH_SRCS  := $(sort $(wildcard tests/bench/*.cpp))
 
 ATTEST := $(BUILD)/bin/attest
 SNPSIM := $(BUILD)/bin/snp-sim
+ATTESTD := $(BUILD)/bin/attestd
 MAAEMU := $(BUILD)/bin/maa-emu
 TESTS  := $(BUILD)/tests/attestd-tests
 BENCH  := $(BUILD)/bench/attestd-bench
 
-ALL_OBJS := $(LIB_OBJS) $(SIM_OBJS) $(MAA_OBJS) $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
+ALL_OBJS := $(LIB_OBJS) $(SIM_OBJS) $(MAA_OBJS) $(AGENT_OBJS) $(BUILD)/obj/agent/main.o $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(MAAEMU_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
 
 .PHONY: all deps test test-asan fuzz bench static clean distclean
-all: $(ATTEST) $(SNPSIM) $(MAAEMU) $(TESTS)
+all: $(ATTEST) $(SNPSIM) $(MAAEMU) $(TESTS) $(if $(wildcard agent/main.cpp),$(ATTESTD))
 
 deps:
 	bash scripts/deps.sh $(DEPS_DIR)
@@ -100,6 +106,14 @@ $(SIM_LIB): $(SIM_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+$(AGENT_LIB): $(AGENT_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(ATTESTD): $(BUILD)/obj/agent/main.o $(AGENT_LIB) $(SIM_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 $(MAA_LIB): $(MAA_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -116,7 +130,7 @@ $(SNPSIM): $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-$(TESTS): $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(MAA_LIB) $(SIM_LIB) $(LIB)
+$(TESTS): $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(AGENT_LIB) $(MAA_LIB) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lboost_unit_test_framework
 
