@@ -1,0 +1,69 @@
+// The attested-TLS client: one connection, the server's key, requests on that connection.
+#include <boost/test/unit_test.hpp>
+
+#include "net/tls_client.h"
+#include "tests/unit/net_test_support.h"
+
+using namespace attestd;
+using namespace attestd::net;
+using namespace attestd::net_test;
+
+BOOST_AUTO_TEST_SUITE(net_tls_client)
+
+BOOST_AUTO_TEST_CASE(the_client_learns_the_servers_key_from_the_handshake) {
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE_MESSAGE(c.ok(), attestd::test::why(c));
+  BOOST_TEST(((*c)->server_key() == pki().server.key.public_key()));
+  BOOST_TEST(!((*c)->server_key() == stranger_pki().server.key.public_key()));
+}
+
+BOOST_AUTO_TEST_CASE(requests_share_the_one_connection) {
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("localhost", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  auto first = (*c)->request("POST", "/attestation", {{"Content-Type", "application/json"}}, "{\"a\":1}");
+  BOOST_REQUIRE_MESSAGE(first.ok(), attestd::test::why(first));
+  BOOST_TEST(first->status == 200);
+  BOOST_TEST(first->body == "POST /attestation {\"a\":1}");
+  auto second = (*c)->request("GET", "/generate?x=1", {}, "");
+  BOOST_REQUIRE(second.ok());
+  BOOST_TEST(second->body == "GET /generate ");
+  BOOST_TEST(server->stats().connections_accepted == 1u);
+  BOOST_TEST(server->stats().requests == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_closed_port_and_a_plain_http_server_are_network_errors) {
+  auto closed = AttestedConnection::open("127.0.0.1", 1, 2000);
+  BOOST_REQUIRE(!closed.ok());
+  BOOST_TEST(closed.error().name() == "NetworkError");
+  auto plain = start_server(ServerOptions{}, echo);
+  auto c = AttestedConnection::open("127.0.0.1", plain->port(), 2000);
+  BOOST_REQUIRE(!c.ok());
+  BOOST_TEST(c.error().message().find("TLS handshake failed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_server_that_closes_after_answering_leaves_the_connection_unusable) {
+  auto server = start_server(tls_options(), [](const HttpRequest& r) {
+    HttpResponse resp = echo(r);
+    resp.close = true;
+    return resp;
+  });
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST((*c)->request("GET", "/a", {}, "").ok());
+  auto again = (*c)->request("GET", "/b", {}, "");
+  BOOST_REQUIRE(!again.ok());
+  BOOST_TEST(again.error().name() == "NetworkError");
+}
+
+BOOST_AUTO_TEST_CASE(header_injection_is_refused_before_sending) {
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  auto r = (*c)->request("GET", "/", {{"X-Evil", "a\r\nHost: b"}}, "");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().name() == "MalformedInput");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
