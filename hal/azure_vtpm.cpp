@@ -1,0 +1,140 @@
+#include "hal/azure_vtpm.h"
+
+#include <thread>
+#include <utility>
+
+#include "core/json.h"
+#include "crypto/jose.h"
+#include "crypto/sha.h"
+
+namespace attestd::hal {
+namespace {
+
+Error malformed(std::string what) { return Error(ErrorCode::MalformedInput, std::move(what)); }
+
+Result<Json::Value> claims_json(std::string_view runtime_claims) {
+  auto v = parse_json(runtime_claims, "HCL runtime claims");
+  if (!v) return v.error();
+  if (!v->isObject()) return malformed("HCL runtime claims are not a JSON object");
+  return v;
+}
+
+}  // namespace
+
+Bytes quote_qualifying_data(const ReportData& report_data) { return crypto::sha256(report_data); }
+
+Result<crypto::PublicKey> hcl_ak_public_key(std::string_view runtime_claims) {
+  auto v = claims_json(runtime_claims);
+  if (!v) return v.error();
+  const Json::Value& keys = (*v)["keys"];
+  if (!keys.isArray()) return malformed("HCL runtime claims have no \"keys\" array");
+  for (const Json::Value& k : keys) {
+    if (!k.isObject() || !k["kid"].isString() || k["kid"].asString() != "HCLAkPub") continue;
+    auto jwk = crypto::parse_jwk(k);
+    if (!jwk) return jwk.error().with_context("HCLAkPub");
+    if (jwk->key.type() != crypto::KeyType::Rsa) return malformed("HCLAkPub is not an RSA key");
+    return jwk->key;
+  }
+  return malformed("HCL runtime claims have no key with kid \"HCLAkPub\"");
+}
+
+Result<Bytes> hcl_user_data(std::string_view runtime_claims) {
+  auto v = claims_json(runtime_claims);
+  if (!v) return v.error();
+  const Json::Value& u = (*v)["user-data"];
+  if (!u.isString()) return malformed("HCL runtime claims have no \"user-data\" string");
+  auto bytes = hex_decode(u.asString());
+  if (!bytes) return bytes.error().with_context("HCL runtime claims \"user-data\"");
+  return bytes;
+}
+
+AzureVtpmSource::AzureVtpmSource(std::shared_ptr<tpm::TpmTransport> transport, AzureVtpmOptions options)
+    : tpm_(std::move(transport)), options_(std::move(options)) {}
+
+Result<snp::HclReport> AzureVtpmSource::read_hcl_report() {
+  auto raw = tpm_.nv_read(options_.hcl_report_index, options_.nv_chunk);
+  if (!raw) return raw.error().with_context("HCL report");
+  return snp::parse_hcl_report(*raw);
+}
+
+Result<Evidence> AzureVtpmSource::get_evidence(const ReportData& report_data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Azure's guest attestation client defines the user-data index when it is absent.
+  auto pub = tpm_.nv_read_public(options_.user_data_index);
+  if (!pub) {
+    if (Status s = tpm_.nv_define_space(options_.user_data_index, report_data.size()); !s) return s.error();
+  } else if (pub->data_size != report_data.size()) {
+    return Error(ErrorCode::DeviceError, "user-data NV index has " + std::to_string(pub->data_size) +
+                                             " bytes, expected " + std::to_string(report_data.size()));
+  }
+  if (Status s = tpm_.nv_write(options_.user_data_index, report_data); !s) return s.error();
+
+  // The paravisor regenerates the report asynchronously; a read may also catch it half
+  // written. Poll until the claims carry our data, remembering why the last read failed.
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  std::string last = "no report read";
+  std::optional<snp::HclReport> hcl;
+  Bytes raw_hcl;
+  for (;;) {
+    auto raw = tpm_.nv_read(options_.hcl_report_index, options_.nv_chunk);
+    if (!raw) return raw.error().with_context("HCL report");
+    auto parsed = snp::parse_hcl_report(*raw);
+    if (!parsed) {
+      last = parsed.error().describe();
+    } else if (auto user = hcl_user_data(parsed->runtime_claims); !user) {
+      last = user.error().describe();
+    } else if (!constant_time_equal(*user, report_data)) {
+      last = "user-data is " + hex_encode(*user);
+    } else if (Status bound = snp::check_runtime_binding(*parsed); !bound) {
+      last = bound.error().describe();
+    } else {
+      hcl = std::move(parsed).value();
+      raw_hcl = std::move(raw).value();
+      break;
+    }
+    if (std::chrono::steady_clock::now() + options_.poll_interval > deadline) {
+      return Error(ErrorCode::DeviceError, "the paravisor did not publish an HCL report with our user-data within " +
+                                               std::to_string(options_.timeout.count()) + " ms (last: " + last + ")");
+    }
+    std::this_thread::sleep_for(options_.poll_interval);
+  }
+
+  auto quote = tpm_.quote(options_.ak_handle, quote_qualifying_data(report_data), options_.pcrs);
+  if (!quote) return quote.error();
+  auto pcrs = tpm_.pcr_read(options_.pcrs);
+  if (!pcrs) return pcrs.error();
+
+  Evidence e;
+  e.source = name();
+  e.report = hcl->snp_report_bytes;
+  e.hcl_report = std::move(raw_hcl);
+  e.runtime_claims = hcl->runtime_claims;
+  e.quote = TpmQuote{std::move(quote->attest), std::move(quote->signature), options_.pcrs.marshal(),
+                     std::move(pcrs).value()};
+  return e;
+}
+
+Result<snp::HclReport> check_azure_evidence(const Evidence& evidence, const ReportData& report_data) {
+  if (!evidence.hcl_report || !evidence.quote) {
+    return malformed("azure-vtpm evidence needs an HCL report and a TPM quote");
+  }
+  auto hcl = snp::parse_hcl_report(*evidence.hcl_report);
+  if (!hcl) return hcl.error();
+  if (Status s = snp::check_runtime_binding(*hcl); !s) return s.error();
+  if (hcl->snp_report_bytes != evidence.report) {
+    return Error(ErrorCode::ReportDataMismatch, "the evidence's SNP report is not the HCL report's");
+  }
+  auto user = hcl_user_data(hcl->runtime_claims);
+  if (!user) return user.error();
+  if (!constant_time_equal(*user, report_data)) {
+    return Error(ErrorCode::ReportDataMismatch, "HCL user-data is " + hex_encode(*user) + ", expected " +
+                                                    hex_encode(report_data));
+  }
+  auto ak = hcl_ak_public_key(hcl->runtime_claims);
+  if (!ak) return ak.error();
+  auto q = tpm::verify_quote(*evidence.quote, *ak, quote_qualifying_data(report_data));
+  if (!q) return q.error();
+  return hcl;
+}
+
+}  // namespace attestd::hal

@@ -1,0 +1,73 @@
+// The Azure vTPM evidence source (SEV-SNP confidential VMs with a paravisor): the HCL
+// report in NV 0x01400001, report data bound through NV 0x01400002 ("user-data" in the
+// runtime claims), a TPM2 quote by the AK at 0x81000003. docs/tpm.md has the flow.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "crypto/keys.h"
+#include "hal/evidence.h"
+#include "hal/snp/hcl.h"
+#include "hal/tpm/quote.h"
+#include "hal/tpm/tpm.h"
+
+namespace attestd::hal {
+
+inline constexpr std::uint32_t kAzureHclReportIndex = 0x01400001;
+inline constexpr std::uint32_t kAzureUserDataIndex = 0x01400002;
+inline constexpr std::uint32_t kAzureAkHandle = 0x81000003;
+
+struct AzureVtpmOptions {
+  std::uint32_t hcl_report_index = kAzureHclReportIndex;
+  std::uint32_t user_data_index = kAzureUserDataIndex;
+  std::uint32_t ak_handle = kAzureAkHandle;
+  tpm::PcrSelection pcrs;  // SHA-256 PCRs 0-7
+  std::size_t nv_chunk = 1024;
+  // How long to wait for the paravisor to regenerate the report (seconds on Azure).
+  std::chrono::milliseconds poll_interval{100};
+  std::chrono::milliseconds timeout{15000};
+};
+
+class AzureVtpmSource : public EvidenceSource {
+ public:
+  explicit AzureVtpmSource(std::shared_ptr<tpm::TpmTransport> transport, AzureVtpmOptions options = {});
+
+  std::string name() const override { return "azure-vtpm"; }
+  // Writes report_data to the user-data index (defining it if absent), waits for an HCL
+  // report whose runtime claims carry it as "user-data" and bind to REPORT_DATA, then
+  // quotes the PCRs with SHA-256(report_data) as qualifying data. DeviceError for TPM
+  // failures and for a paravisor that does not answer within the timeout. Serialised.
+  Result<Evidence> get_evidence(const ReportData& report_data) override;
+
+  // The current HCL report, as read (no user data written).
+  Result<snp::HclReport> read_hcl_report();
+
+ private:
+  tpm::Tpm tpm_;
+  AzureVtpmOptions options_;
+  std::mutex mu_;
+};
+
+// The qualifying data of the quote in azure-vtpm evidence: SHA-256 of the report data.
+Bytes quote_qualifying_data(const ReportData& report_data);
+
+// The attestation key the paravisor published in the runtime claims: the RSA JWK with
+// kid "HCLAkPub" under "keys". MalformedInput when absent or not an RSA key.
+Result<crypto::PublicKey> hcl_ak_public_key(std::string_view runtime_claims);
+
+// The runtime claims' "user-data" (hex, either case), decoded. MalformedInput if absent.
+Result<Bytes> hcl_user_data(std::string_view runtime_claims);
+
+// Checks azure-vtpm evidence against the report data it should bind, without the SNP
+// chain (verify::verify_report does that): the HCL report parses and binds its runtime
+// claims (check_runtime_binding), the report is the HCL's, "user-data" is report_data
+// (ReportDataMismatch), and the quote verifies with HCLAkPub over
+// quote_qualifying_data(report_data) (verify_quote). Returns the parsed HCL report.
+Result<snp::HclReport> check_azure_evidence(const Evidence& evidence, const ReportData& report_data);
+
+}  // namespace attestd::hal

@@ -1,0 +1,51 @@
+// TPM2 quotes as data: TPMS_ATTEST / TPMT_SIGNATURE parsing (Part 2 §10.12, §11.3.4)
+// and verification against an attestation key. Pure: no TPM access.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "crypto/keys.h"
+#include "hal/evidence.h"
+
+namespace attestd::hal::tpm {
+
+inline constexpr std::uint32_t kTpmGeneratedValue = 0xFF544347;  // "\xffTCG"
+inline constexpr std::uint16_t kStAttestQuote = 0x8018;
+
+// The fields of a TPMS_ATTEST of type quote.
+struct QuoteInfo {
+  Bytes qualified_signer;  // TPM2B_NAME contents
+  Bytes extra_data;        // the qualifying data the caller gave TPM2_Quote
+  std::uint64_t clock = 0;
+  std::uint32_t reset_count = 0;
+  std::uint32_t restart_count = 0;
+  bool safe = false;
+  std::uint64_t firmware_version = 0;
+  Bytes pcr_selection;     // TPML_PCR_SELECTION, marshalled as signed
+  std::uint16_t pcr_hash_alg = 0;  // the (single) bank's hash
+  std::vector<unsigned> pcrs;      // selected PCRs, ascending
+  Bytes pcr_digest;
+};
+
+// MalformedInput for a wrong magic or type, several banks, a truncated or oversized field.
+Result<QuoteInfo> parse_quote_attest(ByteView attest);
+
+// A TPMT_SIGNATURE: RSASSA or RSAPSS with SHA-256/384/512.
+struct TpmSignature {
+  crypto::SignatureScheme scheme;
+  Bytes signature;
+};
+Result<TpmSignature> parse_tpm_signature(ByteView tpmt_signature);
+// TPMT_SIGNATURE for an RSASSA signature (as a genuine vector's raw signature needs).
+Bytes rsassa_signature(std::uint16_t hash_alg, ByteView signature);
+
+// Checks, in order: the signature over TPMS_ATTEST by `ak` (BadSignature); the attest is
+// a quote (MalformedInput); extraData equals `qualifying_data` (NonceMismatch); the
+// quote's selection is the evidence's and the digest of the PCR values is the signed
+// pcrDigest (BadSignature: the values are not what was quoted). Returns the parsed quote.
+Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& ak, ByteView qualifying_data);
+
+}  // namespace attestd::hal::tpm

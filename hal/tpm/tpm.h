@@ -1,0 +1,119 @@
+// A minimal TPM 2.0 client: the handful of commands attestd needs, marshalled by hand
+// (docs/tpm.md says why not tpm2-tss). Authorisation is the password session
+// (TPM_RS_PW) with an empty password only. Every response is parsed within bounds; a
+// TPM error becomes a DeviceError naming the command and the response code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "crypto/keys.h"
+#include "hal/tpm/transport.h"
+
+namespace attestd::hal::tpm {
+
+// Algorithm identifiers (TPM 2.0 Part 2 §6.3) and handles we use.
+inline constexpr std::uint16_t kAlgRsa = 0x0001;
+inline constexpr std::uint16_t kAlgSha256 = 0x000B;
+inline constexpr std::uint16_t kAlgSha384 = 0x000C;
+inline constexpr std::uint16_t kAlgSha512 = 0x000D;
+inline constexpr std::uint16_t kAlgNull = 0x0010;
+inline constexpr std::uint16_t kAlgRsassa = 0x0014;
+inline constexpr std::uint16_t kAlgRsapss = 0x0016;
+inline constexpr std::uint32_t kRhOwner = 0x40000001;
+
+// TPMA_NV bits (Part 2 §13.4).
+inline constexpr std::uint32_t kNvOwnerWrite = 1u << 1;
+inline constexpr std::uint32_t kNvAuthWrite = 1u << 2;
+inline constexpr std::uint32_t kNvWritten = 1u << 29;
+inline constexpr std::uint32_t kNvOwnerRead = 1u << 17;
+inline constexpr std::uint32_t kNvAuthRead = 1u << 18;
+inline constexpr std::uint32_t kNvNoDa = 1u << 25;
+// Read and written by the owner (empty password), as Azure's user-data index is.
+inline constexpr std::uint32_t kNvOwnerReadWrite = kNvOwnerWrite | kNvAuthWrite | kNvOwnerRead | kNvAuthRead | kNvNoDa;
+
+// "TPM_RC_HANDLE (0x18b: handle 1)": a response code's name and where it points.
+std::string describe_rc(std::uint32_t rc);
+
+// One bank of PCRs (TPMS_PCR_SELECTION with a 3-byte bitmap: PCRs 0-23).
+struct PcrSelection {
+  std::uint16_t hash_alg = kAlgSha256;
+  std::vector<unsigned> pcrs = {0, 1, 2, 3, 4, 5, 6, 7};
+
+  // TPML_PCR_SELECTION with this one bank.
+  Bytes marshal() const;
+};
+
+struct NvPublic {
+  std::uint32_t index = 0;
+  std::uint16_t name_alg = 0;
+  std::uint32_t attributes = 0;
+  std::uint16_t data_size = 0;
+};
+
+// A signing key's public area as the TPM reports it.
+struct KeyPublic {
+  Bytes public_area;     // TPMT_PUBLIC, marshalled
+  std::uint32_t attributes = 0;
+  std::uint16_t scheme = kAlgNull;   // the key's signing scheme (RSASSA, RSAPSS, NULL)
+  std::uint16_t scheme_hash = kAlgNull;
+  crypto::PublicKey key;
+};
+
+// What TPM2_Quote returns: what the key signed and the signature, both marshalled.
+struct QuoteResponse {
+  Bytes attest;     // TPMS_ATTEST (the contents of TPM2B_ATTEST)
+  Bytes signature;  // TPMT_SIGNATURE
+};
+
+// TPMT_PUBLIC of an RSA key: RSA public areas only (the Azure AK is RSA-2048).
+// MalformedInput for anything else or a truncated area.
+Result<KeyPublic> parse_rsa_public(ByteView tpmt_public);
+
+struct TpmResponse;
+
+class Tpm {
+ public:
+  explicit Tpm(std::shared_ptr<TpmTransport> transport) : transport_(std::move(transport)) {}
+
+  TpmTransport& transport() const { return *transport_; }
+
+  // TPM2_Startup(CLEAR); a TPM already started (TPM_RC_INITIALIZE) is fine.
+  Status startup();
+  Result<Bytes> get_random(std::uint16_t count);
+
+  Result<NvPublic> nv_read_public(std::uint32_t index);
+  // The whole index, in chunks of at most `chunk` bytes (the TPM's MAX_NV_BUFFER_SIZE
+  // is 1024 or more on every TPM we know; 2048 on Azure's vTPM). Authorised by the owner
+  // when the index allows OWNERREAD, else by the index itself (AUTHREAD).
+  Result<Bytes> nv_read(std::uint32_t index, std::size_t chunk = 1024);
+  Status nv_define_space(std::uint32_t index, std::uint16_t size, std::uint32_t attributes = kNvOwnerReadWrite);
+  Status nv_undefine_space(std::uint32_t index);
+  // Written at `offset` in chunks of at most `chunk` bytes, authorised by the owner.
+  Status nv_write(std::uint32_t index, ByteView data, std::uint16_t offset = 0, std::size_t chunk = 1024);
+
+  // TPM2_Quote by the key at `key_handle` with its own scheme (TPM_ALG_NULL in the command).
+  Result<QuoteResponse> quote(std::uint32_t key_handle, ByteView qualifying_data, const PcrSelection& pcrs);
+  // PCR values of the selection, in ascending PCR order (several TPM2_PCR_Read calls
+  // when the TPM returns at most 8 digests per call).
+  Result<std::vector<Bytes>> pcr_read(const PcrSelection& pcrs);
+  Result<KeyPublic> read_public(std::uint32_t handle);
+
+  // For provisioning (the paravisor emulator, tests): an RSA-2048 restricted signing
+  // primary key under the owner hierarchy with RSASSA-SHA256 (an attestation key),
+  // made persistent at `persistent_handle`.
+  Result<KeyPublic> create_persistent_ak(std::uint32_t persistent_handle);
+  Status evict_control(std::uint32_t object_handle, std::uint32_t persistent_handle);
+  Status flush_context(std::uint32_t handle);
+
+ private:
+  Result<struct TpmResponse> execute(std::string_view name, ByteView command);
+
+  std::shared_ptr<TpmTransport> transport_;
+};
+
+}  // namespace attestd::hal::tpm

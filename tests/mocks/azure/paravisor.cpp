@@ -1,0 +1,79 @@
+#include "tests/mocks/azure/paravisor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "crypto/sha.h"
+#include "tests/mocks/azure/hcl_writer.h"
+
+namespace attestd::azuresim {
+
+Paravisor::Paravisor(std::shared_ptr<hal::tpm::TpmTransport> transport, ParavisorOptions options, crypto::PublicKey ak)
+    : tpm_(std::move(transport)), options_(std::move(options)), ak_(std::move(ak)) {}
+
+Paravisor::~Paravisor() { stop(); }
+
+Result<std::unique_ptr<Paravisor>> Paravisor::provision(std::shared_ptr<hal::tpm::TpmTransport> transport,
+                                                        ParavisorOptions options) {
+  if (!options.identity) return Error(ErrorCode::Usage, "paravisor: no snp-sim identity");
+  hal::tpm::Tpm tpm(transport);
+  if (Status s = tpm.startup(); !s) return s.error();
+  auto ak = tpm.read_public(options.ak_handle);
+  if (!ak) ak = tpm.create_persistent_ak(options.ak_handle);
+  if (!ak) return ak.error().with_context("paravisor: AK");
+  if (!tpm.nv_read_public(options.hcl_report_index)) {
+    if (Status s = tpm.nv_define_space(options.hcl_report_index, options.hcl_index_size); !s) return s.error();
+  }
+  std::unique_ptr<Paravisor> p(new Paravisor(std::move(transport), std::move(options), ak->key));
+  if (Status s = p->publish(Bytes(64, 0)); !s) return s.error();
+  return p;
+}
+
+Status Paravisor::publish(ByteView user_data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string claims = azure_runtime_claims(ak_, user_data, options_.vm_unique_id);
+  snpsim::ReportRequest request = options_.report;
+  request.report_data = {};
+  Bytes digest = crypto::sha256(as_bytes(claims));
+  std::copy(digest.begin(), digest.end(), request.report_data.begin());
+  auto report = snpsim::make_report(*options_.identity, request);
+  if (!report) return report.error().with_context("paravisor");
+  Bytes hcl = write_hcl_report(*report, claims, options_.hcl_index_size);
+  if (hcl.size() > options_.hcl_index_size) {
+    return Error(ErrorCode::Internal, "paravisor: HCL report of " + std::to_string(hcl.size()) +
+                                          " bytes does not fit the NV index");
+  }
+  if (Status s = tpm_.nv_write(options_.hcl_report_index, hcl); !s) return s;
+  last_user_data_ = to_bytes(user_data);
+  ++published_;
+  return ok_status();
+}
+
+void Paravisor::start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { watch(); });
+}
+
+void Paravisor::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void Paravisor::watch() {
+  while (!stopping_) {
+    // An index not yet defined or written (the guest defines it) reads as an error: wait.
+    auto data = tpm_.nv_read(options_.user_data_index);
+    if (data) {
+      bool changed;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        changed = *data != last_user_data_;
+      }
+      if (changed) (void)publish(*data);
+    }
+    std::this_thread::sleep_for(options_.poll_interval);
+  }
+}
+
+}  // namespace attestd::azuresim

@@ -1,0 +1,143 @@
+// The Azure vTPM evidence source against swtpm with the paravisor emulator: the flow a
+// guest runs on Azure, checked end to end (HCL, SNP report chain, runtime binding, quote).
+#include <boost/test/unit_test.hpp>
+
+#include "crypto/random.h"
+#include "crypto/sha.h"
+#include "hal/azure_vtpm.h"
+#include "tests/mocks/azure/hcl_writer.h"
+#include "tests/mocks/azure/paravisor.h"
+#include "tests/mocks/azure/swtpm.h"
+#include "tests/mocks/snp/test_identities.h"
+#include "verify/report_verifier.h"
+
+namespace attestd {
+namespace {
+
+// A provisioned simulated Azure CVM: swtpm, AK, HCL report, the paravisor watching.
+struct AzureVm {
+  azuresim::test::Swtpm swtpm{"azure"};
+  std::unique_ptr<azuresim::Paravisor> paravisor;
+
+  AzureVm() {
+    azuresim::ParavisorOptions o;
+    o.identity = &snpsim::test::milan();
+    auto p = azuresim::Paravisor::provision(swtpm.transport(), o);
+    if (!p) throw std::runtime_error(p.error().describe());
+    paravisor = std::move(p).value();
+    paravisor->start();
+  }
+};
+
+AzureVm& vm() {
+  static AzureVm instance;
+  return instance;
+}
+
+hal::ReportData random_report_data() {
+  hal::ReportData d;
+  Bytes r = *crypto::random_bytes(d.size());
+  std::copy(r.begin(), r.end(), d.begin());
+  return d;
+}
+
+hal::AzureVtpmOptions fast_options() {
+  hal::AzureVtpmOptions o;
+  o.poll_interval = std::chrono::milliseconds(20);
+  o.timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tpm_azure)
+
+BOOST_AUTO_TEST_CASE(hcl_writer_output_parses_back_to_the_same_report_and_claims) {
+  const auto& id = snpsim::test::milan();
+  std::string claims = azuresim::azure_runtime_claims(id.vcek.public_key(), Bytes(64, 0xAB));
+  snpsim::ReportRequest req;
+  auto report = snpsim::make_report(id, req);
+  BOOST_REQUIRE(report);
+  Bytes hcl = azuresim::write_hcl_report(*report, claims, 2048);
+  BOOST_TEST(hcl.size() == 2048u);
+  auto parsed = snp::parse_hcl_report(hcl);
+  BOOST_REQUIRE_MESSAGE(parsed, test::why(parsed));
+  BOOST_TEST(parsed->snp_report_bytes == *report);
+  BOOST_TEST(parsed->runtime_claims == claims);
+  BOOST_TEST(claims.find(R"("user-data":"ABABAB)") != std::string::npos);  // uppercase, as Azure writes it
+}
+
+BOOST_AUTO_TEST_CASE(fresh_vm_hcl_report_publishes_the_ak_and_zero_user_data) {
+  hal::AzureVtpmSource source(vm().swtpm.transport(), fast_options());
+  auto hcl = source.read_hcl_report();
+  BOOST_REQUIRE_MESSAGE(hcl, test::why(hcl));
+  BOOST_TEST(snp::check_runtime_binding(*hcl).ok());
+  auto ak = hal::hcl_ak_public_key(hcl->runtime_claims);
+  BOOST_REQUIRE_MESSAGE(ak, test::why(ak));
+  BOOST_TEST((*ak == vm().paravisor->ak()));
+  BOOST_TEST(hcl->runtime_claims.find("vm-configuration") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(get_evidence_binds_the_report_data_as_user_data_and_quotes_its_digest) {
+  hal::AzureVtpmSource source(vm().swtpm.transport(), fast_options());
+  hal::ReportData data = random_report_data();
+  auto e = source.get_evidence(data);
+  BOOST_REQUIRE_MESSAGE(e, test::why(e));
+  BOOST_TEST(e->source == "azure-vtpm");
+  BOOST_REQUIRE(e->hcl_report && e->runtime_claims && e->quote);
+
+  auto user = hal::hcl_user_data(*e->runtime_claims);
+  BOOST_REQUIRE(user);
+  BOOST_TEST(*user == to_bytes(data));
+
+  // The SNP report verifies against the sim root, and binds the claims.
+  verify::RootStore roots;
+  roots.add(snpsim::sim_product_chain(snpsim::test::milan()));
+  verify::VerifyOptions options;
+  options.roots = &roots;
+  std::vector<crypto::Certificate> certs{snpsim::test::milan().vcek};
+  auto verified = verify::verify_report(e->report, certs, options);
+  BOOST_REQUIRE_MESSAGE(verified, test::why(verified));
+  auto hcl = snp::parse_hcl_report(*e->hcl_report);
+  BOOST_REQUIRE(hcl);
+  BOOST_TEST(snp::check_runtime_binding(*hcl).ok());
+
+  // The quote is over SHA-256(report data), by HCLAkPub.
+  auto info = hal::tpm::verify_quote(*e->quote, *hal::hcl_ak_public_key(*e->runtime_claims),
+                                     crypto::sha256(data));
+  BOOST_REQUIRE_MESSAGE(info, test::why(info));
+  BOOST_TEST(info->pcrs == (std::vector<unsigned>{0, 1, 2, 3, 4, 5, 6, 7}));
+  auto checked = hal::check_azure_evidence(*e, data);
+  BOOST_TEST(checked.ok(), test::why(checked));
+}
+
+BOOST_AUTO_TEST_CASE(evidence_checked_against_other_report_data_is_a_report_data_mismatch) {
+  hal::AzureVtpmSource source(vm().swtpm.transport(), fast_options());
+  hal::ReportData data = random_report_data();
+  auto e = source.get_evidence(data);
+  BOOST_REQUIRE_MESSAGE(e, test::why(e));
+  hal::ReportData other = data;
+  other[5] ^= 1;
+  auto checked = hal::check_azure_evidence(*e, other);
+  BOOST_REQUIRE(!checked);
+  BOOST_TEST(checked.error().name() == "ReportDataMismatch");
+}
+
+BOOST_AUTO_TEST_CASE(a_paravisor_that_never_answers_is_a_device_error_after_the_timeout) {
+  azuresim::test::Swtpm tpm("silent");
+  azuresim::ParavisorOptions o;
+  o.identity = &snpsim::test::milan();
+  auto p = azuresim::Paravisor::provision(tpm.transport(), o);  // provisioned, never started
+  BOOST_REQUIRE_MESSAGE(p, test::why(p));
+  hal::AzureVtpmOptions opts = fast_options();
+  opts.timeout = std::chrono::milliseconds(300);
+  hal::AzureVtpmSource source(tpm.transport(), opts);
+  auto e = source.get_evidence(random_report_data());
+  BOOST_REQUIRE(!e);
+  BOOST_TEST(e.error().name() == "DeviceError");
+  BOOST_TEST(e.error().message().find("did not publish") != std::string::npos, e.error().message());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace attestd
