@@ -1,0 +1,102 @@
+#include "agent/batcher.h"
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <vector>
+
+#include "agent/runtime_data.h"
+
+namespace attestd::agent {
+
+using Clock = std::chrono::steady_clock;
+
+// One batch. `nonces` and `done` are guarded by the batcher's mutex; the leader writes
+// `tree`, `runtime` and `token` after closing the batch and before setting `done`, and
+// nobody else reads them before seeing `done`.
+struct FreshnessBatcher::Batch {
+  std::vector<Bytes> nonces;
+  bool done = false;
+  std::condition_variable cv;  // "full" for the leader, "done" for the followers
+  std::optional<crypto::MerkleTree> tree;
+  std::string runtime;
+  std::optional<Result<std::string>> token;
+};
+
+FreshnessBatcher::FreshnessBatcher(BatcherConfig config, crypto::PublicKey tls_key, AttestBatchFn attest_batch,
+                                   ClockFn clock)
+    : config_(config), tls_key_(std::move(tls_key)), attest_batch_(std::move(attest_batch)), clock_(std::move(clock)) {
+  if (config_.max_batch == 0) config_.max_batch = 1;
+  if (config_.max_batch > crypto::kMerkleMaxLeaves) config_.max_batch = crypto::kMerkleMaxLeaves;
+  if (config_.window_ms < 0) config_.window_ms = 0;
+}
+
+FreshnessBatcher::~FreshnessBatcher() = default;
+
+Result<FreshnessBatcher::Attestation> FreshnessBatcher::attest(ByteView nonce) {
+  if (nonce.size() < kMinNonceBytes || nonce.size() > kMaxNonceBytes) {
+    return Error(ErrorCode::MalformedInput, "the nonce has " + std::to_string(nonce.size()) + " bytes; it must have " +
+                                                std::to_string(kMinNonceBytes) + " to " +
+                                                std::to_string(kMaxNonceBytes));
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  bool leader = false;
+  if (!open_) {
+    open_ = std::make_shared<Batch>();
+    leader = true;
+  }
+  std::shared_ptr<Batch> batch = open_;
+  const std::size_t index = batch->nonces.size();
+  batch->nonces.push_back(to_bytes(nonce));
+  ++stats_.nonces;
+  if (batch->nonces.size() >= config_.max_batch) {
+    open_.reset();  // full: the next caller leads a new batch
+    batch->cv.notify_all();
+  }
+
+  if (leader) {
+    // Not even a zero-length wait with a window of 0: waiting releases the lock, and a
+    // caller slipping in would join this batch.
+    if (config_.window_ms > 0) {
+      const auto deadline = Clock::now() + std::chrono::milliseconds(config_.window_ms);
+      batch->cv.wait_until(lock, deadline, [&] { return batch->nonces.size() >= config_.max_batch; });
+    }
+    if (open_ == batch) open_.reset();
+    ++stats_.batches;
+    if (batch->nonces.size() > stats_.largest_batch) stats_.largest_batch = batch->nonces.size();
+    lock.unlock();
+    run(*batch);  // closed: its nonces no longer change
+    lock.lock();
+    batch->done = true;
+    if (!batch->token->ok()) ++stats_.failed_batches;
+    batch->cv.notify_all();
+  } else {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(config_.max_wait_ms);
+    if (!batch->cv.wait_until(lock, deadline, [&] { return batch->done; })) {
+      return Error(ErrorCode::MaaUnavailable,
+                   "the attestation of this batch did not finish within " + std::to_string(config_.max_wait_ms) + " ms");
+    }
+  }
+  lock.unlock();
+
+  const Result<std::string>& token = *batch->token;
+  if (!token.ok()) return token.error();
+  return Attestation{token.value(), batch->runtime, batch->tree->proof(index)};
+}
+
+void FreshnessBatcher::run(Batch& batch) {
+  batch.tree.emplace(batch.nonces);
+  batch.runtime = runtime_json(tls_key_, batch.tree->root(), batch.nonces.size(), clock_());
+  try {
+    batch.token.emplace(attest_batch_(batch.runtime, report_data_for(batch.runtime)));
+  } catch (const std::exception& e) {  // followers must never wait on a batch that died
+    batch.token.emplace(Error(ErrorCode::Internal, std::string("the batch's attestation threw: ") + e.what()));
+  }
+}
+
+BatcherStats FreshnessBatcher::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+}  // namespace attestd::agent

@@ -1,0 +1,298 @@
+// The agent's MAA client against maa-emu served in-process over HTTP(S): the request
+// format, retries with backoff, and the errors it surfaces.
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+
+#include "agent/maa_client.h"
+#include "agent/runtime_data.h"
+#include "client/lib/maa_token.h"
+#include "core/json.h"
+#include "crypto/base64.h"
+#include "crypto/merkle.h"
+#include "net/http_server.h"
+#include "tests/mocks/maa/emulator.h"
+#include "tests/mocks/snp/sim.h"
+#include "tests/mocks/snp/test_identities.h"
+#include "tests/support.h"
+#include "tests/unit/net_test_support.h"
+
+using namespace attestd;
+using namespace attestd::agent;
+
+namespace {
+
+const maaemu::SigningKeys& signing_keys() {
+  static maaemu::SigningKeys keys = *maaemu::SigningKeys::generate("https://maa.test", 1, "agent-maa-client-test");
+  return keys;
+}
+
+// maa-emu on a loopback port; its issuer is the URL it is reached at.
+struct LocalMaa {
+  std::unique_ptr<maaemu::Emulator> emu;
+  std::unique_ptr<net::HttpServer> server;
+  std::string base;
+
+  explicit LocalMaa(bool tls = false) {
+    net::ServerOptions o;
+    if (tls) o.tls = net_test::pki().server;
+    server = net_test::start_server(o, [this](const net::HttpRequest& r) { return emu->handle(r); });
+    base = server->url();
+    maaemu::EmulatorConfig c;
+    c.base_url = base;
+    c.roots.add(snpsim::sim_product_chain(snpsim::test::milan()));
+    emu = std::make_unique<maaemu::Emulator>(std::move(c), signing_keys());
+  }
+  ~LocalMaa() { server->stop(); }
+
+  void faults(int status, int count, int retry_after = 0) {
+    maaemu::Faults f;
+    f.status = status;
+    f.count = count;
+    f.retry_after = retry_after;
+    emu->set_faults(f);
+  }
+  std::uint64_t requests() const { return emu->counters().attest_requests; }
+};
+
+MaaClientOptions fast_options(const std::string& base) {
+  MaaClientOptions o;
+  o.base_url = base;
+  o.initial_backoff_ms = 10;
+  o.max_backoff_ms = 50;
+  o.connect_timeout_ms = 1000;
+  o.total_timeout_ms = 5000;
+  return o;
+}
+
+std::string a_runtime() {
+  static crypto::PublicKey key =
+      crypto::PrivateKey::generate_ec_from_seed(crypto::EcCurve::P256, as_bytes("maa-client-test"))->public_key();
+  std::vector<Bytes> nonces = {Bytes(32, 0x11), Bytes(32, 0x22)};
+  return runtime_json(key, crypto::merkle_root(nonces), nonces.size(), now_unix());
+}
+
+std::vector<crypto::Certificate> sim_chain() {
+  const auto& id = snpsim::test::milan();
+  return {id.vcek, id.ask, id.ark};
+}
+
+// snp-sim evidence whose REPORT_DATA binds `runtime` (or not).
+hal::Evidence sim_evidence(const std::string& runtime, bool bind = true) {
+  snpsim::ReportRequest req;
+  if (bind) req.report_data = report_data_for(runtime);
+  hal::Evidence e;
+  e.source = "sim";
+  e.report = *snpsim::make_report(snpsim::test::milan(), req);
+  return e;
+}
+
+Json::Value verified_claims(const std::string& token, const LocalMaa& maa) {
+  client::StaticMaaKeys keys(*crypto::parse_jwks(maa.emu->keys().jwks()));
+  auto t = client::verify_maa_token(token, maa.base, keys, now_unix(), 60);
+  BOOST_REQUIRE_MESSAGE(t.ok(), test::why(t));
+  return t->claims();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(agent_maa_client)
+
+BOOST_AUTO_TEST_CASE(the_request_body_is_mas_sevsnpvm_format) {
+  std::string runtime = a_runtime();
+  hal::Evidence e = sim_evidence(runtime);
+  auto body = parse_json(sevsnpvm_request_body(e, sim_chain(), runtime), "body");
+  BOOST_REQUIRE(body.ok());
+  auto report_field = crypto::base64url_decode((*body)["report"].asString());
+  BOOST_REQUIRE(report_field.ok());
+  auto inner = parse_json(as_chars(*report_field), "report field");
+  BOOST_REQUIRE(inner.ok());
+  BOOST_TEST((*crypto::base64url_decode((*inner)["SnpReport"].asString()) == e.report));
+  std::string pem = as_chars(*crypto::base64_decode((*inner)["VcekCertChain"].asString())).data();
+  auto chain = crypto::Certificate::parse_all(as_bytes(pem));
+  BOOST_REQUIRE(chain.ok());
+  BOOST_TEST((*chain == sim_chain()));
+  BOOST_TEST(as_chars(*crypto::base64url_decode((*body)["runtimeData"]["data"].asString())) == runtime);
+  BOOST_TEST((*body)["runtimeData"]["dataType"].asString() == "JSON");
+}
+
+BOOST_AUTO_TEST_CASE(hcl_evidence_sends_its_runtime_claims_as_runtime_data) {
+  hal::Evidence e = sim_evidence("{}");
+  e.runtime_claims = R"({"keys":[],"user-data":"00"})";
+  auto body = parse_json(sevsnpvm_request_body(e, sim_chain(), a_runtime()), "body");
+  BOOST_TEST(as_chars(*crypto::base64url_decode((*body)["runtimeData"]["data"].asString())) == *e.runtime_claims);
+}
+
+BOOST_AUTO_TEST_CASE(a_token_verifies_and_echoes_the_runtime) {
+  LocalMaa maa;
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  Json::Value claims = verified_claims(*token, maa);
+  BOOST_TEST((claims["x-ms-runtime"] == *parse_json(runtime, "runtime")));
+  BOOST_TEST(claims["x-ms-sevsnpvm-reportdata"].asString() ==
+             hex_encode(report_data_for(runtime)));
+  BOOST_TEST(maa.requests() == 1u);
+  BOOST_TEST(client.stats().tokens == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_token_over_https_with_a_pinned_ca_file) {
+  LocalMaa maa(true);
+  MaaClientOptions o = fast_options(maa.base);
+  o.ca_file = net_test::pki().ca_file;
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  verified_claims(*token, maa);
+  MaaClientOptions untrusted = fast_options(maa.base);
+  untrusted.ca_file = net_test::stranger_pki().ca_file;
+  untrusted.max_attempts = 2;
+  auto refused = MaaClient(untrusted).attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_TEST((!refused.ok() && refused.error().code() == ErrorCode::MaaUnavailable));
+}
+
+BOOST_AUTO_TEST_CASE(a_429_is_retried_after_its_retry_after) {
+  LocalMaa maa;
+  maa.faults(429, 1, 1);
+  std::vector<std::string> log;
+  MaaClientOptions o = fast_options(maa.base);
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto started = std::chrono::steady_clock::now();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  auto took = std::chrono::steady_clock::now() - started;
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_TEST(maa.requests() == 2u);
+  BOOST_TEST((took >= std::chrono::milliseconds(1000)));  // Retry-After: 1, not the 10 ms backoff
+  BOOST_REQUIRE(log.size() == 1u);
+  BOOST_TEST(log[0].find("HTTP 429 TooManyRequests") != std::string::npos, log[0]);
+  BOOST_TEST(log[0].find("retrying in 1000 ms") != std::string::npos, log[0]);
+}
+
+BOOST_AUTO_TEST_CASE(a_long_retry_after_is_capped) {
+  LocalMaa maa;
+  maa.faults(429, 1, 3600);
+  MaaClientOptions o = fast_options(maa.base);
+  o.max_retry_after_ms = 100;
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto started = std::chrono::steady_clock::now();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(3)));
+}
+
+BOOST_AUTO_TEST_CASE(two_503s_then_a_token) {
+  LocalMaa maa;
+  maa.faults(503, 2);
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_TEST(maa.requests() == 3u);
+  BOOST_TEST(client.stats().retries == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_408_and_a_500_are_retried) {
+  for (int status : {408, 500}) {
+    LocalMaa maa;
+    maa.faults(status, 1);
+    MaaClient client(fast_options(maa.base));
+    std::string runtime = a_runtime();
+    auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+    BOOST_TEST(token.ok(), status << ": " << test::why(token));
+    BOOST_TEST(maa.requests() == 2u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_400_is_final_and_names_the_cloud_error) {
+  LocalMaa maa;
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime, false), sim_chain(), runtime);
+  BOOST_REQUIRE(!token.ok());
+  BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(token.error().message().find("HTTP 400 InvalidParameter") != std::string::npos, token.error().message());
+  BOOST_TEST(token.error().message().find("does not match the report") != std::string::npos, token.error().message());
+  BOOST_TEST(token.error().message().find("after 1 attempt:") != std::string::npos, token.error().message());
+  BOOST_TEST(maa.requests() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(other_4xx_are_not_retried) {
+  LocalMaa maa;
+  maa.faults(404, -1);
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_TEST(!token.ok());
+  BOOST_TEST(maa.requests() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_connection_is_retried) {
+  LocalMaa maa;
+  maaemu::Faults drop;
+  drop.drop = true;
+  drop.count = 1;
+  maa.emu->set_faults(drop);
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_TEST(maa.requests() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_200_without_a_token_is_maa_unavailable) {
+  LocalMaa maa;
+  maaemu::Faults malformed;
+  malformed.malformed = true;
+  malformed.count = 1;
+  maa.emu->set_faults(malformed);
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE(!token.ok());
+  BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(token.error().message().find("HTTP 200 without a token") != std::string::npos, token.error().message());
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_maa_exhausts_the_attempts_in_bounded_time) {
+  LocalMaa maa;
+  maa.faults(503, -1);
+  MaaClientOptions o = fast_options(maa.base);
+  o.max_attempts = 4;
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto started = std::chrono::steady_clock::now();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(2)));
+  BOOST_REQUIRE(!token.ok());
+  BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(token.error().message().find("after 4 attempts: HTTP 503 ServiceUnavailable") != std::string::npos,
+             token.error().message());
+  BOOST_TEST(maa.requests() == 4u);
+  BOOST_TEST(client.stats().failures == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_maa_is_maa_unavailable_after_every_attempt) {
+  std::string dead;
+  {
+    LocalMaa gone;  // a port that was just closed
+    dead = gone.base;
+  }
+  MaaClientOptions o = fast_options(dead);
+  o.max_attempts = 3;
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto started = std::chrono::steady_clock::now();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(3)));
+  BOOST_REQUIRE(!token.ok());
+  BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(token.error().message().find("NetworkError") != std::string::npos, token.error().message());
+  BOOST_TEST(client.stats().requests == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
