@@ -16,8 +16,15 @@ Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector
       only_positional = true;
       continue;
     }
-    if (a.rfind("--", 0) != 0) return Error(ErrorCode::Usage, "unknown option '" + a + "'");
-    std::string name = a.substr(2);
+    std::string name;
+    if (a.rfind("--", 0) == 0) {
+      name = a.substr(2);
+    } else {
+      for (const auto& s : specs) {
+        if (s.short_name != 0 && a.size() == 2 && a[1] == s.short_name) name = s.name;
+      }
+      if (name.empty()) return Error(ErrorCode::Usage, "unknown option '" + a + "'");
+    }
     std::optional<std::string> inline_value;
     if (auto eq = name.find('='); eq != std::string::npos) {
       inline_value = name.substr(eq + 1);

@@ -14,6 +14,7 @@ struct OptionSpec {
   std::string name;        // without dashes
   bool takes_value = false;
   bool repeatable = false;
+  char short_name = 0;     // e.g. 'X' for -X (its value is the next argument)
 };
 
 class Args {

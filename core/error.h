@@ -28,6 +28,7 @@ namespace attestd {
   X(RuntimeDataMismatch, 11, "REPORT_DATA does not bind the runtime data (SHA-256 differs)")     \
   X(MalformedPolicy, 12, "a policy file is invalid")                                             \
   X(CryptoError, 13, "a cryptographic operation failed")                                         \
+  X(MalformedConfig, 14, "the agent's configuration is invalid")                                \
   X(BadSignature, 20, "the report (or token) signature does not verify")                         \
   X(UntrustedChain, 21, "the certificate chain does not end at a trusted AMD root")              \
   X(CertificateExpired, 22, "a certificate is expired or not yet valid at the verification time") \

@@ -59,6 +59,10 @@ commands:
   verify-token TOKEN --maa URL [--jwks FILE] [--policy FILE] [--nonce STR]
                [--runtime-data FILE] [--at RFC3339] [--json]
         verify a Microsoft Azure Attestation token and its SEV-SNP claims
+  connect https://HOST:PORT --maa URL [--policy FILE] [--json]
+        attest an attestd agent over attested TLS and print its verified claims
+  request https://HOST:PORT/PATH --maa URL [-X METHOD] [-d DATA] [-H 'K: V']
+        attest, then send the request to the application on the same connection
   errors
         list every error name with its exit code
 
@@ -88,6 +92,8 @@ int main(int argc, char** argv) {
   if (command == "show") return cmd_show(rest);
   if (command == "verify-report") return cmd_verify_report(rest);
   if (command == "verify-token") return cmd_verify_token(rest);
+  if (command == "connect") return cmd_connect(rest);
+  if (command == "request") return cmd_request(rest);
   if (command == "errors") return cmd_errors();
   std::fprintf(stderr, "attest: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;

@@ -1,0 +1,164 @@
+#include "agent/config.h"
+
+#include <json/value.h>
+
+#include "core/file.h"
+#include "core/json.h"
+
+namespace attestd::agent {
+
+namespace {
+
+Error bad(const std::string& key, const std::string& why) {
+  return Error(ErrorCode::MalformedConfig, "config key '" + key + "': " + why);
+}
+
+struct Field {
+  const char* name;
+  enum Kind { Text, Int, Strings } kind;
+  std::string AgentConfig::*text = nullptr;
+  int AgentConfig::*number = nullptr;
+  std::vector<std::string> AgentConfig::*list = nullptr;
+};
+
+const Field kFields[] = {
+    {"listen", Field::Text, &AgentConfig::listen},
+    {"unix_socket", Field::Text, &AgentConfig::unix_socket},
+    {"evidence", Field::Text, &AgentConfig::evidence},
+    {"tpm", Field::Text, &AgentConfig::tpm},
+    {"sim_keys", Field::Text, &AgentConfig::sim_keys},
+    {"sim_policy", Field::Text, &AgentConfig::sim_policy},
+    {"sim_measurement", Field::Text, &AgentConfig::sim_measurement},
+    {"maa_url", Field::Text, &AgentConfig::maa_url},
+    {"maa_ca_file", Field::Text, &AgentConfig::maa_ca_file},
+    {"maa_resolve", Field::Strings, nullptr, nullptr, &AgentConfig::maa_resolve},
+    {"maa_timeout_ms", Field::Int, nullptr, &AgentConfig::maa_timeout_ms},
+    {"batch_window_ms", Field::Int, nullptr, &AgentConfig::batch_window_ms},
+    {"upstream", Field::Text, &AgentConfig::upstream},
+    {"vcek_file", Field::Text, &AgentConfig::vcek_file},
+    {"kds_url", Field::Text, &AgentConfig::kds_url},
+    {"thim_url", Field::Text, &AgentConfig::thim_url},
+    {"kds_cache_dir", Field::Text, &AgentConfig::kds_cache_dir},
+    {"log_level", Field::Text, &AgentConfig::log_level},
+};
+
+std::string flag_name(const char* key) {
+  std::string s = key;
+  for (char& c : s) {
+    if (c == '_') c = '-';
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<AgentConfig> parse_config(std::string_view json) {
+  auto doc = parse_json(json, "config");
+  if (!doc) return Error(ErrorCode::MalformedConfig, doc.error().message());
+  if (!doc->isObject()) return Error(ErrorCode::MalformedConfig, "the configuration must be a JSON object");
+  AgentConfig c;
+  for (const std::string& key : doc->getMemberNames()) {
+    const Json::Value& v = (*doc)[key];
+    if (key == "comment") continue;
+    if (key == "vmpl" || key == "max_connections") {
+      if (!v.isUInt()) return bad(key, "must be a non-negative integer");
+      if (key == "vmpl") c.vmpl = v.asUInt();
+      else c.max_connections = v.asUInt();
+      continue;
+    }
+    const Field* f = nullptr;
+    for (const Field& candidate : kFields) {
+      if (key == candidate.name) f = &candidate;
+    }
+    if (!f) return bad(key, "unknown key (see docs/agent.md)");
+    switch (f->kind) {
+      case Field::Text:
+        if (!v.isString()) return bad(key, "must be a string");
+        c.*(f->text) = v.asString();
+        break;
+      case Field::Int:
+        if (!v.isInt()) return bad(key, "must be an integer");
+        c.*(f->number) = v.asInt();
+        break;
+      case Field::Strings:
+        if (!v.isArray()) return bad(key, "must be a list of strings");
+        for (const auto& item : v) {
+          if (!item.isString()) return bad(key, "must be a list of strings");
+          (c.*(f->list)).push_back(item.asString());
+        }
+        break;
+    }
+  }
+  return c;
+}
+
+Result<AgentConfig> load_config(const std::string& path) {
+  auto text = read_text_file(path, kMaxJsonSize);
+  if (!text) return text.error();
+  auto c = parse_config(*text);
+  if (!c) return c.error().with_context(path);
+  return c;
+}
+
+const std::vector<cli::OptionSpec>& config_flags() {
+  static const std::vector<cli::OptionSpec> flags = [] {
+    std::vector<cli::OptionSpec> f = {{"config", true}, {"vmpl", true}, {"max-connections", true}};
+    for (const Field& field : kFields) f.push_back({flag_name(field.name), true, field.kind == Field::Strings});
+    return f;
+  }();
+  return flags;
+}
+
+Status apply_flags(const cli::Args& args, AgentConfig& c) {
+  for (const Field& f : kFields) {
+    std::string flag = flag_name(f.name);
+    switch (f.kind) {
+      case Field::Text:
+        if (auto v = args.value(flag)) c.*(f.text) = *v;
+        break;
+      case Field::Int:
+        if (auto v = args.value(flag)) {
+          try {
+            c.*(f.number) = std::stoi(*v);
+          } catch (...) {
+            return Error(ErrorCode::Usage, "--" + flag + " takes a number, not '" + *v + "'");
+          }
+        }
+        break;
+      case Field::Strings:
+        for (const auto& v : args.values(flag)) (c.*(f.list)).push_back(v);
+        break;
+    }
+  }
+  try {
+    if (auto v = args.value("vmpl")) c.vmpl = static_cast<unsigned>(std::stoul(*v));
+    if (auto v = args.value("max-connections")) c.max_connections = std::stoul(*v);
+  } catch (...) {
+    return Error(ErrorCode::Usage, "--vmpl and --max-connections take numbers");
+  }
+  return ok_status();
+}
+
+Status validate(const AgentConfig& c) {
+  auto bad_value = [](const std::string& key, const std::string& why) {
+    return Error(ErrorCode::MalformedConfig, key + ": " + why);
+  };
+  if (c.maa_url.empty()) return bad_value("maa_url", "required: the MAA instance to attest with");
+  if (c.batch_window_ms < 0 || c.batch_window_ms > 10000) return bad_value("batch_window_ms", "must be 0 to 10000");
+  if (c.vmpl > 3) return bad_value("vmpl", "must be 0 to 3");
+  if (c.max_connections < 1 || c.max_connections > 65536) return bad_value("max_connections", "must be 1 to 65536");
+  static const char* kinds[] = {"auto", "sev-guest", "tsm", "azure-vtpm", "sim"};
+  bool known = false;
+  for (const char* k : kinds) known = known || c.evidence == k;
+  if (!known) return bad_value("evidence", "'" + c.evidence + "' is not auto, sev-guest, tsm, azure-vtpm or sim");
+  if (c.evidence == "sim" && c.sim_keys.empty()) return bad_value("sim_keys", "required with evidence 'sim'");
+  if (!c.upstream.empty() && c.upstream.rfind("http://", 0) != 0) {
+    return bad_value("upstream", "must be http://HOST:PORT (the application inside the VM)");
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
+    return bad_value("log_level", "must be debug, info, warn or error");
+  }
+  return ok_status();
+}
+
+}  // namespace attestd::agent

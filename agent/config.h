@@ -1,0 +1,43 @@
+// attestd's configuration: a JSON file (docs/agent.md), overridden by command-line flags.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/args.h"
+#include "core/error.h"
+
+namespace attestd::agent {
+
+struct AgentConfig {
+  std::string listen = "0.0.0.0:8443";  // attested TLS
+  std::string unix_socket;              // optional plain HTTP for applications inside the VM
+  std::string evidence = "auto";        // auto | sev-guest | tsm | azure-vtpm | sim
+  unsigned vmpl = 0;
+  std::string tpm = "/dev/tpmrm0";  // azure-vtpm: a TPM device, or "tcp:HOST:PORT" (swtpm)
+  // sim only (tests): the snp-sim identity folder, and the guest it pretends to be.
+  std::string sim_keys;
+  std::string sim_policy = "0x30000";
+  std::string sim_measurement;  // 96 hex digits; empty: zero
+  std::string maa_url;          // required
+  std::string maa_ca_file;
+  std::vector<std::string> maa_resolve;  // "host:port:addr"
+  int maa_timeout_ms = 20000;
+  int batch_window_ms = 5;
+  std::string upstream;  // the application, "http://127.0.0.1:PORT"
+  std::string vcek_file, kds_url, thim_url, kds_cache_dir;
+  std::size_t max_connections = 256;
+  std::string log_level = "info";  // debug | info | warn | error
+};
+
+// Strict: unknown keys and wrong types are MalformedConfig errors naming the key.
+Result<AgentConfig> parse_config(std::string_view json);
+Result<AgentConfig> load_config(const std::string& path);
+
+// The command-line flags (docs/agent.md) that override the file.
+const std::vector<cli::OptionSpec>& config_flags();
+Status apply_flags(const cli::Args& args, AgentConfig& config);
+// Checks that the configuration can run (maa_url given, values in range, sim complete).
+Status validate(const AgentConfig& config);
+
+}  // namespace attestd::agent

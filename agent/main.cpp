@@ -1,0 +1,181 @@
+// attestd: the guest agent (docs/agent.md).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+
+#include "agent/config.h"
+#include "agent/log.h"
+#include "agent/service.h"
+#include "core/file.h"
+#include "hal/azure_vtpm.h"
+#include "hal/detect.h"
+#include "hal/tpm/transport.h"
+#include "tests/mocks/snp/sim.h"
+#include "tests/mocks/snp/sim_source.h"
+
+using namespace attestd;
+using namespace attestd::agent;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: attestd [--config /etc/attestd/config.json] [flags]
+
+The attestation agent of an SEV-SNP confidential VM. Serves attested TLS on --listen:
+POST /attestation {"nonce"} answers {"token", "runtime", "proof"}; GET /attestation the
+latest token; GET /healthz; anything else is proxied to --upstream. Every key of the
+config file (docs/agent.md) is also a flag, e.g. --maa-url, --evidence, --batch-window-ms,
+--upstream, --unix-socket, --listen. --port-file FILE receives the bound port.
+Stops gracefully on SIGTERM or SIGINT.
+)";
+
+int fail(const Error& e) {
+  log_event(LogLevel::Error, "fatal", e.describe());
+  return exit_code(e.code());
+}
+
+Result<std::unique_ptr<hal::EvidenceSource>> open_source(const AgentConfig& c, std::unique_ptr<snpsim::SimIdentity>& sim,
+                                                         verify::RootStore& roots) {
+  hal::SourceOptions options;
+  options.vmpl = c.vmpl;
+  if (c.tpm.rfind("/", 0) == 0) options.tpm_path = c.tpm;
+  options.azure_vtpm = [&c]() -> Result<std::unique_ptr<hal::EvidenceSource>> {
+    std::shared_ptr<hal::tpm::TpmTransport> transport;
+    if (c.tpm.rfind("tcp:", 0) == 0) {
+      std::string hostport = c.tpm.substr(4);
+      std::size_t colon = hostport.rfind(':');
+      if (colon == std::string::npos) return Error(ErrorCode::MalformedConfig, "tpm: expected tcp:HOST:PORT");
+      std::string port = hostport.substr(colon + 1);
+      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(port) > 65535) {
+        return Error(ErrorCode::MalformedConfig, "tpm: '" + port + "' is not a port");
+      }
+      transport = std::make_shared<hal::tpm::SocketTransport>(hostport.substr(0, colon),
+                                                               static_cast<std::uint16_t>(std::stoul(port)));
+    } else {
+      transport = std::make_shared<hal::tpm::DeviceTransport>(c.tpm);
+    }
+    auto source = std::make_unique<hal::AzureVtpmSource>(transport);
+    // The HCL report must be there: otherwise this is no Azure CVM.
+    if (auto hcl = source->read_hcl_report(); !hcl) {
+      return Error(ErrorCode::NoEvidenceSource, "no Azure HCL report in " + transport->describe() + ": " +
+                                                    hcl.error().message());
+    }
+    return std::unique_ptr<hal::EvidenceSource>(std::move(source));
+  };
+  if (c.evidence == "sim") {
+    // Only when configured explicitly: a software AMD-SP for tests and the simulated image.
+    options.sim = [&]() -> Result<std::unique_ptr<hal::EvidenceSource>> {
+      auto identity = snpsim::load_identity(c.sim_keys);
+      if (!identity) return identity.error();
+      sim = std::make_unique<snpsim::SimIdentity>(std::move(identity).value());
+      roots.add(snpsim::sim_product_chain(*sim));
+      snpsim::ReportRequest base;
+      try {
+        base.policy = std::stoull(c.sim_policy, nullptr, 0);
+      } catch (...) {
+        return Error(ErrorCode::MalformedConfig, "sim_policy: '" + c.sim_policy + "' is not a number");
+      }
+      if (!c.sim_measurement.empty()) {
+        auto m = hex_decode(c.sim_measurement);
+        if (!m || m->size() != 48) return Error(ErrorCode::MalformedConfig, "sim_measurement: not 96 hex digits");
+        std::copy(m->begin(), m->end(), base.measurement.begin());
+      }
+      base.vmpl = c.vmpl;
+      return std::unique_ptr<hal::EvidenceSource>(new snpsim::SimEvidenceSource(*sim, base));
+    };
+  }
+  return hal::open_evidence_source(c.evidence, options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> argv_list(argv + 1, argv + argc);
+  for (const auto& a : argv_list) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  std::vector<cli::OptionSpec> flags = config_flags();
+  flags.push_back({"port-file", true});
+  auto args = cli::Args::parse(argv_list, flags, 0, 0);
+  if (!args) {
+    std::fprintf(stderr, "attestd: %s\n\n%s", args.error().describe().c_str(), kUsage);
+    return 2;
+  }
+  AgentConfig config;
+  if (auto path = args->value("config")) {
+    auto loaded = load_config(*path);
+    if (!loaded) return fail(loaded.error());
+    config = std::move(loaded).value();
+  }
+  if (Status s = apply_flags(*args, config); !s) return fail(s.error());
+  if (Status s = validate(config); !s) return fail(s.error());
+  LogLevel level = LogLevel::Info;
+  parse_log_level(config.log_level, level);
+  set_log_level(level);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto tls = make_tls_identity();
+  if (!tls) return fail(tls.error());
+  std::unique_ptr<snpsim::SimIdentity> sim;
+  verify::RootStore roots = verify::RootStore::amd();
+  auto source = open_source(config, sim, roots);
+  if (!source) return fail(source.error());
+
+  ServiceParts parts;
+  parts.evidence = std::move(source).value();
+  parts.vcek.roots = &roots;
+  parts.vcek.file = config.vcek_file;
+  if (!config.kds_url.empty()) parts.vcek.kds_base = config.kds_url;
+  parts.vcek.thim_url = config.thim_url;
+  parts.vcek.cache_dir = config.kds_cache_dir;
+  parts.maa.base_url = config.maa_url;
+  parts.maa.ca_file = config.maa_ca_file;
+  parts.maa.resolve = config.maa_resolve;
+  parts.maa.total_timeout_ms = config.maa_timeout_ms;
+  parts.maa.log = [](const std::string& line) { log_event(LogLevel::Warn, "maa", line); };
+  parts.batch.window_ms = config.batch_window_ms;
+  parts.upstream = config.upstream;
+  AgentService service(std::move(parts), tls->key.public_key());
+  auto handler = [&service](const net::HttpRequest& r) { return service.handle(r); };
+
+  net::ServerOptions options;
+  options.listen = config.listen;
+  options.tls = *tls;
+  options.max_connections = config.max_connections;
+  auto server = net::HttpServer::start(options, handler);
+  if (!server) return fail(server.error());
+  std::unique_ptr<net::HttpServer> local;
+  if (!config.unix_socket.empty()) {
+    net::ServerOptions local_options;
+    local_options.unix_socket = config.unix_socket;
+    auto l = net::HttpServer::start(local_options, handler);
+    if (!l) return fail(l.error());
+    local = std::move(l).value();
+  }
+  log_event(LogLevel::Info, "started",
+            "listen=" + (*server)->url() + " evidence=" + service.evidence_name() + " maa=" + config.maa_url +
+                " window_ms=" + std::to_string(config.batch_window_ms) +
+                (config.upstream.empty() ? "" : " upstream=" + config.upstream) +
+                (local ? " unix=" + config.unix_socket : ""));
+  if (auto port_file = args->value("port-file")) {
+    if (Status s = write_file(*port_file, as_bytes(std::to_string((*server)->port()) + "\n")); !s) return fail(s.error());
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log_event(LogLevel::Info, "stopping", sig == SIGTERM ? "signal=SIGTERM" : "signal=SIGINT");
+  if (local) local->stop();
+  (*server)->stop();
+  log_event(LogLevel::Info, "stopped");
+  return 0;
+}

@@ -1,0 +1,191 @@
+#include "agent/service.h"
+
+#include "agent/log.h"
+#include "core/json.h"
+#include "crypto/base64.h"
+#include "crypto/merkle.h"
+#include "crypto/random.h"
+#include "hal/snp/report.h"
+#include "net/http_client.h"
+
+namespace attestd::agent {
+
+Result<net::TlsIdentity> make_tls_identity() {
+  auto key = crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
+  if (!key) return key.error();
+  auto serial = crypto::random_bytes(16);
+  if (!serial) return serial.error();
+  (*serial)[0] &= 0x7F;
+  if ((*serial)[0] == 0) (*serial)[0] = 1;
+  crypto::CertificateSpec spec;
+  spec.subject = "CN=attestd,O=attestd attested TLS";
+  spec.serial = *serial;
+  UnixTime now = now_unix();
+  spec.not_before = now - 300;
+  spec.not_after = now + 365 * 86400;
+  spec.key_usage = 0x80;
+  spec.dns_names = {"attestd", "localhost"};
+  spec.hash = crypto::HashAlg::Sha256;
+  auto cert = crypto::issue_certificate(spec, key->public_key(), *key, nullptr);
+  if (!cert) return cert.error();
+  return net::TlsIdentity{{*cert}, *key};
+}
+
+net::HttpResponse error_response(const Error& e) {
+  int status = 500;
+  switch (e.code()) {
+    case ErrorCode::MalformedInput:
+    case ErrorCode::Usage: status = 400; break;
+    case ErrorCode::MaaUnavailable:
+    case ErrorCode::NetworkError: status = 502; break;
+    case ErrorCode::DeviceError:
+    case ErrorCode::NoEvidenceSource:
+    case ErrorCode::MissingCertificate: status = 503; break;
+    default: break;
+  }
+  Json::Value body(Json::objectValue);
+  body["error"]["code"] = std::string(e.name());
+  body["error"]["message"] = e.message();
+  return net::HttpResponse::json(status, body);
+}
+
+AgentService::AgentService(ServiceParts parts, const crypto::PublicKey& tls_key)
+    : parts_(std::move(parts)), evidence_name_(parts_.evidence ? parts_.evidence->name() : "none"), maa_(parts_.maa) {
+  batcher_ = std::make_unique<FreshnessBatcher>(
+      parts_.batch, tls_key,
+      [this](const std::string& runtime, const hal::ReportData& data) { return attest_batch(runtime, data); });
+}
+
+Result<std::string> AgentService::attest_batch(const std::string& runtime_json, const hal::ReportData& report_data) {
+  Result<hal::Evidence> evidence = Error(ErrorCode::NoEvidenceSource, "no evidence source");
+  {
+    // Devices serve one request at a time; batching keeps this lock cold.
+    std::lock_guard<std::mutex> lock(mu_);
+    ++evidence_requests_;
+    if (parts_.evidence) evidence = parts_.evidence->get_evidence(report_data);
+    if (!evidence) ++evidence_failures_;
+  }
+  if (!evidence) {
+    log_event(LogLevel::Error, "evidence_failed", evidence.error().describe());
+    return evidence.error();
+  }
+  auto report = snp::parse_report(evidence->report);
+  if (!report) return report.error();
+  auto chain = hal::find_vcek(*report, evidence->certificates, parts_.vcek);
+  if (!chain) {
+    log_event(LogLevel::Error, "vcek_failed", chain.error().describe());
+    return chain.error();
+  }
+  auto token = maa_.attest_sevsnpvm(*evidence, {chain->vcek, chain->ask, chain->ark}, runtime_json);
+  if (!token) {
+    log_event(LogLevel::Error, "maa_failed", token.error().describe());
+    return token.error();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    latest_ = std::make_pair(*token, runtime_json);
+  }
+  log_event(LogLevel::Info, "attested", "source=" + evidence->source + " vcek=" + chain->origin);
+  return token;
+}
+
+net::HttpResponse AgentService::post_attestation(const net::HttpRequest& r) {
+  auto body = parse_json(r.body, "attestation request", 4096);
+  if (!body || !body->isObject() || !(*body)["nonce"].isString()) {
+    return error_response(Error(ErrorCode::MalformedInput, "expected {\"nonce\": base64url of 16 to 64 bytes}"));
+  }
+  auto nonce = crypto::base64url_decode((*body)["nonce"].asString());
+  if (!nonce) return error_response(Error(ErrorCode::MalformedInput, "nonce: " + nonce.error().message()));
+  auto att = batcher_->attest(*nonce);
+  if (!att) return error_response(att.error());
+  Json::Value out(Json::objectValue);
+  out["token"] = att->token;
+  out["runtime"] = att->runtime;
+  out["proof"] = crypto::proof_json(att->proof);
+  return net::HttpResponse::json(200, out);
+}
+
+net::HttpResponse AgentService::latest_attestation() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!latest_) {
+    return error_response(Error(ErrorCode::MissingCertificate, "no attestation yet: POST /attestation with a nonce"));
+  }
+  Json::Value out(Json::objectValue);
+  out["token"] = latest_->first;
+  out["runtime"] = latest_->second;
+  out["fresh"] = false;  // no nonce of the caller's: use POST for freshness
+  return net::HttpResponse::json(200, out);
+}
+
+net::HttpResponse AgentService::health() const {
+  ServiceStats s = stats();
+  Json::Value out(Json::objectValue);
+  out["status"] = "ok";
+  out["evidence"] = evidence_name_;
+  out["maa"] = maa_.attest_url();
+  out["batches"] = Json::UInt64(s.batches.batches);
+  out["nonces"] = Json::UInt64(s.batches.nonces);
+  out["maa_requests"] = Json::UInt64(s.maa.requests);
+  out["evidence_requests"] = Json::UInt64(s.evidence_requests);
+  return net::HttpResponse::json(200, out);
+}
+
+net::HttpResponse AgentService::proxy(const net::HttpRequest& r) {
+  if (parts_.upstream.empty()) {
+    Json::Value body(Json::objectValue);
+    body["error"]["code"] = "NotFound";
+    body["error"]["message"] = "no application behind this agent (no upstream configured)";
+    return net::HttpResponse::json(404, body);
+  }
+  // Hop-by-hop headers stay on this hop (RFC 9110 §7.6.1); the application sees the rest.
+  net::HeaderList headers;
+  for (const auto& [name, value] : r.headers) {
+    if (net::iequals(name, "connection") || net::iequals(name, "keep-alive") || net::iequals(name, "host") ||
+        net::iequals(name, "transfer-encoding") || net::iequals(name, "te") || net::iequals(name, "upgrade") ||
+        net::iequals(name, "proxy-connection") || net::iequals(name, "content-length")) {
+      continue;
+    }
+    headers.emplace_back(name, value);
+  }
+  headers.emplace_back("X-Forwarded-For", r.peer.substr(0, r.peer.rfind(':')));
+  net::HttpClientOptions http;
+  http.total_timeout_ms = parts_.upstream_timeout_ms;
+  auto answer = net::http_request(r.method, parts_.upstream + r.target, headers, r.body, http);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++proxied_;
+  }
+  if (!answer) return error_response(answer.error());
+  net::HttpResponse out;
+  out.status = static_cast<int>(answer->status);
+  out.body = std::move(answer->body);
+  for (const auto& [name, value] : answer->headers) {
+    if (name == "content-type" || name == "cache-control" || name == "location" || name.rfind("x-", 0) == 0) {
+      out.headers.emplace_back(name, value);
+    }
+  }
+  return out;
+}
+
+net::HttpResponse AgentService::handle(const net::HttpRequest& r) {
+  if (r.path == "/attestation") {
+    if (r.method == "POST") return post_attestation(r);
+    if (r.method == "GET") return latest_attestation();
+    return net::HttpResponse::json(405, Json::Value(Json::objectValue));
+  }
+  if (r.path == "/healthz" && r.method == "GET") return health();
+  return proxy(r);
+}
+
+ServiceStats AgentService::stats() const {
+  ServiceStats s;
+  s.batches = batcher_->stats();
+  s.maa = maa_.stats();
+  std::lock_guard<std::mutex> lock(mu_);
+  s.evidence_requests = evidence_requests_;
+  s.evidence_failures = evidence_failures_;
+  s.proxied = proxied_;
+  return s;
+}
+
+}  // namespace attestd::agent

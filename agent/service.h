@@ -1,0 +1,70 @@
+// What attestd serves (docs/agent.md): POST /attestation (fresh, batched attestation),
+// GET /attestation (the latest token), GET /healthz, and everything else reverse-proxied
+// to the application — all on the attested TLS connection.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent/batcher.h"
+#include "agent/maa_client.h"
+#include "crypto/x509.h"
+#include "hal/evidence.h"
+#include "hal/vcek_sources.h"
+#include "net/http.h"
+#include "net/http_server.h"
+
+namespace attestd::agent {
+
+// The TLS identity made at start: an ECDSA P-256 key that never leaves memory and a
+// self-signed certificate for it (its key is what the attestation binds).
+Result<net::TlsIdentity> make_tls_identity();
+
+struct ServiceParts {
+  std::unique_ptr<hal::EvidenceSource> evidence;
+  hal::VcekSourceOptions vcek;
+  MaaClientOptions maa;
+  BatcherConfig batch;
+  std::string upstream;  // "http://127.0.0.1:PORT", or empty
+  int upstream_timeout_ms = 30000;
+};
+
+struct ServiceStats {
+  BatcherStats batches;
+  MaaClientStats maa;
+  std::uint64_t evidence_requests = 0, evidence_failures = 0, proxied = 0;
+};
+
+class AgentService {
+ public:
+  AgentService(ServiceParts parts, const crypto::PublicKey& tls_key);
+  AgentService(const AgentService&) = delete;
+  AgentService& operator=(const AgentService&) = delete;
+
+  net::HttpResponse handle(const net::HttpRequest& request);
+  ServiceStats stats() const;
+  std::string evidence_name() const { return evidence_name_; }
+
+ private:
+  // One batch: evidence bound to the runtime data, its VCEK chain, MAA's token.
+  Result<std::string> attest_batch(const std::string& runtime_json, const hal::ReportData& report_data);
+  net::HttpResponse post_attestation(const net::HttpRequest& request);
+  net::HttpResponse latest_attestation() const;
+  net::HttpResponse health() const;
+  net::HttpResponse proxy(const net::HttpRequest& request);
+
+  ServiceParts parts_;
+  std::string evidence_name_;
+  MaaClient maa_;
+  std::unique_ptr<FreshnessBatcher> batcher_;
+  mutable std::mutex mu_;  // guards the evidence source and what follows
+  std::optional<std::pair<std::string, std::string>> latest_;  // token, runtime
+  std::uint64_t evidence_requests_ = 0, evidence_failures_ = 0, proxied_ = 0;
+};
+
+// {"error": {"code": error name, "message"}} with an HTTP status that fits the error.
+net::HttpResponse error_response(const Error& error);
+
+}  // namespace attestd::agent

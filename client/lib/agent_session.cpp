@@ -1,0 +1,128 @@
+#include "client/lib/agent_session.h"
+
+#include "core/json.h"
+#include "crypto/base64.h"
+#include "crypto/random.h"
+#include "crypto/sha.h"
+
+namespace attestd::client {
+
+Result<AgentEndpoint> parse_agent_url(const std::string& url) {
+  auto bad = [&](const std::string& why) { return Error(ErrorCode::Usage, "agent URL '" + url + "': " + why); };
+  if (url.rfind("https://", 0) != 0) return bad("must start with https://");
+  std::string rest = url.substr(8);
+  std::size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  AgentEndpoint e;
+  e.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (authority.empty() || authority.find('@') != std::string::npos) return bad("expected https://host[:port][/path]");
+  std::size_t colon = authority.rfind(':');
+  if (authority.front() == '[') {  // [v6]:port
+    std::size_t close = authority.find(']');
+    if (close == std::string::npos) return bad("unclosed [");
+    e.host = authority.substr(1, close - 1);
+    colon = authority.size() > close + 1 && authority[close + 1] == ':' ? close + 1 : std::string::npos;
+  } else {
+    e.host = authority.substr(0, colon);
+  }
+  if (colon != std::string::npos) {
+    std::string port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+      return bad("bad port '" + port + "'");
+    }
+    e.port = static_cast<std::uint16_t>(std::stoul(port));
+  } else {
+    e.port = 443;
+  }
+  if (e.host.empty()) return bad("no host");
+  return e;
+}
+
+Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::string_view runtime_text,
+                                             const crypto::MerkleProof& proof, ByteView nonce,
+                                             const crypto::PublicKey& tls_peer_key) {
+  const Json::Value& attested = (*claims.tee)["x-ms-runtime"];
+  if (!attested.isObject()) {
+    return Error(ErrorCode::RuntimeDataMismatch, "the token carries no x-ms-runtime: it binds no runtime data");
+  }
+  if (attested.isMember("user-data")) {
+    // Azure vTPM: the paravisor's runtime claims carry our report data as user-data.
+    Bytes want = crypto::sha256(as_bytes(runtime_text));
+    want.resize(64, 0);
+    auto have = attested["user-data"].isString() ? hex_decode(attested["user-data"].asString()) : Result<Bytes>(Bytes{});
+    if (!have || !constant_time_equal(*have, want)) {
+      return Error(ErrorCode::NonceMismatch, "the attested user-data is not the SHA-256 of this runtime data");
+    }
+  } else {
+    auto parsed = parse_json(runtime_text, "runtime data");
+    if (!parsed || !(*parsed == attested)) {
+      return Error(ErrorCode::RuntimeDataMismatch, "x-ms-runtime is not the runtime data the agent returned");
+    }
+  }
+  auto runtime = parse_runtime(runtime_text);
+  if (!runtime) return runtime.error();
+  if (proof.count != runtime->count || !crypto::merkle_verify(nonce, proof, runtime->merkle_root)) {
+    return Error(ErrorCode::NonceMismatch,
+                 "our nonce is not in the attested batch (Merkle proof against root " +
+                     hex_encode(runtime->merkle_root).substr(0, 16) + "… fails): a stale or replayed answer");
+  }
+  if (!(runtime->tls_key == tls_peer_key)) {
+    return Error(ErrorCode::ChannelBindingMismatch,
+                 "the TLS key of this connection is not the attested key: something between us and the "
+                 "attested VM terminates TLS");
+  }
+  return runtime;
+}
+
+AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r,
+                           crypto::MerkleProof p, Bytes n, int timeout_ms)
+    : connection_(std::move(c)), token_ptr_(std::make_unique<VerifiedToken>(std::move(t))), runtime_(std::move(r)),
+      proof_(std::move(p)), nonce_(std::move(n)), timeout_ms_(timeout_ms) {
+  // The claims were found in this very token by establish(); find them in our copy.
+  auto claims = snp_claims(*token_ptr_);
+  if (claims) claims_ = std::move(claims).value();
+}
+
+Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaKeySource& keys,
+                                             const SessionOptions& options) {
+  auto connection = net::AttestedConnection::open(endpoint.host, endpoint.port, options.timeout_ms);
+  if (!connection) return connection.error();
+  auto nonce = crypto::random_bytes(32);
+  if (!nonce) return nonce.error();
+  Json::Value request(Json::objectValue);
+  request["nonce"] = crypto::base64url_encode(*nonce);
+  auto answer = (*connection)->request("POST", "/attestation", {{"Content-Type", "application/json"}},
+                                       json_compact(request), options.timeout_ms);
+  if (!answer) return answer.error();
+  auto body = parse_json(answer->body, "attestation answer");
+  if (answer->status != 200) {
+    std::string why = body && (*body)["error"]["message"].isString() ? (*body)["error"]["message"].asString()
+                                                                     : "HTTP " + std::to_string(answer->status);
+    std::string name = body && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() + ": " : "";
+    return Error(ErrorCode::MaaUnavailable, "the agent could not attest: " + name + why);
+  }
+  if (!body || !(*body)["token"].isString() || !(*body)["runtime"].isString() || !(*body)["proof"].isObject()) {
+    return Error(ErrorCode::MalformedInput, "the agent's answer is not {\"token\", \"runtime\", \"proof\"}");
+  }
+  auto proof = crypto::proof_from_json((*body)["proof"]);
+  if (!proof) return proof.error();
+  auto token = verify_maa_token((*body)["token"].asString(), options.maa_url, keys, now_unix(),
+                                options.policy.clock_skew_seconds);
+  if (!token) return token.error();
+  if (Status s = check_token(*token, options.policy, {}); !s) return s.error();
+  auto claims = snp_claims(*token);
+  if (!claims) return claims.error();
+  auto runtime = check_attestation_answer(*claims, (*body)["runtime"].asString(), *proof, *nonce,
+                                          (*connection)->server_key());
+  if (!runtime) return runtime.error();
+  return AgentSession(std::move(connection).value(), std::move(token).value(), std::move(runtime).value(),
+                      std::move(proof).value(), std::move(nonce).value(), options.timeout_ms);
+}
+
+Result<net::HttpResult> AgentSession::request(const std::string& method, const std::string& target,
+                                              const net::HeaderList& headers, const std::string& body) {
+  return connection_->request(method, target, headers, body, timeout_ms_);
+}
+
+}  // namespace attestd::client

@@ -1,0 +1,73 @@
+// The relying party's side of attestd: connect over attested TLS, send a fresh nonce,
+// verify the answer completely, and only then use the connection (docs/freshness.md).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "client/lib/maa_token.h"
+#include "client/lib/runtime_data.h"
+#include "crypto/merkle.h"
+#include "net/tls_client.h"
+#include "verify/policy.h"
+
+namespace attestd::client {
+
+struct AgentEndpoint {
+  std::string host;
+  std::uint16_t port = 8443;
+  std::string target = "/";  // the path (and query) of an `attest request` URL
+};
+
+// "https://host:port/path" (the port defaults to 443). Usage errors name what is wrong.
+Result<AgentEndpoint> parse_agent_url(const std::string& url);
+
+struct SessionOptions {
+  std::string maa_url;  // the pinned MAA instance (normalised)
+  verify::Policy policy = verify::default_policy();
+  int timeout_ms = 30000;
+};
+
+// A connection whose attestation held. Only AgentSession::establish makes one.
+class AgentSession {
+ public:
+  // Connects, then: a fresh 32-byte nonce to POST /attestation; the token verified
+  // against the pinned MAA and the policy (the errors of check_token); x-ms-runtime equal
+  // to the runtime data returned (RuntimeDataMismatch) — or, for Azure vTPM evidence,
+  // user-data equal to its SHA-256 (NonceMismatch); the Merkle proof of our nonce under
+  // the runtime's root (NonceMismatch); the runtime's TLS key equal to the key of this
+  // very TLS connection (ChannelBindingMismatch).
+  static Result<AgentSession> establish(const AgentEndpoint& endpoint, MaaKeySource& keys,
+                                        const SessionOptions& options);
+
+  const VerifiedToken& token() const { return *token_ptr_; }
+  const SnpTokenClaims& claims() const { return claims_; }
+  const RuntimeData& runtime() const { return runtime_; }
+  const crypto::MerkleProof& proof() const { return proof_; }
+  const Bytes& nonce() const { return nonce_; }
+
+  // A request to the attested application, on the attested connection.
+  Result<net::HttpResult> request(const std::string& method, const std::string& target, const net::HeaderList& headers,
+                                  const std::string& body);
+
+ private:
+  AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r, crypto::MerkleProof p,
+               Bytes n, int timeout_ms);
+
+  std::unique_ptr<net::AttestedConnection> connection_;
+  // Heap-held so that claims_.tee, which points into the token, survives moves.
+  std::unique_ptr<VerifiedToken> token_ptr_;
+  SnpTokenClaims claims_{};
+  RuntimeData runtime_;
+  crypto::MerkleProof proof_;
+  Bytes nonce_;
+  int timeout_ms_ = 30000;
+};
+
+// The check a relying party makes on an attestd answer, given the TLS key it sees and
+// the nonce it sent: everything establish() checks after the network exchange.
+Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::string_view runtime_text,
+                                             const crypto::MerkleProof& proof, ByteView nonce,
+                                             const crypto::PublicKey& tls_peer_key);
+
+}  // namespace attestd::client

@@ -1,0 +1,252 @@
+// attestd end to end on the host: snp-sim evidence, maa-emu over HTTPS, a small
+// application behind the agent, and the attest client — every failure by its name.
+#include <boost/test/unit_test.hpp>
+
+#include <future>
+
+#include "core/json.h"
+#include "crypto/base64.h"
+#include "crypto/random.h"
+#include "net/http_server.h"
+#include "net/tls_client.h"
+#include "tests/process.h"
+
+using namespace attestd;
+using namespace attestd::test;
+
+namespace {
+
+const std::string kGood = std::string(96, 'a');   // the measurement maa-emu knows
+const std::string kOther = std::string(96, 'b');  // one it does not
+
+struct World {
+  std::string dir, ca, maa, admin, keys;
+  std::unique_ptr<BackgroundProcess> maa_emu;
+  std::unique_ptr<net::HttpServer> app;
+
+  World() {
+    dir = tmp_dir() + "/agent-world." + std::to_string(::getpid());
+    run("rm -rf " + dir + " && mkdir -p " + dir);
+    keys = dir + "/sim";
+    RunResult keygen = run(bin_dir() + "/snp-sim keygen --out " + keys + " --product Milan --seed agent-tests");
+    BOOST_REQUIRE_MESSAGE(keygen.exit_code == 0, keygen.err);
+    ca = dir + "/maa-ca.pem";
+    maa_emu = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{bin_dir() + "/maa-emu", "--listen", "127.0.0.1:0", "--ca-out", ca, "--port-file",
+                                 dir + "/maa.ports", "--admin-listen", "127.0.0.1:0", "--trust-sim-root",
+                                 keys + "/ca_bundle.pem", "--known-measurement", kGood, "--seed", "agent-tests"},
+        dir + "/maa-emu.log");
+    std::string ports = wait_for_file(dir + "/maa.ports");
+    BOOST_REQUIRE_MESSAGE(!ports.empty(), "maa-emu did not start");
+    maa = "https://localhost:" + ports.substr(0, ports.find(' '));
+    std::string admin_port = ports.substr(ports.find(' ') + 1);
+    admin_port.pop_back();
+    admin = "http://127.0.0.1:" + admin_port;
+    auto server = net::HttpServer::start(net::ServerOptions{}, [](const net::HttpRequest& r) {
+      if (r.path == "/generate" && r.method == "POST") {
+        return net::HttpResponse::text(200, "generated for " + r.body);
+      }
+      return net::HttpResponse::text(404, "no such page");
+    });
+    BOOST_REQUIRE(server.ok());
+    app = std::move(server).value();
+  }
+  ~World() { maa_emu->stop(); }
+
+  std::string client_flags() const { return " --maa " + maa + " --ca-file " + ca; }
+};
+
+World& world() {
+  static World w;
+  return w;
+}
+
+// One attestd process, stopped by its PID at the end of the test.
+struct Agent {
+  std::unique_ptr<BackgroundProcess> process;
+  std::string url, log;
+  std::uint16_t port = 0;
+
+  explicit Agent(const std::string& name, const std::vector<std::string>& extra = {},
+                 const std::string& measurement = kGood) {
+    World& w = world();
+    log = w.dir + "/attestd-" + name + ".log";
+    std::string port_file = w.dir + "/attestd-" + name + ".port";
+    std::remove(port_file.c_str());
+    std::vector<std::string> argv{bin_dir() + "/attestd", "--listen", "127.0.0.1:0", "--evidence", "sim",
+                                  "--sim-keys", w.keys, "--maa-url", w.maa, "--maa-ca-file", w.ca, "--upstream",
+                                  "http://127.0.0.1:" + std::to_string(w.app->port()), "--port-file", port_file,
+                                  "--sim-measurement", measurement};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process = std::make_unique<BackgroundProcess>(argv, log);
+    std::string p = wait_for_file(port_file);
+    BOOST_REQUIRE_MESSAGE(!p.empty(), "attestd did not start: " << *read_text_file(log));
+    port = static_cast<std::uint16_t>(std::stoi(p));
+    url = "https://127.0.0.1:" + p.substr(0, p.size() - 1);
+  }
+  ~Agent() {
+    int status = process->stop();
+    BOOST_TEST(status == 0, "attestd exited " << status << " on SIGTERM");
+  }
+};
+
+RunResult connect(const std::string& url, const std::string& extra = "") {
+  return run(attest() + " connect " + url + world().client_flags() + " " + extra);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_agent)
+
+BOOST_AUTO_TEST_CASE(connect_verifies_everything_and_request_reaches_the_application) {
+  Agent agent("good");
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 0, c.err);
+  BOOST_TEST(c.out.find("is an attested SEV-SNP VM") != std::string::npos);
+  BOOST_TEST(c.out.find("compliance          azure-compliant-cvm") != std::string::npos);
+  BOOST_TEST(c.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
+  RunResult r = run(attest() + " request " + agent.url + "/generate -d '{\"input_text\": \"def print_hello_world():\"}'" +
+                    world().client_flags());
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out == "generated for {\"input_text\": \"def print_hello_world():\"}\n");
+  RunResult health = run("curl -sk " + agent.url + "/healthz");
+  auto h = parse_json(health.out, "healthz");
+  BOOST_REQUIRE(h.ok());
+  BOOST_TEST((*h)["evidence"].asString() == "sim");
+}
+
+BOOST_AUTO_TEST_CASE(a_debuggable_guest_is_debug_mode) {
+  Agent agent("debug", {"--sim-policy", "0xB0000"});
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 30, c.err);
+  BOOST_TEST(c.err.find("DebugMode: Attestation validation failed (enclave is in debug mode).") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_measurement_azure_does_not_know_is_non_compliant) {
+  Agent agent("unknown", {}, kOther);
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 51, c.err);
+  BOOST_TEST(c.err.find("NonCompliantUvm: Attestation validation failed (non-compliant uvm).") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_policy_with_another_measurement_is_a_measurement_mismatch) {
+  Agent agent("policy");
+  std::string policy = world().dir + "/other-measurement.json";
+  BOOST_REQUIRE(write_file(policy, as_bytes(R"({"measurements": [")" + kOther + R"("]})")).ok());
+  RunResult c = connect(agent.url, "--policy " + policy);
+  BOOST_TEST(c.exit_code == 36, c.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_replayed_answer_is_a_nonce_mismatch) {
+  Agent agent("replay");
+  // Capture a genuine answer once...
+  auto conn = net::AttestedConnection::open("127.0.0.1", agent.port, 10000);
+  BOOST_REQUIRE(conn.ok());
+  Json::Value req(Json::objectValue);
+  req["nonce"] = crypto::base64url_encode(*crypto::random_bytes(32));
+  auto captured = (*conn)->request("POST", "/attestation", {{"Content-Type", "application/json"}}, json_compact(req));
+  BOOST_REQUIRE(captured.ok() && captured->status == 200);
+  // ...and replay it to every client, over the agent's own channel so only freshness fails.
+  std::mutex mu;
+  auto relay = net::HttpServer::start(net::ServerOptions{}, [&](const net::HttpRequest&) {
+    std::lock_guard<std::mutex> lock(mu);
+    return net::HttpResponse::text(200, captured->body);
+  });
+  BOOST_REQUIRE(relay.ok());
+  // The client talks TLS: put a TLS relay in front that replays on POST /attestation.
+  auto identity = *crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
+  (void)identity;
+  auto tls_relay = net::HttpServer::start(
+      [&] {
+        net::ServerOptions o;
+        o.tls = net::TlsIdentity{{}, identity};
+        return o;
+      }(),
+      [&](const net::HttpRequest&) { return net::HttpResponse::text(200, captured->body); });
+  BOOST_TEST(!tls_relay.ok());  // no certificate: the server refuses to start (documented)
+  // A relay with a proper identity: the agent's own answer, replayed.
+  crypto::CertificateSpec spec;
+  spec.subject = "CN=relay";
+  spec.serial = {1};
+  spec.not_before = now_unix() - 60;
+  spec.not_after = now_unix() + 3600;
+  spec.hash = crypto::HashAlg::Sha256;
+  auto cert = crypto::issue_certificate(spec, identity.public_key(), identity, nullptr);
+  BOOST_REQUIRE(cert.ok());
+  net::ServerOptions o;
+  o.tls = net::TlsIdentity{{*cert}, identity};
+  auto replayer = net::HttpServer::start(o, [&](const net::HttpRequest&) {
+    net::HttpResponse r = net::HttpResponse::text(200, captured->body);
+    r.headers.push_back({"Content-Type", "application/json"});
+    return r;
+  });
+  BOOST_REQUIRE(replayer.ok());
+  RunResult c = connect("https://127.0.0.1:" + std::to_string((*replayer)->port()));
+  BOOST_TEST(c.exit_code == 52, c.err);
+  BOOST_TEST(c.err.find("NonceMismatch") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_relay_terminating_tls_with_another_key_is_a_channel_binding_mismatch) {
+  Agent agent("relay");
+  auto key = *crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
+  crypto::CertificateSpec spec;
+  spec.subject = "CN=attestd";
+  spec.serial = {2};
+  spec.not_before = now_unix() - 60;
+  spec.not_after = now_unix() + 3600;
+  spec.hash = crypto::HashAlg::Sha256;
+  net::ServerOptions o;
+  o.tls = net::TlsIdentity{{*crypto::issue_certificate(spec, key.public_key(), key, nullptr)}, key};
+  // A man in the middle: terminates TLS itself and forwards every request to the genuine agent.
+  std::mutex mu;
+  std::unique_ptr<net::AttestedConnection> upstream;
+  auto relay = net::HttpServer::start(o, [&](const net::HttpRequest& r) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!upstream) upstream = std::move(net::AttestedConnection::open("127.0.0.1", agent.port, 10000)).value();
+    auto answer = upstream->request(r.method, r.target, {{"Content-Type", "application/json"}}, r.body);
+    if (!answer) return net::HttpResponse::text(502, answer.error().describe());
+    net::HttpResponse out = net::HttpResponse::text(static_cast<int>(answer->status), answer->body);
+    return out;
+  });
+  BOOST_REQUIRE(relay.ok());
+  RunResult c = connect("https://127.0.0.1:" + std::to_string((*relay)->port()));
+  BOOST_TEST(c.exit_code == 53, c.err);
+  BOOST_TEST(c.err.find("ChannelBindingMismatch") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(maa_down_is_a_clear_error_and_the_agent_recovers) {
+  Agent agent("maa-down");
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X POST --data '{\"status\": 503, \"count\": 50}' " + world().admin +
+                    "/faults").exit_code == 0);
+  RunResult down = connect(agent.url);
+  BOOST_TEST(down.exit_code == 60, down.err);
+  BOOST_TEST(down.err.find("MaaUnavailable") != std::string::npos);
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X DELETE " + world().admin + "/faults").exit_code == 0);
+  RunResult up = connect(agent.url);
+  BOOST_TEST(up.exit_code == 0, up.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_call) {
+  Agent agent("batch", {"--batch-window-ms", "400"});
+  std::vector<std::future<int>> answers;
+  for (int i = 0; i < 100; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] {
+      auto conn = net::AttestedConnection::open("127.0.0.1", agent.port, 20000);
+      if (!conn) return -1;
+      Json::Value req(Json::objectValue);
+      req["nonce"] = crypto::base64url_encode(*crypto::random_bytes(32));
+      auto r = (*conn)->request("POST", "/attestation", {{"Content-Type", "application/json"}}, json_compact(req), 30000);
+      return r ? static_cast<int>(r->status) : -2;
+    }));
+  }
+  int ok = 0;
+  for (auto& a : answers) ok += a.get() == 200;
+  BOOST_TEST(ok == 100);
+  auto h = parse_json(run("curl -sk " + agent.url + "/healthz").out, "healthz");
+  BOOST_REQUIRE(h.ok());
+  BOOST_TEST((*h)["nonces"].asUInt64() == 100u);
+  BOOST_TEST((*h)["maa_requests"].asUInt64() <= 2u, "MAA calls: " << (*h)["maa_requests"].asUInt64());
+  BOOST_TEST((*h)["batches"].asUInt64() <= 2u, "batches: " << (*h)["batches"].asUInt64());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
