@@ -11,9 +11,11 @@ STATIC   ?=
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
-# Build on every core unless the caller chose (-j N).
+# Build on every core unless the caller chose (-j N); sub-makes share the jobserver.
+ifeq ($(MAKELEVEL),0)
 ifeq ($(filter -j% --jobs%,$(MAKEFLAGS)),)
 MAKEFLAGS += -j$(shell nproc)
+endif
 endif
 
 # deps.mk says where the pinned libraries live; make (re)builds it, then restarts.

@@ -1,0 +1,72 @@
+#include <boost/test/unit_test.hpp>
+
+#include "agent/config.h"
+#include "tests/support.h"
+
+using namespace attestd;
+using namespace attestd::agent;
+
+namespace {
+std::string problem(const std::string& json) {
+  auto c = parse_config(json);
+  if (!c) return c.error().describe();
+  Status s = validate(*c);
+  return s ? "ok" : s.error().describe();
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(agent_config)
+
+BOOST_AUTO_TEST_CASE(defaults_need_only_an_maa_url) {
+  auto c = parse_config(R"({"maa_url": "https://maa.test"})");
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST(c->listen == "0.0.0.0:8443");
+  BOOST_TEST(c->evidence == "auto");
+  BOOST_TEST(c->batch_window_ms == 5);
+  BOOST_TEST(c->tpm == "/dev/tpmrm0");
+  BOOST_TEST(validate(*c).ok());
+  BOOST_TEST(problem("{}") == "MalformedConfig: maa_url: required: the MAA instance to attest with");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_and_wrong_types_name_the_key) {
+  BOOST_TEST(problem(R"({"maa": "x"})") == "MalformedConfig: config key 'maa': unknown key (see docs/agent.md)");
+  BOOST_TEST(problem(R"({"batch_window_ms": "5"})") == "MalformedConfig: config key 'batch_window_ms': must be an integer");
+  BOOST_TEST(problem(R"({"maa_resolve": "a:1:b"})") == "MalformedConfig: config key 'maa_resolve': must be a list of strings");
+  BOOST_TEST(problem(R"({"vmpl": -1})") == "MalformedConfig: config key 'vmpl': must be a non-negative integer");
+  BOOST_TEST(problem("[1]") == "MalformedConfig: the configuration must be a JSON object");
+}
+
+BOOST_AUTO_TEST_CASE(values_out_of_range_are_refused) {
+  std::string base = R"("maa_url": "https://maa.test")";
+  BOOST_TEST(problem("{" + base + R"(, "evidence": "nitro"})") ==
+             "MalformedConfig: evidence: 'nitro' is not auto, sev-guest, tsm, azure-vtpm or sim");
+  BOOST_TEST(problem("{" + base + R"(, "evidence": "sim"})") == "MalformedConfig: sim_keys: required with evidence 'sim'");
+  BOOST_TEST(problem("{" + base + R"(, "vmpl": 4})") == "MalformedConfig: vmpl: must be 0 to 3");
+  BOOST_TEST(problem("{" + base + R"(, "batch_window_ms": 20000})") == "MalformedConfig: batch_window_ms: must be 0 to 10000");
+  BOOST_TEST(problem("{" + base + R"(, "upstream": "https://app"})") ==
+             "MalformedConfig: upstream: must be http://HOST:PORT (the application inside the VM)");
+  BOOST_TEST(problem("{" + base + R"(, "log_level": "loud"})") == "MalformedConfig: log_level: must be debug, info, warn or error");
+}
+
+BOOST_AUTO_TEST_CASE(flags_override_the_file) {
+  auto c = parse_config(R"({"maa_url": "https://a.test", "batch_window_ms": 5, "maa_resolve": ["a.test:443:127.0.0.1"]})");
+  BOOST_REQUIRE(c.ok());
+  auto args = cli::Args::parse({"--maa-url", "https://b.test", "--batch-window-ms", "0", "--maa-resolve", "b:1:127.0.0.2"},
+                               config_flags(), 0, 0);
+  BOOST_REQUIRE(args.ok());
+  BOOST_REQUIRE(apply_flags(*args, *c).ok());
+  BOOST_TEST(c->maa_url == "https://b.test");
+  BOOST_TEST(c->batch_window_ms == 0);
+  BOOST_TEST(c->maa_resolve.size() == 2u);
+  auto bad = cli::Args::parse({"--batch-window-ms", "soon"}, config_flags(), 0, 0);
+  BOOST_REQUIRE(bad.ok());
+  BOOST_TEST(apply_flags(*bad, *c).error().describe() == "Usage: --batch-window-ms takes a number, not 'soon'");
+}
+
+BOOST_AUTO_TEST_CASE(the_documented_example_config_loads) {
+  auto c = load_config(test::src_dir() + "/docs/examples/attestd.json");
+  BOOST_REQUIRE_MESSAGE(c.ok(), test::why(c));
+  BOOST_TEST(validate(*c).ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
