@@ -39,6 +39,7 @@ const Field kFields[] = {
     {"kds_url", Field::Text, &AgentConfig::kds_url},
     {"thim_url", Field::Text, &AgentConfig::thim_url},
     {"kds_cache_dir", Field::Text, &AgentConfig::kds_cache_dir},
+    {"trust_sim_root", Field::Text, &AgentConfig::trust_sim_root},
     {"log_level", Field::Text, &AgentConfig::log_level},
 };
 

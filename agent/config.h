@@ -26,6 +26,8 @@ struct AgentConfig {
   int batch_window_ms = 5;
   std::string upstream;  // the application, "http://127.0.0.1:PORT"
   std::string vcek_file, kds_url, thim_url, kds_cache_dir;
+  // Tests only: also trust this snp-sim ASK/ARK bundle for VCEKs (AMD's roots always).
+  std::string trust_sim_root;
   std::size_t max_connections = 256;
   std::string log_level = "info";  // debug | info | warn | error
 };

@@ -8,6 +8,7 @@
 #include "agent/config.h"
 #include "agent/log.h"
 #include "agent/service.h"
+#include "client/lib/evidence_files.h"
 #include "core/file.h"
 #include "hal/azure_vtpm.h"
 #include "hal/detect.h"
@@ -129,6 +130,13 @@ int main(int argc, char** argv) {
   if (!tls) return fail(tls.error());
   std::unique_ptr<snpsim::SimIdentity> sim;
   verify::RootStore roots = verify::RootStore::amd();
+  if (!config.trust_sim_root.empty()) {
+    auto certs = client::load_certificates(config.trust_sim_root);
+    if (!certs) return fail(certs.error());
+    auto chain = verify::product_chain_from_bundle(*certs, "trust_sim_root " + config.trust_sim_root);
+    if (!chain) return fail(chain.error());
+    roots.add(std::move(chain).value());
+  }
   auto source = open_source(config, sim, roots);
   if (!source) return fail(source.error());
 

@@ -9,6 +9,9 @@
 #include "crypto/random.h"
 #include "net/http_server.h"
 #include "net/tls_client.h"
+#include "tests/mocks/azure/paravisor.h"
+#include "tests/mocks/azure/swtpm.h"
+#include "tests/mocks/snp/sim.h"
 #include "tests/process.h"
 
 using namespace attestd;
@@ -68,15 +71,16 @@ struct Agent {
   std::uint16_t port = 0;
 
   explicit Agent(const std::string& name, const std::vector<std::string>& extra = {},
-                 const std::string& measurement = kGood) {
+                 const std::string& measurement = kGood, std::vector<std::string> evidence = {}) {
     World& w = world();
     log = w.dir + "/attestd-" + name + ".log";
     std::string port_file = w.dir + "/attestd-" + name + ".port";
     std::remove(port_file.c_str());
-    std::vector<std::string> argv{bin_dir() + "/attestd", "--listen", "127.0.0.1:0", "--evidence", "sim",
-                                  "--sim-keys", w.keys, "--maa-url", w.maa, "--maa-ca-file", w.ca, "--upstream",
-                                  "http://127.0.0.1:" + std::to_string(w.app->port()), "--port-file", port_file,
-                                  "--sim-measurement", measurement};
+    if (evidence.empty()) evidence = {"--evidence", "sim", "--sim-keys", w.keys, "--sim-measurement", measurement};
+    std::vector<std::string> argv{bin_dir() + "/attestd", "--listen", "127.0.0.1:0", "--maa-url", w.maa,
+                                  "--maa-ca-file", w.ca, "--upstream",
+                                  "http://127.0.0.1:" + std::to_string(w.app->port()), "--port-file", port_file};
+    argv.insert(argv.end(), evidence.begin(), evidence.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     process = std::make_unique<BackgroundProcess>(argv, log);
     std::string p = wait_for_file(port_file);
@@ -247,6 +251,33 @@ BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_ca
   BOOST_TEST((*h)["nonces"].asUInt64() == 100u);
   BOOST_TEST((*h)["maa_requests"].asUInt64() <= 2u, "MAA calls: " << (*h)["maa_requests"].asUInt64());
   BOOST_TEST((*h)["batches"].asUInt64() <= 2u, "batches: " << (*h)["batches"].asUInt64());
+}
+
+BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
+  // A simulated Azure CVM: swtpm with an AK and an HCL report, and the paravisor that
+  // regenerates the report when user data is written — all made with the world's sim keys.
+  World& w = world();
+  auto identity = snpsim::load_identity(w.keys);
+  BOOST_REQUIRE(identity.ok());
+  azuresim::test::Swtpm swtpm("agent");
+  azuresim::ParavisorOptions o;
+  o.identity = &*identity;
+  auto m = *hex_decode(kGood);
+  std::copy(m.begin(), m.end(), o.report.measurement.begin());
+  auto paravisor = azuresim::Paravisor::provision(swtpm.transport(), o);
+  BOOST_REQUIRE_MESSAGE(paravisor.ok(), test::why(paravisor));
+  (*paravisor)->start();
+  Agent agent("azure", {}, kGood,
+              {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()), "--vcek-file",
+               w.keys + "/vcek.pem", "--trust-sim-root", w.keys + "/ca_bundle.pem"});
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 0, c.err << *read_text_file(agent.log));
+  BOOST_TEST(c.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
+  auto token = parse_json(run(attest() + " connect " + agent.url + w.client_flags() + " --json").out, "json");
+  BOOST_REQUIRE(token.ok());
+  BOOST_TEST((*token)["claims"]["x-ms-runtime"]["user-data"].isString());
+  BOOST_TEST((*token)["claims"]["x-ms-runtime"]["keys"][0]["kid"].asString() == "HCLAkPub");
+  (*paravisor)->stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
