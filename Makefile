@@ -153,7 +153,7 @@ test-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 OPT=-O1 test
 
 PYTHON ?= /usr/bin/python3
-bench: $(BENCH)
+bench: $(BENCH) $(ATTESTD) $(MAAEMU) $(SNPSIM)
 	@mkdir -p $(BUILD)/tmp
 	$(TEST_ENV) $(PYTHON) tests/bench/bench.py $(BENCH)
 

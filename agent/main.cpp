@@ -1,6 +1,4 @@
 // attestd: the guest agent (docs/agent.md).
-#include <signal.h>
-
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -10,6 +8,7 @@
 #include "agent/service.h"
 #include "client/lib/evidence_files.h"
 #include "core/file.h"
+#include "core/signals.h"
 #include "hal/azure_vtpm.h"
 #include "hal/detect.h"
 #include "hal/tpm/transport.h"
@@ -119,12 +118,7 @@ int main(int argc, char** argv) {
   parse_log_level(config.log_level, level);
   set_log_level(level);
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  StopSignals stop_signals;  // before any thread starts
 
   auto tls = make_tls_identity();
   if (!tls) return fail(tls.error());
@@ -179,8 +173,7 @@ int main(int argc, char** argv) {
   if (auto port_file = args->value("port-file")) {
     if (Status s = write_file(*port_file, as_bytes(std::to_string((*server)->port()) + "\n")); !s) return fail(s.error());
   }
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  int sig = stop_signals.wait();
   log_event(LogLevel::Info, "stopping", sig == SIGTERM ? "signal=SIGTERM" : "signal=SIGINT");
   if (local) local->stop();
   (*server)->stop();

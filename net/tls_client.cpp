@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -83,6 +85,9 @@ Result<detail::Fd> connect_tcp(const std::string& host, std::uint16_t port, Dead
       last = std::strerror(err);
       continue;
     }
+    // Requests are small and answered at once: do not let Nagle hold them back.
+    int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     ::freeaddrinfo(found);
     return fd;
   }

@@ -8,6 +8,11 @@
 2. MAA token verification vs PyJWT (python3-jwt): RS256 signature, iss, exp/nbf, then
    the SEV-SNP claims; a new token each time, and the same token again. PyJWT keeps no
    cache, so its "same token" row repeats the full check.
+3. The agent (no peer): attestd with the sim evidence source and maa-emu over HTTPS, as
+   processes on 127.0.0.1 sharing this machine's cores with the clients; fresh
+   attestations per second and p50/p99 latency for 1, 10 and 100 clients, batch window 0
+   and the default, with the MAA calls they caused; a new connection + attestation; the
+   agent's resident memory; the static binaries' sizes (make static).
 """
 import json
 import os
@@ -104,7 +109,64 @@ def token_bench():
           "PyJWT (python3-jwt)")
 
 
+def agent_bench():
+    bindir = os.environ.get("ATTESTD_BIN", "build/bin")
+    missing = [p for p in ("attestd", "maa-emu", "snp-sim") if not os.path.exists(os.path.join(bindir, p))]
+    if missing:
+        print(f"attestd agent: not built ({', '.join(missing)} missing in {bindir}: run make)\n")
+        return
+    with tempfile.TemporaryDirectory() as out:
+        run = subprocess.run([BENCH, "agent", os.path.join(out, "agent.json"), str(SECONDS)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.stderr.write(run.stderr)
+            sys.exit(f"bench: attestd-bench agent failed (exit {run.returncode})")
+        mine = json.load(open(os.path.join(out, "agent.json")))
+
+    def window(w):
+        return f"{w['window_ms']} ms" + (" (default)" if w["default"] else "")
+
+    def row(label, r, extra=""):
+        calls = f"{r['maa_requests']}/{r['maa_emu_attest_requests']}"
+        line = (f"{label:16}{r['clients']:>8}{r['per_s']:>14.0f}/s{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}"
+                f"{r['attestations']:>14}{calls:>16}{r['batches']:>10}{extra}")
+        if r["errors"]:
+            line += f"   {r['errors']} errors, first: {r.get('first_error', '')[:120]}"
+        print(line)
+
+    print(f"attestd agent: fresh attestations, POST /attestation with a new nonce ({mine['cores']} cores shared by"
+          f" the clients, attestd and maa-emu)")
+    header = (f"{'batch window':16}{'clients':>8}{'attestations/s':>16}{'p50 ms':>10}{'p99 ms':>10}"
+              f"{'attestations':>14}{'MAA calls*':>16}{'batches':>10}")
+    print("on a connection each client opened beforehand")
+    print(header)
+    for w in mine["windows"]:
+        for r in w["runs"]:
+            row(window(w), r)
+    print("new TCP + TLS connection, then the attestation, then close (1 client)")
+    print(header + f"{'handshake p50':>16}")
+    for w in mine["windows"]:
+        row(window(w), w["connect"], f"{w['connect']['connect_p50_ms']:>13.1f} ms")
+    print("* MAA calls: attestd's maa_requests (GET /healthz) / attest requests maa-emu received (GET /stats)")
+    print()
+    print("attestd resident memory after its runs (/proc/PID/status)")
+    for w in mine["windows"]:
+        m = w["memory"]
+        print(f"  window {window(w):14}  VmRSS {m.get('VmRSS_kib', 0):>7} KiB   VmHWM {m.get('VmHWM_kib', 0):>7} KiB")
+    print("CPU over all of a window's runs (warm-ups included), per attestation answered")
+    for w in mine["windows"]:
+        n = sum(r["attestations"] + r["clients"] for r in w["runs"]) + w["connect"]["attestations"]
+        print(f"  window {window(w):14}  attestd {1000 * w['attestd_cpu_s'] / n:>6.2f} ms   maa-emu"
+              f" {1000 * w['maa_emu_cpu_s'] / n:>6.2f} ms   ({n} attestations)")
+    print("static binaries (make static: fully static, stripped)")
+    for name, size in mine["static_bytes"].items():
+        shown = f"{size // 1024:>7} KiB" if size is not None else "    not built (make static)"
+        print(f"  build/static/{name:10}{shown}")
+    print()
+
+
 if __name__ == "__main__":
     print(f"{SECONDS:g} s per row, same machine, same run\n")
     report_bench()
     token_bench()
+    agent_bench()

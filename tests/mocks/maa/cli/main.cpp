@@ -1,6 +1,4 @@
 // maa-emu: the Microsoft Azure Attestation emulator as a server (docs/maa-emu.md).
-#include <signal.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include "core/args.h"
 #include "client/lib/evidence_files.h"
 #include "core/file.h"
+#include "core/signals.h"
 #include "core/time.h"
 #include "crypto/keys.h"
 #include "crypto/x509.h"
@@ -197,12 +196,7 @@ int main(int argc, char** argv) {
   }
 
   // Signals are taken synchronously below; block them before any thread starts.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  StopSignals stop_signals;  // before any thread starts
 
   // The emulator needs its URL, which needs the port: bind first, then serve.
   // Published to the server's threads once built; it outlives the servers (stopped below).
@@ -238,8 +232,7 @@ int main(int argc, char** argv) {
     std::string ports = std::to_string((*server)->port()) + " " + (admin ? std::to_string(admin->port()) : "0") + "\n";
     if (Status s = write_file(*port_file, as_bytes(ports)); !s) return fail(s.error());
   }
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  int sig = stop_signals.wait();
   std::fprintf(stderr, "maa-emu: %s, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   if (admin) admin->stop();
   (*server)->stop();
