@@ -2,7 +2,9 @@
 // application behind the agent, and the attest client — every failure by its name.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include "core/json.h"
 #include "crypto/base64.h"
@@ -206,6 +208,32 @@ BOOST_AUTO_TEST_CASE(maa_down_is_a_clear_error_and_the_agent_recovers) {
   BOOST_TEST(down.exit_code == 60, down.err);
   BOOST_TEST(down.err.find("MaaUnavailable") != std::string::npos);
   BOOST_REQUIRE(run("curl -sS --max-time 5 -X DELETE " + world().admin + "/faults").exit_code == 0);
+  RunResult up = connect(agent.url);
+  BOOST_TEST(up.exit_code == 0, up.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_429_from_maa_is_waited_out_by_the_agent) {
+  Agent agent("maa-429");
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X POST --data '{\"status\": 429, \"retry_after\": 1, \"count\": 1}' " +
+                    world().admin + "/faults").exit_code == 0);
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 0, c.err);
+  BOOST_TEST(read_text_file(agent.log)->find("429") != std::string::npos);  // the retry is logged
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_maa_is_a_clear_error_within_the_agents_timeouts_then_recovers) {
+  Agent agent("maa-slow", {"--maa-timeout-ms", "500"});
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X POST --data '{\"latency_ms\": 1500, \"count\": 5}' " +
+                    world().admin + "/faults").exit_code == 0);
+  auto start = std::chrono::steady_clock::now();
+  RunResult slow = connect(agent.url);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  BOOST_TEST(slow.exit_code == 60, slow.err);
+  BOOST_TEST(slow.err.find("MaaUnavailable") != std::string::npos);
+  BOOST_TEST(seconds < 20.0);
+  BOOST_REQUIRE(run("curl -sS --max-time 5 -X DELETE " + world().admin + "/faults").exit_code == 0);
+  // Requests the emulator is still sleeping on finish by themselves; the next is fresh.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
   RunResult up = connect(agent.url);
   BOOST_TEST(up.exit_code == 0, up.err);
 }
