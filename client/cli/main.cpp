@@ -63,6 +63,8 @@ commands:
         attest an attestd agent over attested TLS and print its verified claims
   request https://HOST:PORT/PATH --maa URL [-X METHOD] [-d DATA] [-H 'K: V']
         attest, then send the request to the application on the same connection
+  measure --ovmf F [--kernel K --initrd I --append S] --vcpus N --vcpu-type T [--vmm-type V]
+        compute the expected SEV-SNP launch measurement (docs/measurement.md)
   errors
         list every error name with its exit code
 
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
   if (command == "verify-token") return cmd_verify_token(rest);
   if (command == "connect") return cmd_connect(rest);
   if (command == "request") return cmd_request(rest);
+  if (command == "measure") return cmd_measure(rest);
   if (command == "errors") return cmd_errors();
   std::fprintf(stderr, "attest: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
