@@ -108,7 +108,9 @@ BOOST_AUTO_TEST_CASE(the_request_body_is_mas_sevsnpvm_format) {
   auto inner = parse_json(as_chars(*report_field), "report field");
   BOOST_REQUIRE(inner.ok());
   BOOST_TEST((*crypto::base64url_decode((*inner)["SnpReport"].asString()) == e.report));
-  std::string pem = as_chars(*crypto::base64_decode((*inner)["VcekCertChain"].asString())).data();
+  auto pem_bytes = crypto::base64_decode((*inner)["VcekCertChain"].asString());
+  BOOST_REQUIRE(pem_bytes.ok());
+  std::string pem(as_chars(*pem_bytes));
   auto chain = crypto::Certificate::parse_all(as_bytes(pem));
   BOOST_REQUIRE(chain.ok());
   BOOST_TEST((*chain == sim_chain()));
