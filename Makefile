@@ -191,3 +191,6 @@ distclean: clean
 	rm -rf $(DEPS_DIR)
 
 -include $(ALL_OBJS:.o=.d)
+
+# The guest image and its end-to-end run (docs/image.md); not part of `make test`.
+include images/image.mk

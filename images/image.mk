@@ -1,0 +1,25 @@
+# The guest image and its end-to-end run (docs/image.md). Included by the Makefile;
+# nothing here is part of `make test`.
+#   make image   build/image/{vmlinuz, initramfs-sim.cpio.gz, initramfs-prod.cpio.gz, cmdline, SHA256SUMS}
+#   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host
+IMAGE_OUT  ?= $(BUILD)/image
+IMAGE_KEYS ?= $(BUILD)/image-keys/sim
+IMAGE_SEED ?= attestd-image
+
+.PHONY: image image-deps e2e
+
+image-deps $(DEPS_DIR)/image-deps.env: scripts/image-deps.sh
+	bash scripts/image-deps.sh $(DEPS_DIR)
+
+# The snp-sim identity baked into the sim variant only: deterministic from IMAGE_SEED.
+$(IMAGE_KEYS)/identity.json: | $(SNPSIM)
+	rm -rf $(IMAGE_KEYS) && mkdir -p $(dir $(IMAGE_KEYS))
+	$(SNPSIM) keygen --out $(IMAGE_KEYS) --product Milan --seed $(IMAGE_SEED) >/dev/null
+
+image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json
+	$(MAKE) static
+	bash images/build.sh --deps $(DEPS_DIR) --attestd build/static/attestd --sim-keys $(IMAGE_KEYS) --out $(IMAGE_OUT)
+
+e2e: image $(ATTEST) $(MAAEMU)
+	IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
+	  DEPS_DIR=$(DEPS_DIR) bash images/e2e.sh

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# What building and booting the guest image needs (docs/image.md), on Debian 12 as root,
+# without changing the machine's apt sources:
+#
+#  1. from bookworm, through the system's apt: busybox-static, cpio, swtpm, libfuse3;
+#  2. from bookworm-backports, through a PRIVATE apt configuration under
+#     $DEPS_DIR/apt-bin (its own sources list, lists and cache; the archive is the one
+#     the machine already uses, read from /etc/apt, as scripts/deps.sh does):
+#       - the Linux 6.12 kernel package, downloaded only (apt-get download), never
+#         installed: images/build.sh unpacks it;
+#       - qemu-system-x86 10, installed (apt-get install -t bookworm-backports with the
+#         private list, which also carries bookworm so dependencies resolve). If that
+#         cannot be done, the bookworm qemu-system-x86 (7.2) is installed instead and a
+#         warning says so.
+#
+# Writes $DEPS_DIR/image-deps.env: KERNEL_DEB=… QEMU_VERSION=… for images/build.sh and
+# qemu/run. A second run with everything present does nothing but re-check.
+#
+# Usage: scripts/image-deps.sh [DEPS_DIR]     (default: .deps beside this repo)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEPS_DIR=${1:-${ATTESTD_DEPS_DIR:-$ROOT/.deps}}
+APT_DIR=$DEPS_DIR/apt-bin
+KERNEL_DIR=$DEPS_DIR/kernel
+ENV_FILE=$DEPS_DIR/image-deps.env
+
+log() { printf 'image-deps: %s\n' "$*" >&2; }
+die() { printf 'image-deps: error: %s\n' "$*" >&2; exit 1; }
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
+# 1. bookworm packages through the system's apt.
+SYSTEM_PACKAGES=(busybox-static cpio swtpm swtpm-tools libfuse3-3 fuse3 curl ca-certificates)
+install_system_packages() {
+  local missing=()
+  for p in "${SYSTEM_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}); run as root or install them"
+  log "installing from bookworm: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed: is the Debian archive reachable?"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+# The archive the machine already uses: the first URI of its Debian sources (as deps.sh).
+debian_mirror() {
+  local uri=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//){print $i; exit}}' /etc/apt/sources.list)
+  fi
+  [ -n "$uri" ] || die "cannot find the Debian archive in /etc/apt (no URIs in debian.sources or sources.list)"
+  printf '%s\n' "${uri%/}"
+}
+
+# apt with the private sources list, lists and cache; dpkg's status stays the system's,
+# so installs are real installs and dependencies already present count.
+apt_private() {
+  "$@" -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+       -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
+       -o APT::Sandbox::User=root
+}
+
+prepare_private_apt() {
+  local mirror; mirror=$(debian_mirror)
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+  {
+    echo "deb [signed-by=$keyring] $mirror bookworm-backports main"
+    echo "deb [signed-by=$keyring] $mirror bookworm main"
+    echo "deb [signed-by=$keyring] $mirror bookworm-updates main"
+  } > "$APT_DIR/sources.list"
+  # Refresh at most once a day: a second `make image` must not depend on the network.
+  if [ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*bookworm-backports*Packages*' -mtime -1 2>/dev/null)" ]; then
+    log "updating the private package index ($APT_DIR)"
+    apt_private apt-get update -qq >/dev/null 2>"$APT_DIR/update.log" \
+      || die "cannot reach the Debian archive for bookworm-backports (see $APT_DIR/update.log)"
+  fi
+}
+
+# 2a. The kernel: the image package that backports' metapackage linux-image-amd64
+# depends on (linux-image-6.12.N+bpo-amd64), downloaded only.
+fetch_kernel() {
+  local pkg
+  pkg=$(apt_private apt-cache depends linux-image-amd64/bookworm-backports 2>/dev/null \
+        | awk '$1=="Depends:" && $2 ~ /^linux-image-6\.12\..*-amd64$/ {print $2; exit}')
+  if [ -z "$pkg" ]; then
+    pkg=$(apt_private apt-cache pkgnames linux-image-6.12. 2>/dev/null \
+          | grep -E '^linux-image-6\.12\.[0-9.]+(\+bpo|\+deb12)?-amd64$' | sort -V | tail -1 || true)
+  fi
+  [ -n "$pkg" ] || die "no linux-image-6.12.*-amd64 in bookworm-backports (apt-cache on $APT_DIR/sources.list)"
+  local version; version=$(apt_private apt-cache policy "$pkg" | awk '/Candidate:/{print $2}')
+  mkdir -p "$KERNEL_DIR"
+  local deb
+  deb=$(find "$KERNEL_DIR" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -1)
+  if [ -z "$deb" ]; then
+    log "downloading $pkg $version from bookworm-backports"
+    (cd "$KERNEL_DIR" && apt_private apt-get download -qq "$pkg/bookworm-backports" >"$APT_DIR/download.log" 2>&1) \
+      || die "apt-get download $pkg failed (see $APT_DIR/download.log)"
+    deb=$(find "$KERNEL_DIR" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -1)
+  fi
+  [ -n "$deb" ] || die "$pkg: downloaded, but no .deb in $KERNEL_DIR"
+  dpkg-deb --info "$deb" >/dev/null 2>&1 || { rm -f "$deb"; die "$deb is not a valid .deb (removed; run again)"; }
+  KERNEL_DEB=$deb
+  KERNEL_PKG=$pkg
+}
+
+# 2b. QEMU 10 from bookworm-backports, installed; bookworm's 7.2 as the fallback.
+qemu_major() { dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null | sed -E 's/^[0-9]+://; s/\..*//'; }
+install_qemu() {
+  local major; major=$(qemu_major || true)
+  if [ -n "$major" ] && [ "$major" -ge 10 ] 2>/dev/null; then return 0; fi
+  [ "$(id -u)" -eq 0 ] || die "qemu-system-x86 10 is missing; run as root"
+  export DEBIAN_FRONTEND=noninteractive
+  log "installing qemu-system-x86 from bookworm-backports"
+  if apt_private apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+       qemu-system-x86 qemu-system-data ovmf >"$APT_DIR/qemu.log" 2>&1; then
+    return 0
+  fi
+  log "WARNING: qemu-system-x86 from bookworm-backports could not be installed (see $APT_DIR/qemu.log);"
+  log "WARNING: falling back to bookworm's qemu-system-x86 (7.2): enough for the sim image under"
+  log "WARNING: KVM/TCG, but it has no sev-snp-guest object (qemu/run snp needs QEMU >= 9.1)"
+  apt-get install -y -qq --no-install-recommends qemu-system-x86 ovmf >>"$APT_DIR/qemu.log" 2>&1 \
+    || die "apt-get install qemu-system-x86 failed as well (see $APT_DIR/qemu.log)"
+}
+
+install_system_packages
+prepare_private_apt
+fetch_kernel
+install_qemu
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not on PATH after installing qemu-system-x86"
+QEMU_VERSION=$(qemu-system-x86_64 --version | awk 'NR==1{print $4}')
+[ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
+file_out=$(LC_ALL=C ldd /bin/busybox 2>&1 || true)
+case $file_out in *"not a dynamic executable"*) ;; *) die "/bin/busybox is not static: install busybox-static" ;; esac
+
+{
+  printf 'KERNEL_DEB=%s\n' "$KERNEL_DEB"
+  printf 'KERNEL_PKG=%s\n' "$KERNEL_PKG"
+  printf 'QEMU_VERSION=%s\n' "$QEMU_VERSION"
+} > "$ENV_FILE.tmp"
+mv "$ENV_FILE.tmp" "$ENV_FILE"
+log "kernel $(basename "$KERNEL_DEB"), qemu $QEMU_VERSION"
