@@ -30,41 +30,10 @@ DEB_PACKAGES=(build-essential g++ make cmake pkg-config ca-certificates bzip2 xz
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
-
-install_debian_packages() {
-  local missing=()
-  for p in "${DEB_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}); run as root or install them"
-  log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || die "apt-get update failed: is the Debian archive reachable?"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
-}
-
-# The archive the machine already uses: the first URI of its Debian sources.
-debian_mirror() {
-  local uri=""
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-    uri=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//){print $i; exit}}' /etc/apt/sources.list)
-  fi
-  [ -n "$uri" ] || die "cannot find the Debian archive in /etc/apt (no URIs in debian.sources or sources.list)"
-  printf '%s\n' "${uri%/}"
-}
+# shellcheck source=scripts/lib/apt.sh
+. "$ROOT/scripts/lib/apt.sh"
 
 APT_DIR=$DEPS_DIR/apt
-apt_private() {
-  "$@" -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-       -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
-       -o APT::Sandbox::User=root
-}
-
 APT_READY=0
 prepare_private_apt() {
   [ $APT_READY -eq 1 ] && return 0
@@ -169,7 +138,7 @@ build_pin() {  # one PINS row
   touch "$prefix/.built-$sha"
 }
 
-install_debian_packages
+install_debian_packages "${DEB_PACKAGES[@]}"
 MBEDTLS_VERSION=$(printf '%s\n' "${PINS[@]}" | awk -F'|' '$1=="mbedtls"{print $2}')
 for pin in "${PINS[@]}"; do build_pin "$pin"; done
 

@@ -27,43 +27,11 @@ ENV_FILE=$DEPS_DIR/image-deps.env
 
 log() { printf 'image-deps: %s\n' "$*" >&2; }
 die() { printf 'image-deps: error: %s\n' "$*" >&2; exit 1; }
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+# shellcheck source=scripts/lib/apt.sh
+. "$ROOT/scripts/lib/apt.sh"
 
 # 1. bookworm packages through the system's apt.
 SYSTEM_PACKAGES=(busybox-static cpio swtpm swtpm-tools libfuse3-3 fuse3 curl ca-certificates)
-install_system_packages() {
-  local missing=()
-  for p in "${SYSTEM_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}); run as root or install them"
-  log "installing from bookworm: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || die "apt-get update failed: is the Debian archive reachable?"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
-}
-
-# The archive the machine already uses: the first URI of its Debian sources (as deps.sh).
-debian_mirror() {
-  local uri=""
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-    uri=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//){print $i; exit}}' /etc/apt/sources.list)
-  fi
-  [ -n "$uri" ] || die "cannot find the Debian archive in /etc/apt (no URIs in debian.sources or sources.list)"
-  printf '%s\n' "${uri%/}"
-}
-
-# apt with the private sources list, lists and cache; dpkg's status stays the system's,
-# so installs are real installs and dependencies already present count.
-apt_private() {
-  "$@" -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-       -o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
-       -o APT::Sandbox::User=root
-}
 
 prepare_private_apt() {
   local mirror; mirror=$(debian_mirror)
@@ -128,7 +96,7 @@ install_qemu() {
     || die "apt-get install qemu-system-x86 failed as well (see $APT_DIR/qemu.log)"
 }
 
-install_system_packages
+install_debian_packages "${SYSTEM_PACKAGES[@]}"
 prepare_private_apt
 fetch_kernel
 install_qemu
