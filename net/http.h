@@ -10,6 +10,8 @@
 
 #include <json/value.h>
 
+#include "core/text.h"
+
 namespace attestd::net {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -48,7 +50,7 @@ struct HttpResponse {
 // Runs on the connection's thread; may be called concurrently for different connections.
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-// ASCII case-insensitive equality (HTTP field names, tokens).
-bool iequals(std::string_view a, std::string_view b);
+// Case-insensitive comparison, from core/text.h.
+using ::attestd::iequals;
 
 }  // namespace attestd::net

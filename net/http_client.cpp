@@ -1,5 +1,7 @@
 #include "net/http_client.h"
 
+#include "core/text.h"
+
 #include <curl/curl.h>
 
 #include <memory>
@@ -43,14 +45,6 @@ bool has_line_break(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
@@ -85,7 +79,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   } else if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
     headers.back().second += " " + std::string(trim(line));  // obsolete line folding
   } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-    headers.emplace_back(lowercase(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+    headers.emplace_back(ascii_lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
   }
   return size * n;
 }

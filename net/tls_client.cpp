@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "crypto/internal/mbedtls_error.h"
+#include "core/text.h"
 #include "crypto/internal/rng.h"
 #include "net/internal/tls_stream.h"
 
@@ -213,9 +214,8 @@ Result<HttpResult> AttestedConnection::request(const std::string& method, const 
   HttpResult out;
   out.status = static_cast<long>(res.result_int());
   for (const auto& field : res) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.emplace_back(name, std::string(field.value()));
+    out.headers.emplace_back(ascii_lower(std::string_view(field.name_string().data(), field.name_string().size())),
+                             std::string(field.value()));
   }
   out.body = std::move(res.body());
   if (!res.keep_alive()) impl_->broken = true;

@@ -3,6 +3,7 @@
 #include "client/lib/maa_claims.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "crypto/sha.h"
 
 namespace attestd::client {
@@ -29,8 +30,7 @@ Result<std::string> normalize_maa_url(const std::string& url) {
   if (rest.empty() || rest.find_first_of("/?#@ ") != std::string::npos) {
     return bad("expected only a scheme and a host[:port], no path, query or user");
   }
-  for (char& c : rest) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return scheme + "://" + rest;
+  return scheme + "://" + ascii_lower(rest);
 }
 
 namespace {

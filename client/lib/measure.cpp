@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/file.h"
+#include "core/text.h"
 #include "crypto/sha.h"
 
 namespace attestd::client {
@@ -296,11 +297,9 @@ std::string_view vmm_type_name(VmmType type) {
 }
 
 Result<VmmType> vmm_type_from_name(std::string_view name) {
-  std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  if (lower == "qemu") return VmmType::Qemu;
-  if (lower == "ec2") return VmmType::Ec2;
-  if (lower == "gce") return VmmType::Gce;
+  for (VmmType t : {VmmType::Qemu, VmmType::Ec2, VmmType::Gce}) {
+    if (iequals(name, vmm_type_name(t))) return t;
+  }
   return Error(ErrorCode::Usage, "unknown VMM type '" + std::string(name) + "' (QEMU, ec2 or gce)");
 }
 
