@@ -93,11 +93,9 @@ Result<std::unique_ptr<hal::EvidenceSource>> open_source(const AgentConfig& c, s
 
 int main(int argc, char** argv) {
   std::vector<std::string> argv_list(argv + 1, argv + argc);
-  for (const auto& a : argv_list) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
+  if (cli::Args::wants_help(argv_list)) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   std::vector<cli::OptionSpec> flags = config_flags();
   flags.push_back({"port-file", true});
@@ -125,9 +123,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<snpsim::SimIdentity> sim;
   verify::RootStore roots = verify::RootStore::amd();
   if (!config.trust_sim_root.empty()) {
-    auto certs = client::load_certificates(config.trust_sim_root);
-    if (!certs) return fail(certs.error());
-    auto chain = verify::product_chain_from_bundle(*certs, "trust_sim_root " + config.trust_sim_root);
+    auto chain = client::load_product_chain(config.trust_sim_root, "trust_sim_root " + config.trust_sim_root);
     if (!chain) return fail(chain.error());
     roots.add(std::move(chain).value());
   }

@@ -58,6 +58,13 @@ Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector
   return out;
 }
 
+bool Args::wants_help(const std::vector<std::string>& argv) {
+  for (const auto& a : argv) {
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
 std::optional<std::string> Args::value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end() || it->second.empty()) return std::nullopt;

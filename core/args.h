@@ -23,6 +23,10 @@ class Args {
   static Result<Args> parse(const std::vector<std::string>& argv, const std::vector<OptionSpec>& specs,
                             std::size_t min_positional, std::size_t max_positional);
 
+  // True when --help or -h is among the arguments (the program then prints its usage
+  // and exits 0, whatever else was given).
+  static bool wants_help(const std::vector<std::string>& argv);
+
   bool flag(const std::string& name) const { return values_.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;
   std::vector<std::string> values(const std::string& name) const;

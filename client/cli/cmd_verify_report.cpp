@@ -57,9 +57,7 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
   }
   verify::RootStore store = verify::RootStore::amd();
   for (const auto& path : args->values("trust-sim-root")) {
-    auto certs = client::load_certificates(path);
-    if (!certs) return fail(certs.error());
-    auto chain = verify::product_chain_from_bundle(*certs, "trusted by --trust-sim-root " + path);
+    auto chain = client::load_product_chain(path, "trusted by --trust-sim-root " + path);
     if (!chain) return fail(chain.error());
     store.add(std::move(chain).value());
   }

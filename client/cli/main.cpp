@@ -31,11 +31,9 @@ int report_error(const std::string& command, const Error& error, bool json) {
 std::optional<int> parse_command(const std::string& command, const std::vector<std::string>& argv,
                                  const char* help, const std::vector<OptionSpec>& specs, std::size_t min_positional,
                                  std::size_t max_positional, Args& out) {
-  for (const auto& a : argv) {
-    if (a == "--help" || a == "-h") {
-      std::cout << help;
-      return 0;
-    }
+  if (Args::wants_help(argv)) {
+    std::cout << help;
+    return 0;
   }
   auto args = Args::parse(argv, specs, min_positional, max_positional);
   if (!args) {

@@ -65,4 +65,10 @@ Result<std::vector<crypto::Certificate>> load_certificates(const std::string& pa
   return c;
 }
 
+Result<verify::ProductChain> load_product_chain(const std::string& path, const std::string& origin) {
+  auto certs = load_certificates(path);
+  if (!certs) return certs.error();
+  return verify::product_chain_from_bundle(*certs, origin);
+}
+
 }  // namespace attestd::client

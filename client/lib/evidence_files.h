@@ -9,6 +9,7 @@
 #include "crypto/x509.h"
 #include "hal/snp/hcl.h"
 #include "hal/snp/report.h"
+#include "verify/roots.h"
 
 namespace attestd::client {
 
@@ -27,5 +28,9 @@ Result<ReportFile> load_report_file(const std::string& path);
 // certificate table (VCEK/VLEK/ASK/ARK entries).
 Result<std::vector<crypto::Certificate>> parse_certificates(ByteView bytes);
 Result<std::vector<crypto::Certificate>> load_certificates(const std::string& path);
+
+// An ASK/ARK(/ASVK) bundle from a file, as a chain to trust besides AMD's (snp-sim's
+// ca_bundle.pem); `origin` says who chose to trust it, for messages.
+Result<verify::ProductChain> load_product_chain(const std::string& path, const std::string& origin);
 
 }  // namespace attestd::client

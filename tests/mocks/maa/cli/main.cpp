@@ -122,11 +122,9 @@ Result<std::vector<Bytes>> measurements(const cli::Args& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> argv_list(argv + 1, argv + argc);
-  for (const auto& a : argv_list) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
+  if (cli::Args::wants_help(argv_list)) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   auto args = cli::Args::parse(argv_list,
                                {{"listen", true}, {"hostname", true, true}, {"base-url", true}, {"tls-cert", true},
@@ -169,9 +167,7 @@ int main(int argc, char** argv) {
     }
   }
   for (const auto& path : args->values("trust-sim-root")) {
-    auto certs = client::load_certificates(path);
-    if (!certs) return fail(certs.error());
-    auto chain = verify::product_chain_from_bundle(*certs, "snp-sim (" + path + ")");
+    auto chain = client::load_product_chain(path, "snp-sim (" + path + ")");
     if (!chain) return fail(chain.error());
     config.roots.add(std::move(chain).value());
   }

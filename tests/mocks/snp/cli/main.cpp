@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/args.h"
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -239,11 +240,9 @@ int run(const std::vector<std::string>& argv) {
     s = usage_error("no command given");
   } else {
     std::vector<std::string> rest(argv.begin() + 1, argv.end());
-    for (const auto& a : rest) {
-      if (a == "--help" || a == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      }
+    if (cli::Args::wants_help(rest)) {
+      std::fputs(kUsage, stdout);
+      return 0;
     }
     if (argv[0] == "keygen") s = keygen(rest);
     else if (argv[0] == "report") s = report(rest);
