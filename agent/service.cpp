@@ -59,8 +59,7 @@ AgentService::AgentService(ServiceParts parts, const crypto::PublicKey& tls_key)
 Result<std::string> AgentService::attest_batch(const std::string& runtime_json, const hal::ReportData& report_data) {
   Result<hal::Evidence> evidence = Error(ErrorCode::NoEvidenceSource, "no evidence source");
   {
-    // Devices serve one request at a time; batching keeps this lock cold.
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(evidence_mu_);
     ++evidence_requests_;
     if (parts_.evidence) evidence = parts_.evidence->get_evidence(report_data);
     if (!evidence) ++evidence_failures_;
@@ -151,10 +150,7 @@ net::HttpResponse AgentService::proxy(const net::HttpRequest& r) {
   net::HttpClientOptions http;
   http.total_timeout_ms = parts_.upstream_timeout_ms;
   auto answer = net::http_request(r.method, parts_.upstream + r.target, headers, r.body, http);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++proxied_;
-  }
+  ++proxied_;
   if (!answer) return error_response(answer.error());
   net::HttpResponse out;
   out.status = static_cast<int>(answer->status);
@@ -181,7 +177,6 @@ ServiceStats AgentService::stats() const {
   ServiceStats s;
   s.batches = batcher_->stats();
   s.maa = maa_.stats();
-  std::lock_guard<std::mutex> lock(mu_);
   s.evidence_requests = evidence_requests_;
   s.evidence_failures = evidence_failures_;
   s.proxied = proxied_;

@@ -3,6 +3,7 @@
 // to the application — all on the attested TLS connection.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,9 +60,12 @@ class AgentService {
   std::string evidence_name_;
   MaaClient maa_;
   std::unique_ptr<FreshnessBatcher> batcher_;
-  mutable std::mutex mu_;  // guards the evidence source and what follows
+  // Devices serve one request at a time; only batch work takes this lock, so proxying
+  // and health checks never wait behind a (seconds-long, on Azure) evidence fetch.
+  std::mutex evidence_mu_;
+  mutable std::mutex mu_;  // guards latest_
   std::optional<std::pair<std::string, std::string>> latest_;  // token, runtime
-  std::uint64_t evidence_requests_ = 0, evidence_failures_ = 0, proxied_ = 0;
+  std::atomic<std::uint64_t> evidence_requests_{0}, evidence_failures_{0}, proxied_{0};
 };
 
 // {"error": {"code": error name, "message"}} with an HTTP status that fits the error.
