@@ -1,10 +1,12 @@
 // attest connect / attest request: the BlindBox user's experience, with every check made.
+#include <algorithm>
 #include <iostream>
 
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
 #include "client/lib/agent_session.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "crypto/sha.h"
 
 namespace attestd::cli {
@@ -136,7 +138,9 @@ int cmd_request(const std::vector<std::string>& argv) {
   }
   std::string data = args.value("data").value_or("");
   std::string method = args.value("request").value_or(data.empty() ? "GET" : "POST");
-  if (!data.empty() && !args.values("header").size()) headers.emplace_back("Content-Type", "application/json");
+  bool has_type = std::any_of(headers.begin(), headers.end(),
+                              [](const auto& h) { return iequals(h.first, "content-type"); });
+  if (!data.empty() && !has_type) headers.emplace_back("Content-Type", "application/json");
   auto session = client::AgentSession::establish(s->endpoint, *s->keys, s->options);
   if (!session) return report_error("request", session.error(), false);
   auto answer = session->request(method, s->endpoint.target, headers, data);

@@ -1,4 +1,6 @@
 // attest verify-token: an MAA token, checked as BlindBox's client should have.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "core/args.h"
@@ -38,8 +40,9 @@ Result<std::string> read_token(const std::string& arg) {
   std::string text;
   if (arg == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else if (arg.find('.') != std::string::npos && arg.find('/') == std::string::npos) {
-    text = arg;
+  } else if (::access(arg.c_str(), F_OK) != 0 && arg.find('.') != std::string::npos &&
+             arg.find('/') == std::string::npos) {
+    text = arg;  // no such file, and shaped like a JWS (dots, no slash): the token itself
   } else {
     auto t = read_text_file(arg, crypto::kMaxJwsSize + 1024);
     if (!t) return t.error();

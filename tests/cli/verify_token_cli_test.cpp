@@ -59,6 +59,15 @@ BOOST_AUTO_TEST_CASE(the_token_may_come_from_standard_input) {
   BOOST_TEST(r.exit_code == 0, r.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_token_file_in_the_current_directory_is_read_not_taken_for_a_token) {
+  std::string dir = tmp_dir() + "/token-cwd";
+  BOOST_REQUIRE(run("rm -rf " + dir + " && mkdir -p " + dir + " && cp " + vec("maa/azureguest_sharedweu_2023.jwt") + " " +
+                    dir + "/token.jwt").exit_code == 0);
+  RunResult r = run("cd " + dir + " && " + attest() + " verify-token token.jwt --maa " + kWeu + " --jwks " +
+                    vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z");
+  BOOST_TEST(r.exit_code == 0, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(usage_and_input_errors_are_named) {
   BOOST_TEST(run(attest() + " verify-token x.jwt").exit_code == 2);  // no --maa
   RunResult bad_url = run(cmd("--maa sharedweu.weu.attest.azure.net"));
