@@ -128,9 +128,10 @@ $(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# snp-sim's guest front-ends (CUSE /dev/sev-guest, FUSE configfs-tsm) use libfuse3.
 $(SNPSIM): $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lfuse3
 
 $(TESTS): $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(AGENT_LIB) $(MAA_LIB) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)

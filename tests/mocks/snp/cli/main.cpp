@@ -16,6 +16,7 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "tests/mocks/snp/cli/frontends.h"
 #include "tests/mocks/snp/sim.h"
 
 namespace attestd::snpsim {
@@ -27,13 +28,20 @@ constexpr const char* kUsage =
     "       snp-sim report --keys DIR --out FILE [--version 2|3|5] [--policy 0xHEX] [--debug]\n"
     "                      [--measurement HEX] [--host-data HEX] [--report-data HEX]\n"
     "                      [--vmpl N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
+    "       snp-sim serve --keys DIR [--sev-guest NAME] [--tsm DIR] [--ready-file FILE]\n"
+    "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
+    "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
     "\n"
     "keygen writes a TEST-ONLY ARK/ASK/ASVK/VCEK/VLEK chain and keys (deterministic for a\n"
     "seed) to DIR; report writes a 1184-byte SNP attestation report signed by DIR's VCEK\n"
     "(or VLEK with --vlek). --tcb and --reported-tcb change the named SVNs of the default\n"
     "(--reported-tcb: of the identity's TCB; a different one makes a TcbMismatch).\n"
     "--measurement is 48 bytes, --host-data 32, --report-data up to 64 (zero-padded),\n"
-    "--chip-id 64 bytes (Turin: 8 or 64). Exit 0 on success, 2 on a bad command line.\n";
+    "--chip-id 64 bytes (Turin: 8 or 64).\n"
+    "serve is a guest's firmware (root): a CUSE device /dev/NAME with the sev-guest ioctls\n"
+    "and/or a FUSE file system with configfs-tsm's layout mounted at DIR (as\n"
+    "/sys/kernel/config/tsm), signing every report with DIR's keys and the fields given;\n"
+    "it runs until SIGTERM. Exit 0 on success, 2 on a bad command line.\n";
 
 Error usage_error(std::string message) { return Error(ErrorCode::Usage, std::move(message)); }
 
@@ -170,21 +178,20 @@ Status keygen(const std::vector<std::string>& argv) {
   return ok_status();
 }
 
-Status report(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv,
-                         {"--keys", "--out", "--version", "--policy", "--measurement",
-                          "--host-data", "--report-data", "--vmpl", "--guest-svn",
-                          "--reported-tcb"},
-                         {"--debug", "--vlek"});
-  if (!args) return args.error();
-  const std::string* keys = args->value("--keys");
-  const std::string* out = args->value("--out");
-  if (!keys) return usage_error("report needs --keys DIR");
-  if (!out) return usage_error("report needs --out FILE");
+// The report fields every command that signs reports takes.
+const std::vector<std::string> kReportOptions = {"--version", "--policy", "--measurement", "--host-data",
+                                                 "--guest-svn", "--reported-tcb"};
 
+std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// Everything but --reported-tcb, which needs the identity (with_identity_tcb).
+Result<ReportRequest> report_request(const Args& args) {
   ReportRequest req;
   auto number = [&](const char* name, std::uint64_t max, auto& field) -> Status {
-    if (const std::string* v = args->value(name)) {
+    if (const std::string* v = args.value(name)) {
       auto n = parse_uint(name, *v, max);
       if (!n) return n.error();
       field = static_cast<std::remove_reference_t<decltype(field)>>(*n);
@@ -195,39 +202,78 @@ Status report(const std::vector<std::string>& argv) {
                    number("--policy", ~std::uint64_t{0}, req.policy),
                    number("--vmpl", 0xFFFFFFFF, req.vmpl),
                    number("--guest-svn", 0xFFFFFFFF, req.guest_svn)}) {
-    if (!s) return s;
+    if (!s) return s.error();
   }
-  if (req.version == 0 && args->value("--version")) {
+  if (req.version == 0 && args.value("--version")) {
     return usage_error("--version: 0 is not a version");
   }
-  if (args->flag("--debug")) req.policy |= std::uint64_t{1} << 19;
-  req.use_vlek = args->flag("--vlek");
-  if (const std::string* v = args->value("--measurement")) {
+  if (args.flag("--debug")) req.policy |= std::uint64_t{1} << 19;
+  req.use_vlek = args.flag("--vlek");
+  if (const std::string* v = args.value("--measurement")) {
     auto m = parse_hex<48>("--measurement", *v, false);
     if (!m) return m.error();
     req.measurement = *m;
   }
-  if (const std::string* v = args->value("--host-data")) {
+  if (const std::string* v = args.value("--host-data")) {
     auto h = parse_hex<32>("--host-data", *v, false);
     if (!h) return h.error();
     req.host_data = *h;
   }
-  if (const std::string* v = args->value("--report-data")) {
+  if (const std::string* v = args.value("--report-data")) {
     auto d = parse_hex<64>("--report-data", *v, true);
     if (!d) return d.error();
     req.report_data = *d;
   }
+  return req;
+}
 
-  auto identity = load_identity(*keys);
-  if (!identity) return identity.error();
-  if (const std::string* t = args->value("--reported-tcb")) {
-    auto tcb = parse_tcb("--reported-tcb", *t, identity->product, identity->tcb);
+Status with_identity_tcb(const Args& args, const SimIdentity& identity, ReportRequest& req) {
+  if (const std::string* t = args.value("--reported-tcb")) {
+    auto tcb = parse_tcb("--reported-tcb", *t, identity.product, identity.tcb);
     if (!tcb) return tcb.error();
     req.reported_tcb = *tcb;
   }
-  auto bytes = make_report(*identity, req);
+  return ok_status();
+}
+
+Status report(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv, plus(kReportOptions, {"--keys", "--out", "--report-data", "--vmpl"}),
+                         {"--debug", "--vlek"});
+  if (!args) return args.error();
+  const std::string* keys = args->value("--keys");
+  const std::string* out = args->value("--out");
+  if (!keys) return usage_error("report needs --keys DIR");
+  if (!out) return usage_error("report needs --out FILE");
+  auto req = report_request(*args);
+  if (!req) return req.error();
+  auto identity = load_identity(*keys);
+  if (!identity) return identity.error();
+  if (Status s = with_identity_tcb(*args, *identity, *req); !s) return s;
+  auto bytes = make_report(*identity, *req);
   if (!bytes) return bytes.error();
   return write_file(*out, *bytes);
+}
+
+// The firmware of a sim guest: every report it signs carries these fields, REPORT_DATA
+// and VMPL come from each request.
+Status serve(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv, plus(kReportOptions, {"--keys", "--sev-guest", "--tsm", "--ready-file"}),
+                         {"--debug", "--vlek"});
+  if (!args) return args.error();
+  const std::string* keys = args->value("--keys");
+  if (!keys) return usage_error("serve needs --keys DIR");
+  auto req = report_request(*args);
+  if (!req) return req.error();
+  auto identity = load_identity(*keys);
+  if (!identity) return identity.error();
+  if (Status s = with_identity_tcb(*args, *identity, *req); !s) return s;
+  // A request the firmware would refuse to sign is refused now, not at the first ioctl.
+  if (auto probe = make_report(*identity, *req); !probe) return probe.error();
+  FrontendOptions options;
+  if (const std::string* v = args->value("--sev-guest")) options.cuse_name = *v;
+  if (const std::string* v = args->value("--tsm")) options.tsm_mount = *v;
+  if (const std::string* v = args->value("--ready-file")) options.ready_file = *v;
+  return serve_frontends(*identity, *req, options);
 }
 
 int run(const std::vector<std::string>& argv) {
@@ -246,6 +292,7 @@ int run(const std::vector<std::string>& argv) {
     }
     if (argv[0] == "keygen") s = keygen(rest);
     else if (argv[0] == "report") s = report(rest);
+    else if (argv[0] == "serve") s = serve(rest);
     else s = usage_error("unknown command '" + argv[0] + "'");
   }
   if (s) return 0;
