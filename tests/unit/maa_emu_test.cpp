@@ -282,4 +282,32 @@ BOOST_AUTO_TEST_CASE(faults_answer_with_the_status_and_retry_after_then_clear) {
   BOOST_TEST(emu.handle_admin(f).status == 400);
 }
 
+BOOST_AUTO_TEST_CASE(known_measurements_are_replaced_through_the_admin_endpoint) {
+  snpsim::ReportRequest req;
+  req.measurement.fill(0x5e);
+  Emulator emu = make_emulator({Bytes(48, 0x5e)}, true);
+  Json::Value rt(Json::objectValue);
+  rt["keys"] = Json::Value(Json::arrayValue);
+  auto compliant = [&] { return token_claims(emu.handle(post(sim_body(rt, req))), emu).isMember("x-ms-compliance-status"); };
+  BOOST_TEST(compliant());
+  net::HttpRequest put;
+  put.method = "PUT";
+  put.path = "/known-measurements";
+  put.body = R"({"measurements": [")" + std::string(96, 'a') + R"("]})";
+  BOOST_REQUIRE(emu.handle_admin(put).status == 200);
+  BOOST_TEST(!compliant());  // no longer on the list: no azure-compliant-cvm
+  net::HttpRequest get;
+  get.method = "GET";
+  get.path = "/known-measurements";
+  BOOST_TEST(emu.handle_admin(get).body.find(std::string(96, 'a')) != std::string::npos);
+  for (const char* bad : {R"({"measurements": ["abcd"]})", R"({"measurements": "x"})", R"([1])",
+                          R"({"measurements": [], "other": 1})"}) {
+    put.body = bad;
+    BOOST_TEST(emu.handle_admin(put).status == 400, bad);
+  }
+  put.body = R"({"measurements": [")" + hex_encode(Bytes(48, 0x5e)) + R"("]})";
+  BOOST_REQUIRE(emu.handle_admin(put).status == 200);
+  BOOST_TEST(compliant());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

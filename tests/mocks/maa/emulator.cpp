@@ -208,7 +208,12 @@ net::HttpResponse Emulator::attest_sevsnpvm(const net::HttpRequest& r) {
   for (const auto& name : snp.getMemberNames()) claims[name] = snp[name];
   // Azure vouches only for guests it knows: not debuggable, at VMPL 0, running firmware
   // whose launch measurement is on its list.
-  bool known = std::any_of(config_.known_measurements.begin(), config_.known_measurements.end(), [&](const Bytes& m) {
+  std::vector<Bytes> known_measurements;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    known_measurements = config_.known_measurements;
+  }
+  bool known = std::any_of(known_measurements.begin(), known_measurements.end(), [&](const Bytes& m) {
     return constant_time_equal(m, ByteView(report.measurement.data(), report.measurement.size()));
   });
   if (!report.policy.debug() && report.vmpl == 0 && known) claims["x-ms-compliance-status"] = "azure-compliant-cvm";
@@ -229,6 +234,11 @@ net::HttpResponse Emulator::attest_sevsnpvm(const net::HttpRequest& r) {
   Json::Value out(Json::objectValue);
   out["token"] = *token;
   return net::HttpResponse::json(200, out);
+}
+
+void Emulator::set_known_measurements(std::vector<Bytes> measurements) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_.known_measurements = std::move(measurements);
 }
 
 net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
@@ -268,6 +278,29 @@ net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
     if (!body || !(*body)["kid"].isString()) return cloud_error(400, "InvalidParameter", "expected {\"kid\": ...}");
     if (Status s = keys_.activate((*body)["kid"].asString()); !s) return cloud_error(404, "NotFound", s.error().message());
     return net::HttpResponse::json(200, *body);
+  }
+  if (r.path == "/known-measurements" && r.method == "PUT") {
+    auto body = parse_json(r.body, "known-measurements");
+    if (!body || !body->isObject() || !(*body)["measurements"].isArray() || body->size() != 1) {
+      return cloud_error(400, "InvalidParameter", "expected {\"measurements\": [96 hex digits, ...]}");
+    }
+    std::vector<Bytes> list;
+    for (const Json::Value& m : (*body)["measurements"]) {
+      auto bytes = m.isString() ? hex_decode(m.asString()) : Result<Bytes>(Error(ErrorCode::Usage, "not a string"));
+      if (!bytes || bytes->size() != 48) {
+        return cloud_error(400, "InvalidParameter", "a measurement is 48 bytes as 96 hex digits");
+      }
+      list.push_back(std::move(bytes).value());
+    }
+    set_known_measurements(std::move(list));
+    return net::HttpResponse::json(200, *body);
+  }
+  if (r.path == "/known-measurements" && r.method == "GET") {
+    Json::Value out(Json::objectValue);
+    out["measurements"] = Json::Value(Json::arrayValue);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Bytes& m : config_.known_measurements) out["measurements"].append(hex_encode(m));
+    return net::HttpResponse::json(200, out);
   }
   if (r.path == "/stats" && r.method == "GET") {
     Counters c = counters();

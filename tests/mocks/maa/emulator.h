@@ -44,10 +44,12 @@ class Emulator {
 
   net::HttpResponse handle(const net::HttpRequest& request);
   // POST /faults (JSON Faults), DELETE /faults, POST /keys/rotate, POST /keys/activate
-  // {"kid"}, GET /stats.
+  // {"kid"}, GET /stats, GET and PUT /known-measurements {"measurements": [hex, ...]}
+  // (the launch measurements Azure vouches for, replaced as a whole).
   net::HttpResponse handle_admin(const net::HttpRequest& request);
 
   void set_faults(const Faults& faults);
+  void set_known_measurements(std::vector<Bytes> measurements);
   Counters counters() const;
   const SigningKeys& keys() const { return keys_; }
 
