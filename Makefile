@@ -176,11 +176,13 @@ fuzz:
 	  tail -4 build/fuzz/$$t.log; \
 	done
 
-# Fully static (glibc too), stripped: the agent for the VM image, and the client.
+# Fully static (glibc too), stripped: the agent for the VM image, the client, and snp-sim
+# (the sim image's firmware front-ends).
+STATIC_BINS := attest attestd snp-sim
 static:
-	$(MAKE) BUILD=build/static-obj STATIC=1 build/static-obj/bin/attest build/static-obj/bin/attestd
-	@mkdir -p build/static && cp build/static-obj/bin/attest build/static-obj/bin/attestd build/static/
-	@for f in build/static/attestd build/static/attest; do \
+	$(MAKE) BUILD=build/static-obj STATIC=1 $(STATIC_BINS:%=build/static-obj/bin/%)
+	@mkdir -p build/static && cp $(STATIC_BINS:%=build/static-obj/bin/%) build/static/
+	@for f in $(STATIC_BINS:%=build/static/%); do \
 	  if ldd $$f >/dev/null 2>&1; then echo "error: $$f is not static"; exit 1; fi; \
 	  printf '%-24s %8d KiB  static, stripped\n' $$f $$(( $$(stat -c %s $$f) / 1024 )); \
 	done

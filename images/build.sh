@@ -4,14 +4,24 @@
 #
 #   initramfs-prod.cpio.gz  busybox, attestd (static), the demo application, the modules,
 #                           /init, config with evidence "auto" (configfs-tsm / sev-guest)
-#   initramfs-sim.cpio.gz   the same, with evidence "sim" and the snp-sim identity from
-#                           --sim-keys DIR (test keys: never in the production variant)
+#   initramfs-sim.cpio.gz   the same, plus snp-sim (static) and its identity from --sim-keys
+#                           DIR (test keys: never in the production variant); at boot snp-sim
+#                           serves a CUSE /dev/sev-guest and a FUSE configfs-tsm, so attestd
+#                           runs the very code it runs on SEV-SNP hardware
+#
+# and the expected SNP launch measurement of each (attest measure: --ovmf, the kernel, the
+# initramfs, the command line, VCPUS vCPUs of type VCPU_TYPE under QEMU):
+#   measurement-prod.json / .hex   what an SEV-SNP host launching the production image with
+#                                  that OVMF will report (qemu/run snp)
+#   measurement-sim.json / .hex    what the sim image's snp-sim reports (qemu/run sim passes
+#                                  it in through fw_cfg, as the AMD-SP would measure it)
 #
 # Reproducible: every file's mtime is SOURCE_DATE_EPOCH, owners are root, modes are
 # normalised, the archive lists files in C-locale order with sequential inode numbers
 # (cpio --reproducible), gzip -n stores no name or time. Same inputs, same bytes.
 #
-# Usage: images/build.sh --attestd build/static/attestd --sim-keys DIR [--out build/image]
+# Usage: images/build.sh --attestd build/static/attestd --snp-sim build/static/snp-sim
+#        --sim-keys DIR --attest build/bin/attest --ovmf OVMF.fd [--out build/image]
 #        [--deps .deps]    (scripts/image-deps.sh must have run: it writes .deps/image-deps.env)
 set -euo pipefail
 
@@ -20,13 +30,22 @@ OUT=$ROOT/build/image
 DEPS_DIR=${ATTESTD_DEPS_DIR:-$ROOT/.deps}
 ATTESTD=$ROOT/build/static/attestd
 SIM_KEYS=""
+SNPSIM=$ROOT/build/static/snp-sim
+ATTEST=$ROOT/build/bin/attest
+OVMF=""
+# The SNP launch configuration the measurements are for (qemu/run uses the same).
+VCPUS=2
+VCPU_TYPE=EPYC-v4
 while [ $# -gt 0 ]; do
   case $1 in
     --out) OUT=$2; shift 2 ;;
     --deps) DEPS_DIR=$2; shift 2 ;;
     --attestd) ATTESTD=$2; shift 2 ;;
     --sim-keys) SIM_KEYS=$2; shift 2 ;;
-    *) echo "usage: images/build.sh --attestd FILE --sim-keys DIR [--out DIR] [--deps DIR]" >&2; exit 2 ;;
+    --snp-sim) SNPSIM=$2; shift 2 ;;
+    --attest) ATTEST=$2; shift 2 ;;
+    --ovmf) OVMF=$2; shift 2 ;;
+    *) echo "usage: images/build.sh --attestd FILE --snp-sim FILE --sim-keys DIR --attest FILE --ovmf FILE [--out DIR] [--deps DIR]" >&2; exit 2 ;;
   esac
 done
 
@@ -39,6 +58,10 @@ die() { printf 'image: error: %s\n' "$*" >&2; exit 1; }
 [ -f "$KERNEL_DEB" ] || die "kernel package $KERNEL_DEB missing: run scripts/image-deps.sh"
 [ -x "$ATTESTD" ] || die "$ATTESTD missing: run make static"
 if ldd "$ATTESTD" >/dev/null 2>&1; then die "$ATTESTD is not static (make static builds it)"; fi
+[ -x "$SNPSIM" ] || die "$SNPSIM missing: run make static"
+if ldd "$SNPSIM" >/dev/null 2>&1; then die "$SNPSIM is not static (make static builds it)"; fi
+[ -x "$ATTEST" ] || die "$ATTEST missing: run make"
+[ -n "$OVMF" ] && [ -f "$OVMF" ] || die "--ovmf FILE: the OVMF (AmdSev build) the measurements are for is required"
 [ -n "$SIM_KEYS" ] && [ -f "$SIM_KEYS/ca_bundle.pem" ] && [ -f "$SIM_KEYS/identity.json" ] \
   || die "--sim-keys DIR: an snp-sim identity folder (snp-sim keygen --out DIR) is required"
 [ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
@@ -72,7 +95,7 @@ MODULES=(
   qemu_fw_cfg                        # /sys/firmware/qemu_fw_cfg: run-time settings (sim only)
   configfs tsm                       # configfs-tsm: /sys/kernel/config/tsm/report (SNP reports)
   sev-guest                          # /dev/sev-guest and the tsm provider on an SEV-SNP guest
-  cuse                               # character devices in user space: snp-sim's /dev/sev-guest front-end (next step)
+  cuse                               # character devices in user space: snp-sim's /dev/sev-guest (sim)
 )
 stage_common() {  # ROOTDIR
   local r=$1
@@ -124,9 +147,12 @@ for variant in prod sim; do
   echo "$variant" > "$r/etc/attestd/variant"
   install -m 0644 "$ROOT/images/config/attestd-$variant.json" "$r/etc/attestd/config.json"
   if [ "$variant" = sim ]; then
-    mkdir -p "$r/etc/attestd/sim"
+    # The simulated AMD-SP and its keys: outside attestd's configuration, as the real
+    # firmware is outside the guest.
+    install -m 0755 "$SNPSIM" "$r/bin/snp-sim"
+    mkdir -p "$r/etc/snp-sim"
     for f in "$SIM_KEYS"/*; do
-      case $f in *_key.pem) install -m 0600 "$f" "$r/etc/attestd/sim/" ;; *) install -m 0644 "$f" "$r/etc/attestd/sim/" ;; esac
+      case $f in *_key.pem) install -m 0600 "$f" "$r/etc/snp-sim/" ;; *) install -m 0644 "$f" "$r/etc/snp-sim/" ;; esac
     done
   fi
   # Directories and files: fixed modes whatever the umask was.
@@ -139,6 +165,20 @@ done
 # The kernel command line both variants boot with (measured in an SNP launch).
 echo "console=ttyS0 panic=-1 rdinit=/init" > "$OUT/cmdline"
 printf '%s\n' "$KERNEL_PKG" > "$OUT/kernel-package"
+
+# The expected launch measurements (SNP launch digest: OVMF, kernel hashes table, VMSAs),
+# with file names relative to the image folder.
+OVMF=$(realpath "$OVMF")
+ATTEST=$(realpath "$ATTEST")
+for variant in prod sim; do
+  measure=("$ATTEST" measure --ovmf "$OVMF" --kernel vmlinuz --initrd "initramfs-$variant.cpio.gz"
+           --append "$(cat "$OUT/cmdline")" --vcpus $VCPUS --vcpu-type $VCPU_TYPE)
+  (cd "$OUT" && "${measure[@]}" --json > "measurement-$variant.json.tmp" && "${measure[@]}" > "measurement-$variant.hex.tmp") \
+    || die "attest measure failed for the $variant variant"
+  mv "$OUT/measurement-$variant.json.tmp" "$OUT/measurement-$variant.json"
+  mv "$OUT/measurement-$variant.hex.tmp" "$OUT/measurement-$variant.hex"
+  log "measurement-$variant: $(cat "$OUT/measurement-$variant.hex") (OVMF $(basename "$OVMF"), $VCPUS x $VCPU_TYPE)"
+done
 (cd "$OUT" && sha256sum vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
 rm -rf "$WORK"
 log "built $OUT (kernel $KVER, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"

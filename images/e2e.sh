@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# End to end on the sim guest image (make e2e; docs/image.md):
+# End to end on the sim guest image (make e2e; docs/image.md). Everything runs on this
+# machine: maa-emu on the host's loopback, swtpm + QEMU booting the sim image, in which
+# snp-sim's CUSE /dev/sev-guest and FUSE configfs-tsm play the AMD-SP, and the client.
 #  1. reproducibility: the image built again into another folder has the same bytes;
-#  2. maa-emu on the host's loopback (trusting the image's snp-sim root, knowing the
-#     image's measurement), swtpm + QEMU booting the sim image (qemu/run sim);
-#  3. from the host: attest connect (every check) and attest request POST /generate;
-#  4. the boot-to-attested time; everything stopped by its PID.
+#  2. boot 1 (the image's own measurement, policy 0x30000), from the host:
+#     attest connect (every check) and attest request POST /generate     -> success
+#     a client policy allowing another measurement only                  -> MeasurementMismatch
+#     maa-emu no longer vouching for the image's measurement             -> NonCompliantUvm
+#     a guest reboot                                                      -> new TLS key, fresh token
+#  3. boot 2, snp-sim launching the guest with the debug policy bit,
+#     attestd reading /dev/sev-guest (CUSE) instead of configfs-tsm      -> DebugMode
+#  4. the boot-to-attested times; everything stopped by its PID.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,11 +18,20 @@ IMAGE_OUT=${IMAGE_OUT:-$ROOT/build/image}
 IMAGE_KEYS=${IMAGE_KEYS:-$ROOT/build/image-keys/sim}
 BIN=${ATTESTD_BIN:-$ROOT/build/bin}
 DEPS_DIR=${DEPS_DIR:-$ROOT/.deps}
+OVMF=${OVMF:-$ROOT/../shared/vectors/measure/ovmf_AmdSev_suffix.bin}
 WORK=$ROOT/build/e2e
 STATE=$WORK/qemu
+BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
 
 say() { printf 'e2e: %s\n' "$*"; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+secs() { awk "BEGIN{printf \"%.1f\", $2 - $1}"; }
+json_field() {  # FILE KEY...: a field of a JSON document
+  /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2:]: v=v[k]
+print(v)' "$@"
+}
 
 rm -rf "$WORK" && mkdir -p "$WORK"
 MAA_PID=""
@@ -30,45 +45,113 @@ trap cleanup EXIT
 
 # 1. Reproducible: a second build, elsewhere, byte for byte.
 say "rebuilding the image to check reproducibility"
-bash "$ROOT/images/build.sh" --deps "$DEPS_DIR" --attestd "$ROOT/build/static/attestd" --sim-keys "$IMAGE_KEYS" \
+bash "$ROOT/images/build.sh" --deps "$DEPS_DIR" --attestd "$ROOT/build/static/attestd" \
+  --snp-sim "$ROOT/build/static/snp-sim" --attest "$BIN/attest" --ovmf "$OVMF" --sim-keys "$IMAGE_KEYS" \
   --out "$WORK/image2" 2>"$WORK/rebuild.log" || fail "second image build failed (see $WORK/rebuild.log)"
-for f in vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline; do
+for f in vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline measurement-prod.hex measurement-sim.hex; do
   cmp -s "$IMAGE_OUT/$f" "$WORK/image2/$f" || fail "$f differs between two builds: not reproducible"
 done
 say "reproducible: two builds are identical ($(cut -c1-16 "$IMAGE_OUT/SHA256SUMS" | paste -sd' '))"
+MEASUREMENT=$(cat "$IMAGE_OUT/measurement-sim.hex")
+say "the sim image's launch measurement: $MEASUREMENT"
 
-# 2. maa-emu on 127.0.0.1 (the guest reaches it as 10.0.2.2 through QEMU user networking).
-MEASUREMENT=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sim_measurement"])' \
-  "$ROOT/images/config/attestd-sim.json")
-"$BIN/maa-emu" --listen 127.0.0.1:0 --ca-out "$WORK/maa-ca.pem" --port-file "$WORK/maa.ports" \
-  --trust-sim-root "$IMAGE_KEYS/ca_bundle.pem" --known-measurement "$MEASUREMENT" >"$WORK/maa-emu.log" 2>&1 &
+# maa-emu on 127.0.0.1 (the guest reaches it as 10.0.2.2 through QEMU user networking),
+# vouching for the image's measurement.
+"$BIN/maa-emu" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --ca-out "$WORK/maa-ca.pem" \
+  --port-file "$WORK/maa.ports" --trust-sim-root "$IMAGE_KEYS/ca_bundle.pem" \
+  --known-measurement "$MEASUREMENT" >"$WORK/maa-emu.log" 2>&1 &
 MAA_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/maa.ports" ] && break; sleep 0.1; done
 [ -s "$WORK/maa.ports" ] || fail "maa-emu did not start (see $WORK/maa-emu.log)"
 MAA="https://localhost:$(cut -d' ' -f1 "$WORK/maa.ports")"
+ADMIN="http://127.0.0.1:$(cut -d' ' -f2 "$WORK/maa.ports")"
 say "maa-emu at $MAA (pid $MAA_PID)"
+known_measurements() {  # JSON list
+  curl -sf -X PUT --data "{\"measurements\": $1}" "$ADMIN/known-measurements" >/dev/null \
+    || fail "maa-emu's admin port did not take the measurements"
+}
 
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-T0=$(date +%s.%N)
-URL=$("$ROOT/qemu/run" sim --port "$PORT" --maa "$MAA" --maa-ca "$WORK/maa-ca.pem" --image "$IMAGE_OUT" \
-        --state "$STATE" --timeout "${E2E_BOOT_TIMEOUT:-300}") || fail "the guest did not come up (console: $STATE/console.log)"
-T_UP=$(date +%s.%N)
-
-# 3. The client, from the host.
 FLAGS=(--maa "$MAA" --ca-file "$WORK/maa-ca.pem")
+ACCEL_ARGS=(${E2E_ACCEL:+--accel "$E2E_ACCEL"})  # E2E_ACCEL=tcg|kvm: no probing
+boot() {  # extra qemu/run sim arguments; sets URL, T_BOOT (QEMU started), T_UP
+  URL=$("$ROOT/qemu/run" sim --port "$PORT" --maa "$MAA" --maa-ca "$WORK/maa-ca.pem" --image "$IMAGE_OUT" \
+          --state "$STATE" --timeout "$BOOT_TIMEOUT" "${ACCEL_ARGS[@]}" "$@") \
+    || fail "the guest did not come up (console: $STATE/console.log)"
+  T_UP=$(now)
+  T_BOOT=$(cat "$STATE/boot.t0")
+  ACCEL=$(grep -o -- '-accel [a-z]*' "$STATE/qemu.cmd" | awk '{print $2}')
+  ACCEL_ARGS=(--accel "$ACCEL")  # what worked, without probing again
+}
+# expect_failure NAME EXIT_CODE: attest connect must fail with that error.
+expect_failure() {
+  local name=$1 code=$2 rc=0; shift 2
+  "$BIN/attest" connect "$URL" "${FLAGS[@]}" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+  [ $rc -eq "$code" ] || fail "$name: attest connect exited $rc, expected $code: $(cat "$WORK/$name.err")"
+  grep -q "$name" "$WORK/$name.err" || fail "$name: the error does not name it: $(cat "$WORK/$name.err")"
+  say "refused as expected: $(head -1 "$WORK/$name.err")"
+}
+wait_healthz() {
+  local deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+  until curl -sk --max-time 3 "$URL/healthz" 2>/dev/null | grep -q '"ok"'; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "attestd did not come back after the reboot (console: $STATE/console.log)"
+    sleep 0.5
+  done
+}
+
+# 2. Boot 1: the image as built.
+boot
 "$BIN/attest" connect "$URL" "${FLAGS[@]}" | tee "$WORK/connect.out" || fail "attest connect failed"
-T_ATT=$(date +%s.%N)
+T_ATT=$(now)
 grep -q "is an attested SEV-SNP VM" "$WORK/connect.out" || fail "connect: no verdict"
 grep -q "compliance          azure-compliant-cvm" "$WORK/connect.out" || fail "connect: not compliant"
+grep -q "measurement         $MEASUREMENT" "$WORK/connect.out" || fail "connect: not the image's measurement"
 grep -q "channel             this TLS connection's key is the attested key" "$WORK/connect.out" || fail "connect: no channel binding"
+grep -q "configfs-tsm present" "$STATE/console.log" || fail "the guest had no configfs-tsm (snp-sim's FUSE front-end)"
+grep -q "/dev/sev-guest present" "$STATE/console.log" || fail "the guest had no /dev/sev-guest (snp-sim's CUSE front-end)"
+grep -q "evidence=tsm" "$STATE/console.log" || fail "attestd in the guest did not use configfs-tsm"
 ANSWER=$("$BIN/attest" request "$URL/generate" -d '{"input_text": "def print_hello_world():"}' "${FLAGS[@]}") \
   || fail "attest request failed"
 [ "$ANSWER" = 'generated for {"input_text": "def print_hello_world():"}' ] || fail "unexpected answer: $ANSWER"
 say "the application answered: $ANSWER"
+BOOT1="$(secs "$T_BOOT" "$T_UP") s to attestd up, $(secs "$T_BOOT" "$T_ATT") s to attested"
+
+# A client that allows another measurement only.
+printf '{"measurements": ["%s"]}\n' "$(printf '%096d' 0)" > "$WORK/other-measurement.json"
+expect_failure MeasurementMismatch 36 --policy "$WORK/other-measurement.json"
+
+# Azure no longer vouches for the image.
+known_measurements '[]'
+expect_failure NonCompliantUvm 51
+known_measurements "[\"$MEASUREMENT\"]"
+
+# A reboot: a new TLS key, a fresh token.
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --json > "$WORK/before-reboot.json" || fail "attest connect failed"
+"$ROOT/qemu/run" reboot --state "$STATE"
+T_REBOOT=$(now)
+sleep 1
+wait_healthz
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --json > "$WORK/after-reboot.json" || fail "attest connect after the reboot failed"
+T_REATT=$(now)
+KEY1=$(json_field "$WORK/before-reboot.json" tls_key_sha256)
+KEY2=$(json_field "$WORK/after-reboot.json" tls_key_sha256)
+[ "$KEY1" != "$KEY2" ] || fail "the guest kept its TLS key across the reboot ($KEY1)"
+JTI1=$(json_field "$WORK/before-reboot.json" claims jti)
+JTI2=$(json_field "$WORK/after-reboot.json" claims jti)
+[ "$JTI1" != "$JTI2" ] || fail "the same token after the reboot"
+[ "$(json_field "$WORK/after-reboot.json" claims iat)" -ge "$(json_field "$WORK/before-reboot.json" claims iat)" ] \
+  || fail "the token after the reboot is older"
+[ "$(grep -c "starting attestd (run 1)" "$STATE/console.log")" -ge 2 ] || fail "no second boot in the console log"
+say "after the reboot: TLS key ${KEY1:0:16}… -> ${KEY2:0:16}…, a new token (jti ${JTI2:0:16}…), attested $(secs "$T_REBOOT" "$T_REATT") s after the reset"
+
+# 3. Boot 2: snp-sim launches the guest debuggable (policy bit 19); attestd takes its
+# reports through the CUSE /dev/sev-guest this time (SNP_GET_EXT_REPORT and its retry).
+"$ROOT/qemu/run" stop --state "$STATE" >/dev/null 2>&1
+boot --policy 0xB0000 --evidence sev-guest
+grep -q "evidence=sev-guest" "$STATE/console.log" || fail "attestd in the guest did not use /dev/sev-guest"
+expect_failure DebugMode 30
 
 # 4. Timing.
-ACCEL=$(grep -o -- '-accel [a-z]*' "$STATE/qemu.cmd" | awk '{print $2}')
-printf 'e2e: boot to attestd up: %.1f s; boot to attested: %.1f s (%s)\n' \
-  "$(awk "BEGIN{print $T_UP - $T0}")" "$(awk "BEGIN{print $T_ATT - $T0}")" "$ACCEL"
+say "boot to attested ($ACCEL): $BOOT1"
 grep -E '^init: ' "$STATE/console.log" | tail -3 | sed 's/^/e2e:   guest /'
 say "PASS"

@@ -1,10 +1,14 @@
 # The guest image and its end-to-end run (docs/image.md). Included by the Makefile;
 # nothing here is part of `make test`.
-#   make image   build/image/{vmlinuz, initramfs-sim.cpio.gz, initramfs-prod.cpio.gz, cmdline, SHA256SUMS}
+#   make image   build/image/{vmlinuz, initramfs-sim.cpio.gz, initramfs-prod.cpio.gz, cmdline,
+#                measurement-{prod,sim}.{hex,json}, SHA256SUMS}
+#                OVMF=FILE: the AmdSev OVMF the measurements are for (default: the AmdSev
+#                footer fixture of the measurement vectors; see docs/image.md)
 #   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host
 IMAGE_OUT  ?= $(BUILD)/image
 IMAGE_KEYS ?= $(BUILD)/image-keys/sim
 IMAGE_SEED ?= attestd-image
+OVMF       ?= $(VECTORS)/measure/ovmf_AmdSev_suffix.bin
 
 .PHONY: image image-deps e2e
 
@@ -16,10 +20,11 @@ $(IMAGE_KEYS)/identity.json: | $(SNPSIM)
 	rm -rf $(IMAGE_KEYS) && mkdir -p $(dir $(IMAGE_KEYS))
 	$(SNPSIM) keygen --out $(IMAGE_KEYS) --product Milan --seed $(IMAGE_SEED) >/dev/null
 
-image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json
+image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json $(ATTEST)
 	$(MAKE) static
-	bash images/build.sh --deps $(DEPS_DIR) --attestd build/static/attestd --sim-keys $(IMAGE_KEYS) --out $(IMAGE_OUT)
+	bash images/build.sh --deps $(DEPS_DIR) --attestd build/static/attestd --snp-sim build/static/snp-sim \
+	  --sim-keys $(IMAGE_KEYS) --attest $(ATTEST) --ovmf $(OVMF) --out $(IMAGE_OUT)
 
 e2e: image $(ATTEST) $(MAAEMU)
 	IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
-	  DEPS_DIR=$(DEPS_DIR) bash images/e2e.sh
+	  DEPS_DIR=$(DEPS_DIR) OVMF=$(abspath $(OVMF)) bash images/e2e.sh

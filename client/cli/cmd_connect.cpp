@@ -110,6 +110,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
     out["claims"] = session->token().claims();
     out["nonce_index"] = Json::UInt64(session->proof().index);
     out["batch_size"] = Json::UInt64(session->proof().count);
+    out["tls_key_sha256"] = hex_encode(crypto::sha256(session->runtime().tls_key.spki_der()));
     std::cout << json_pretty(out) << std::endl;
   } else {
     print_session(*session, s->endpoint);
