@@ -20,13 +20,9 @@ BIN=${ATTESTD_BIN:-$ROOT/build/bin}
 DEPS_DIR=${DEPS_DIR:-$ROOT/.deps}
 OVMF=${OVMF:-$ROOT/../shared/vectors/measure/ovmf_AmdSev_suffix.bin}
 WORK=$ROOT/build/e2e
-STATE=$WORK/qemu
-BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
 
 say() { printf 'e2e: %s\n' "$*"; }
 fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-secs() { awk "BEGIN{printf \"%.1f\", $2 - $1}"; }
 json_field() {  # FILE KEY...: a field of a JSON document
   /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2:]: v=v[k]
@@ -34,14 +30,8 @@ print(v)' "$@"
 }
 
 rm -rf "$WORK" && mkdir -p "$WORK"
-MAA_PID=""
-cleanup() {
-  "$ROOT/qemu/run" stop --state "$STATE" 2>/dev/null || true
-  if [ -n "$MAA_PID" ] && kill -0 "$MAA_PID" 2>/dev/null; then
-    kill "$MAA_PID"; wait "$MAA_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
+# shellcheck source=images/session.sh
+. "$ROOT/images/session.sh"
 
 # 1. Reproducible: a second build, elsewhere, byte for byte.
 say "rebuilding the image to check reproducibility"
@@ -55,34 +45,9 @@ say "reproducible: two builds are identical ($(cut -c1-16 "$IMAGE_OUT/SHA256SUMS
 MEASUREMENT=$(cat "$IMAGE_OUT/measurement-sim.hex")
 say "the sim image's launch measurement: $MEASUREMENT"
 
-# maa-emu on 127.0.0.1 (the guest reaches it as 10.0.2.2 through QEMU user networking),
-# vouching for the image's measurement.
-"$BIN/maa-emu" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --ca-out "$WORK/maa-ca.pem" \
-  --port-file "$WORK/maa.ports" --trust-sim-root "$IMAGE_KEYS/ca_bundle.pem" \
-  --known-measurement "$MEASUREMENT" >"$WORK/maa-emu.log" 2>&1 &
-MAA_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/maa.ports" ] && break; sleep 0.1; done
-[ -s "$WORK/maa.ports" ] || fail "maa-emu did not start (see $WORK/maa-emu.log)"
-MAA="https://localhost:$(cut -d' ' -f1 "$WORK/maa.ports")"
-ADMIN="http://127.0.0.1:$(cut -d' ' -f2 "$WORK/maa.ports")"
+start_maa "$MEASUREMENT"
 say "maa-emu at $MAA (pid $MAA_PID)"
-known_measurements() {  # JSON list
-  curl -sf -X PUT --data "{\"measurements\": $1}" "$ADMIN/known-measurements" >/dev/null \
-    || fail "maa-emu's admin port did not take the measurements"
-}
 
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-FLAGS=(--maa "$MAA" --ca-file "$WORK/maa-ca.pem")
-ACCEL_ARGS=(${E2E_ACCEL:+--accel "$E2E_ACCEL"})  # E2E_ACCEL=tcg|kvm: no probing
-boot() {  # extra qemu/run sim arguments; sets URL, T_BOOT (QEMU started), T_UP
-  URL=$("$ROOT/qemu/run" sim --port "$PORT" --maa "$MAA" --maa-ca "$WORK/maa-ca.pem" --image "$IMAGE_OUT" \
-          --state "$STATE" --timeout "$BOOT_TIMEOUT" "${ACCEL_ARGS[@]}" "$@") \
-    || fail "the guest did not come up (console: $STATE/console.log)"
-  T_UP=$(now)
-  T_BOOT=$(cat "$STATE/boot.t0")
-  ACCEL=$(grep -o -- '-accel [a-z]*' "$STATE/qemu.cmd" | awk '{print $2}')
-  ACCEL_ARGS=(--accel "$ACCEL")  # what worked, without probing again
-}
 # expect_failure NAME EXIT_CODE: attest connect must fail with that error.
 expect_failure() {
   local name=$1 code=$2 rc=0; shift 2

@@ -1,16 +1,18 @@
-# The guest image and its end-to-end run (docs/image.md). Included by the Makefile;
-# nothing here is part of `make test`.
+# The guest image, its end-to-end test (part of `make test`) and the demo (docs/image.md).
+# Included by the Makefile.
 #   make image   build/image/{vmlinuz, initramfs-sim.cpio.gz, initramfs-prod.cpio.gz, cmdline,
 #                measurement-{prod,sim}.{hex,json}, SHA256SUMS}
 #                OVMF=FILE: the AmdSev OVMF the measurements are for (default: the AmdSev
 #                footer fixture of the measurement vectors; see docs/image.md)
-#   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host
+#   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host:
+#                success, MeasurementMismatch, NonCompliantUvm, reboot, DebugMode
+#   make demo    the same setting, narrated: attest, use the application, one refusal
 IMAGE_OUT  ?= $(BUILD)/image
 IMAGE_KEYS ?= $(BUILD)/image-keys/sim
 IMAGE_SEED ?= attestd-image
 OVMF       ?= $(VECTORS)/measure/ovmf_AmdSev_suffix.bin
 
-.PHONY: image image-deps e2e
+.PHONY: image image-deps e2e demo
 
 image-deps $(DEPS_DIR)/image-deps.env: scripts/image-deps.sh
 	bash scripts/image-deps.sh $(DEPS_DIR)
@@ -28,3 +30,7 @@ image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json $(ATTEST)
 e2e: image $(ATTEST) $(MAAEMU)
 	IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
 	  DEPS_DIR=$(DEPS_DIR) OVMF=$(abspath $(OVMF)) bash images/e2e.sh
+
+demo: image $(ATTEST) $(MAAEMU)
+	IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
+	  bash images/demo.sh
