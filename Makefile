@@ -174,11 +174,11 @@ FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
 fuzz:
 	$(MAKE) BUILD=build/fuzz CXX=clang++ OPT=-O1 \
 	  EXTRA_CXXFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
-	  build/fuzz/lib/libattestd.a
+	  build/fuzz/lib/libattestd.a build/fuzz/lib/libsnpsim.a
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/bin build/fuzz/corpus/$$t && \
 	  clang++ -std=c++20 -O1 -g -I. $(DEP_INCLUDES) -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/$$t.cpp build/fuzz/lib/libattestd.a $(DEP_LIBS) -o build/fuzz/bin/$$t || exit 1; \
+	    tests/fuzz/$$t.cpp build/fuzz/lib/libsnpsim.a build/fuzz/lib/libattestd.a $(DEP_LIBS) -o build/fuzz/bin/$$t || exit 1; \
 	  bash tests/fuzz/seed.sh $$t $(VECTORS) build/fuzz/corpus/$$t || exit 1; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 	  build/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \

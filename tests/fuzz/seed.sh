@@ -74,6 +74,18 @@ case "$target" in
     printf '%s' '{"allow_debug": false, "vmpls": [0], "min_tcb": {"snp": 8}, "min_firmware": "1.55.0", "compliance_status": null}' >"$corpus/policy.json"
     printf '%s' '{"measurements": ["d9912ba396ce409c2947841d93a5076b6839b898c22b4aae05edb3b2b058a99927f8cf9a4f8617ee695deb14795496c8"]}' >"$corpus/measurements.json"
     ;;
+  fuzz_snp_frontends)
+    # CUSE: SNP_GET_EXT_REPORT at its first, second and third step (msg_version 1,
+    # req_data 0x1000, resp_data 0x2000; then certs_len 0x4000 at 0x3000).
+    io='\x01\x00\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+    printf '\x00\x01\x00\x00' >"$corpus/cuse-step1.bin"
+    printf "\\x00\\x01\\x00\\x00$io" >"$corpus/cuse-step2.bin"
+    { printf "\\x00\\x01\\xc0\\x0f$io"; head -c 96 /dev/zero; printf '\x00\x30\x00\x00\x00\x00\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00'; } \
+      >"$corpus/cuse-step3.bin"
+    # configfs-tsm: mkdir report/a, write inblob, read outblob, rmdir.
+    { printf '\x01'; printf '\x00\x09/report/a\x00'; printf '\x03\x10/report/a/inblob\x05hello';
+      printf '\x02\x11/report/a/outblob\x00'; printf '\x01\x09/report/a\x00'; } >"$corpus/tsm-sequence.bin"
+    ;;
   *)
     echo "seed.sh: no seeds for $target" >&2
     ;;
