@@ -60,6 +60,7 @@ wait_healthz() {
   local deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
   until curl -sk --max-time 3 "$URL/healthz" 2>/dev/null | grep -q '"ok"'; do
     [ "$(date +%s)" -lt "$deadline" ] || fail "attestd did not come back after the reboot (console: $STATE/console.log)"
+    ! grep -q "Kernel panic" "$STATE/console.log" || fail "the guest panicked after the reboot (console: $STATE/console.log)"
     sleep 0.5
   done
 }
@@ -107,6 +108,7 @@ JTI2=$(json_field "$WORK/after-reboot.json" claims jti)
 [ "$(json_field "$WORK/after-reboot.json" claims iat)" -ge "$(json_field "$WORK/before-reboot.json" claims iat)" ] \
   || fail "the token after the reboot is older"
 [ "$(grep -c "starting attestd (run 1)" "$STATE/console.log")" -ge 2 ] || fail "no second boot in the console log"
+! grep -q "Kernel panic" "$STATE/console.log" || fail "the guest panicked (console: $STATE/console.log)"
 say "after the reboot: TLS key ${KEY1:0:16}… -> ${KEY2:0:16}…, a new token (jti ${JTI2:0:16}…), attested $(secs "$T_REBOOT" "$T_REATT") s after the reset"
 
 # 3. Boot 2: snp-sim launches the guest debuggable (policy bit 19); attestd takes its

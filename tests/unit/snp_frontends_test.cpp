@@ -4,6 +4,7 @@
 // usable, `snp-sim serve --tsm` mounted for real.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,11 +163,33 @@ BOOST_AUTO_TEST_CASE(cuse_refuses_what_the_driver_refuses_and_passes_firmware_er
   BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetReport, &io) == -EINVAL);
   io.msg_version = uapi::kMsgVersion;
 
-  // A firmware error: -EIO, and the caller's struct says which.
+  // A firmware error: -EIO, the caller's struct says which, and nothing else is written.
+  std::memset(resp.data, 0xEE, sizeof resp.data);
   rig.device.fail_firmware(0x16);
   BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetReport, &io) == -EIO);
   BOOST_TEST(io.fw_error == 0x16u);
   BOOST_TEST(io.req_data == reinterpret_cast<std::uint64_t>(&req));  // the caller's pointers stay
+  BOOST_TEST(resp.data[0] == 0xEE);
+  BOOST_TEST(resp.data[sizeof resp.data - 1] == 0xEE);
+
+  // A certificate buffer too small: -EIO, vmm_error 1, the size needed in the request;
+  // the response and the buffer untouched.
+  {
+    uapi::SnpExtReportReq small{};
+    std::vector<std::uint8_t> page(4096, 0xEE);
+    small.certs_address = reinterpret_cast<std::uint64_t>(page.data());
+    small.certs_len = 4096;
+    uapi::SnpGuestRequestIoctl eio{};
+    eio.msg_version = uapi::kMsgVersion;
+    eio.req_data = reinterpret_cast<std::uint64_t>(&small);
+    eio.resp_data = reinterpret_cast<std::uint64_t>(&resp);
+    BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetExtReport, &eio) == -EIO);
+    BOOST_TEST(eio.vmm_error == uapi::kVmmErrInvalidLen);
+    BOOST_TEST(small.certs_len > 4096u);
+    BOOST_TEST(small.certs_address == reinterpret_cast<std::uint64_t>(page.data()));
+    BOOST_TEST(page[0] == 0xEE);
+    BOOST_TEST(resp.data[0] == 0xEE);
+  }
 
   // A certificate buffer that is not whole pages: -EINVAL, the buffer never read.
   uapi::SnpExtReportReq ext{};
@@ -259,11 +282,19 @@ BOOST_AUTO_TEST_CASE(tsm_tree_generation_caching_and_the_kernels_errors) {
   BOOST_TEST(tree.write("/report/a/inblob", Bytes(65, 1)) == -EFBIG);
   BOOST_TEST(tree.write("/report/a/privlevel", Bytes{'4', '\n'}) == -EINVAL);
   BOOST_TEST(tree.write("/report/a/privlevel", Bytes{'x'}) == -EINVAL);
+  BOOST_TEST(tree.write("/report/a/privlevel", Bytes{'0', '8'}) == -EINVAL);  // octal, as kstrtouint
   BOOST_TEST(text_of("/report/a/generation") == "0\n");  // refused writes do not count
+  BOOST_TEST(text_of("/report/a/outblob") == "errno " + std::to_string(EINVAL));  // no inblob yet
 
+  // The sev_guest provider takes exactly 64 bytes of REPORT_DATA.
   BOOST_TEST(tree.write("/report/a/inblob", Bytes{1, 2, 3}) == 0);
-  BOOST_TEST(tree.write("/report/a/privlevel", Bytes{'1', '\n'}) == 0);
-  BOOST_TEST(text_of("/report/a/generation") == "2\n");
+  BOOST_TEST(text_of("/report/a/outblob") == "errno " + std::to_string(EINVAL));
+  Bytes inblob(64, 0);
+  inblob[0] = 1;
+  BOOST_TEST(tree.write("/report/a/inblob", inblob) == 0);
+  BOOST_TEST(tree.write("/report/a/privlevel", Bytes{'0', 'x', '1', '\n'}) == 0);
+  BOOST_TEST(text_of("/report/a/privlevel") == "1\n");
+  BOOST_TEST(text_of("/report/a/generation") == "3\n");
   Bytes out1, out2, aux;
   BOOST_TEST(tree.read("/report/a/outblob", out1) == 0);
   BOOST_TEST(tree.read("/report/a/auxblob", aux) == 0);
@@ -274,9 +305,9 @@ BOOST_AUTO_TEST_CASE(tsm_tree_generation_caching_and_the_kernels_errors) {
   auto parsed = snp::parse_report(out1);
   BOOST_REQUIRE(parsed.ok());
   BOOST_TEST(parsed->report_data[0] == 1);
-  BOOST_TEST(parsed->report_data[3] == 0);  // zero-padded to 64 bytes
   BOOST_TEST(parsed->vmpl == 1u);
-  BOOST_TEST(tree.write("/report/a/inblob", Bytes{9}) == 0);
+  inblob[0] = 9;
+  BOOST_TEST(tree.write("/report/a/inblob", inblob) == 0);
   BOOST_TEST(tree.read("/report/a/outblob", out2) == 0);
   BOOST_TEST(tree.reports_made() == 2);
   BOOST_TEST(snp::parse_report(out2)->report_data[0] == 9);
@@ -290,6 +321,11 @@ BOOST_AUTO_TEST_CASE(tsm_tree_generation_caching_and_the_kernels_errors) {
 bool exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+bool mounted(const std::string& path) {
+  auto info = read_text_file("/proc/self/mountinfo");
+  return info && info->find(" " + path + " ") != std::string::npos;
 }
 
 bool fuse_usable() { return ::access("/dev/fuse", R_OK | W_OK) == 0 && ::geteuid() == 0; }
@@ -323,8 +359,8 @@ BOOST_AUTO_TEST_CASE(snp_sim_serve_mounts_configfs_tsm_with_fuse,
     BOOST_TEST(verify_sim(ev->report).ok());
   }
   BOOST_TEST(serve.stop() == 0);
-  struct stat st;
-  BOOST_TEST(::stat((mnt + "/report").c_str(), &st) != 0);  // unmounted
+  BOOST_TEST(!mounted(mnt));  // snp-sim unmounted it
+  if (mounted(mnt)) ::umount2(mnt.c_str(), MNT_DETACH);  // never leave a dead mount in build/tmp
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -96,10 +96,25 @@ CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cm
   io.resp_data = reinterpret_cast<std::uint64_t>(&resp);
   int rc = device.ioctl(cmd, &io);
 
-  // Written back with the caller's own pointers.
+  // Written back with the caller's own pointers. On success: everything (the driver
+  // fills resp_data and the certificate buffer). On failure only what the driver writes:
+  // the ioctl struct when exitinfo2 says something, and the request's certs_len after
+  // INVALID_LEN; FUSE copies a shorter answer into the first buffers only.
   io.req_data = caller_io.req_data;
   io.resp_data = caller_io.resp_data;
   Bytes out;
+  if (rc != 0) {
+    if (io.exitinfo2 == 0) return answer(rc);
+    append(out, io);
+    if (ext_report && io.vmm_error == uapi::kVmmErrInvalidLen) {
+      uapi::SnpExtReportReq back{}, caller_ext{};
+      std::memcpy(&back, req.data(), kExtReq);
+      std::memcpy(&caller_ext, in.data() + kIo, kExtReq);
+      caller_ext.certs_len = back.certs_len;
+      append(out, caller_ext);
+    }
+    return answer(rc, std::move(out));
+  }
   append(out, io);
   if (ext_report) {
     // The driver writes back only certs_len (the size needed, after INVALID_LEN).

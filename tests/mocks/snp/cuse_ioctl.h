@@ -11,9 +11,9 @@
 //                                    kernel's and the firmware's checks) and answer with the
 //                                    result and the bytes of every output buffer, in order
 //
-// An error result carries the output buffers too (FUSE copies them out before returning
-// the error), which is how -EIO reaches the caller together with vmm_error and the
-// certs_len it needs, as from the real driver. Independent of libfuse, so the protocol is
+// An error result may carry output too (FUSE copies it out before returning the error):
+// as the driver does, the ioctl struct when exitinfo2 is set, and after INVALID_LEN the
+// request with the certs_len the caller needs; nothing else is written on failure. Independent of libfuse, so the protocol is
 // tested in process by playing the kernel's part (tests/unit/snp_frontends_test.cpp).
 #pragma once
 

@@ -103,6 +103,7 @@ int SimSevGuestDevice::ioctl(unsigned long request, void* arg) {
     return get_report(*req, io->resp_data, counters_.reports);
   }
   auto* ext = reinterpret_cast<uapi::SnpExtReportReq*>(io->req_data);
+  if (certs_lens_.size() >= kMaxRecordedCertsLens) certs_lens_.erase(certs_lens_.begin());
   certs_lens_.push_back(ext->certs_len);
   // The kernel: without a buffer this is a plain report request; a buffer must be whole
   // pages and at most SEV_FW_BLOB_MAX_SIZE.

@@ -45,7 +45,9 @@ class SimSevGuestDevice : public hal::SevGuestDevice {
   // The next ioctl fails as a firmware error does: -EIO with this fw_error.
   void fail_firmware(std::uint32_t fw_error);
   SevGuestDeviceCounters counters() const;
-  // The certs_len of every SNP_GET_EXT_REPORT seen, in order.
+  // The certs_len of the SNP_GET_EXT_REPORTs seen, in order (the last 256: a device
+  // behind a long-running CUSE front-end must not grow without end).
+  static constexpr std::size_t kMaxRecordedCertsLens = 256;
   std::vector<std::uint32_t> certs_lens() const;
 
  private:

@@ -146,8 +146,10 @@ int TsmTree::read(const std::string& path, Bytes& value) {
     value = text(std::to_string(kPrivlevelFloor) + "\n");
   } else {
     // outblob/auxblob: the provider makes a report (with the host's certificates) when
-    // something was written since the last one.
-    if (e.read_generation != e.write_generation) {
+    // something was written since the last one. tsm.c refuses to ask before an inblob
+    // was written; sev_guest's report_new takes exactly 64 bytes of REPORT_DATA.
+    if (e.read_generation != e.write_generation || e.outblob.empty()) {
+      if (e.inblob_len != kTsmInblobMax) return -EINVAL;
       ReportRequest r = base_;
       std::memcpy(r.report_data.data(), e.inblob, sizeof e.inblob);
       r.vmpl = e.privlevel;
@@ -178,11 +180,20 @@ int TsmTree::write(const std::string& path, ByteView value) {
     if (value.size() > kTsmInblobMax) return -EFBIG;
     std::memset(e.inblob, 0, sizeof e.inblob);
     if (!value.empty()) std::memcpy(e.inblob, value.data(), value.size());
-  } else {  // privlevel: kstrtouint, a trailing newline allowed
+    e.inblob_len = value.size();
+  } else {  // privlevel: kstrtouint(buf, 0, ...): "+", 0x hex, 0 octal, a trailing newline
     std::string s(value.begin(), value.end());
     if (!s.empty() && s.back() == '\n') s.pop_back();
+    if (!s.empty() && s[0] == '+') s.erase(0, 1);
+    int base = 10;
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+      s.erase(0, 2);
+      base = 16;
+    } else if (s.size() > 1 && s[0] == '0') {
+      base = 8;
+    }
     std::uint32_t level = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), level);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), level, base);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return -EINVAL;
     if (level > kPrivlevelMax || level < kPrivlevelFloor) return -EINVAL;
     e.privlevel = level;

@@ -2,8 +2,10 @@
 // as of Linux 6.12) as a file tree, for the FUSE front-end mounted at
 // /sys/kernel/config/tsm: `report/` accepts mkdir and rmdir; each entry holds
 //
-//   inblob          (w)  up to 64 bytes of REPORT_DATA, committed when the file is closed
-//   outblob         (r)  the attestation report, made on first read after a write
+//   inblob          (w)  up to 64 bytes, committed when the file is closed; the sev_guest
+//                        provider makes reports only from exactly 64 (REPORT_DATA)
+//   outblob         (r)  the attestation report, made on first read after a write;
+//                        -EINVAL before any inblob or with one that is not 64 bytes
 //   auxblob         (r)  the host's certificate table (GHCB layout), empty when none
 //   provider        (r)  "sev_guest\n"
 //   generation      (r)  "N\n": the number of writes to the entry so far
@@ -57,6 +59,7 @@ class TsmTree {
  private:
   struct Entry {
     std::uint8_t inblob[kTsmInblobMax] = {};
+    std::size_t inblob_len = 0;  // 0: never written
     std::uint32_t privlevel = 0;
     std::uint64_t write_generation = 0;
     std::uint64_t read_generation = ~std::uint64_t{0};

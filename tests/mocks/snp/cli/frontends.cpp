@@ -11,11 +11,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -164,14 +169,41 @@ void* tsm_init(struct fuse_conn_info*, struct fuse_config* cfg) {
 
 }  // namespace
 
+namespace {
+
+std::atomic<bool> g_loop_ended{false};  // a front-end's loop returned on its own
+std::mutex g_init_mu;
+std::condition_variable g_init_cv;
+bool g_cuse_ready = false;
+
+void cuse_init_done(void*) {  // the kernel took CUSE_INIT: /dev/NAME exists now
+  std::lock_guard<std::mutex> lock(g_init_mu);
+  g_cuse_ready = true;
+  g_init_cv.notify_all();
+}
+
+// Ends the process once the front-ends run: their threads may be inside a request, so
+// nothing they use is unwound. The kernel removes the CUSE device when we are gone.
+[[noreturn]] void finish(struct fuse* tsm, int code, const std::string& why) {
+  if (!why.empty()) std::fprintf(stderr, "snp-sim: %s\n", why.c_str());
+  if (tsm) fuse_unmount(tsm);
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+}  // namespace
+
 Status serve_frontends(const SimIdentity& identity, const ReportRequest& base, const FrontendOptions& options) {
   if (options.cuse_name.empty() && options.tsm_mount.empty()) {
     return Error(ErrorCode::Usage, "serve: nothing to serve (give --sev-guest NAME and/or --tsm DIR)");
   }
-  SimSevGuestDevice device(identity, base);
-  TsmTree tree(identity, base, host_certificates(identity, base.use_vlek));
-  g_device = &device;
-  g_tree = &tree;
+  // Alive until the process ends (finish): the front-ends' threads use them.
+  static std::unique_ptr<SimSevGuestDevice> device;
+  static std::unique_ptr<TsmTree> tree;
+  device = std::make_unique<SimSevGuestDevice>(identity, base);
+  tree = std::make_unique<TsmTree>(identity, base, host_certificates(identity, base.use_vlek));
+  g_device = device.get();
+  g_tree = tree.get();
 
   // The signals end the service; every thread inherits the mask and one waits for them.
   sigset_t stop;
@@ -180,32 +212,7 @@ Status serve_frontends(const SimIdentity& identity, const ReportRequest& base, c
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   const pid_t self = getpid();
 
-  struct fuse_session* cuse = nullptr;
-  if (!options.cuse_name.empty()) {
-    static struct cuse_lowlevel_ops cops;
-    cops.open = cuse_open;
-    cops.ioctl = cuse_ioctl;
-    std::string devname = "DEVNAME=" + options.cuse_name;
-    const char* dev_info[] = {devname.c_str()};
-    struct cuse_info ci {};
-    ci.dev_info_argc = 1;
-    ci.dev_info_argv = dev_info;
-    ci.flags = CUSE_UNRESTRICTED_IOCTL;
-    char a0[] = "snp-sim", a1[] = "-f", a2[] = "-s";
-    char* argv[] = {a0, a1, a2, nullptr};
-    int multithreaded = 0;
-    cuse = cuse_lowlevel_setup(3, argv, &ci, &cops, &multithreaded, nullptr);
-    if (cuse == nullptr) {
-      return Error(ErrorCode::DeviceError, "serve: cannot create the CUSE device /dev/" + options.cuse_name +
-                                               " (is the cuse module loaded and /dev/cuse present?)");
-    }
-    // cuse_lowlevel_setup installs libfuse's handlers; the signals stay blocked for them.
-    std::thread([cuse, self] {
-      fuse_session_loop(cuse);
-      ::kill(self, SIGTERM);
-    }).detach();
-  }
-
+  // Both front-ends are set up before either serves, so a failure leaves nothing behind.
   struct fuse* tsm = nullptr;
   if (!options.tsm_mount.empty()) {
     static struct fuse_operations ops;
@@ -228,14 +235,52 @@ Status serve_frontends(const SimIdentity& identity, const ReportRequest& base, c
     tsm = fuse_new(&args, &ops, sizeof ops, nullptr);
     if (tsm == nullptr || fuse_mount(tsm, options.tsm_mount.c_str()) != 0) {
       if (tsm) fuse_destroy(tsm);
-      if (cuse) cuse_lowlevel_teardown(cuse);
       return Error(ErrorCode::DeviceError, "serve: cannot mount configfs-tsm at " + options.tsm_mount +
-                                               " (FUSE: is /dev/fuse present and the directory there?)");
+                                               " (FUSE: is /dev/fuse present, the directory there and not a"
+                                               " stale mount?)");
     }
-    std::thread([tsm, self] {
-      fuse_loop(tsm);
+  }
+  struct fuse_session* cuse = nullptr;
+  if (!options.cuse_name.empty()) {
+    static struct cuse_lowlevel_ops cops;
+    cops.open = cuse_open;
+    cops.ioctl = cuse_ioctl;
+    cops.init_done = cuse_init_done;
+    std::string devname = "DEVNAME=" + options.cuse_name;
+    const char* dev_info[] = {devname.c_str()};
+    struct cuse_info ci {};
+    ci.dev_info_argc = 1;
+    ci.dev_info_argv = dev_info;
+    ci.flags = CUSE_UNRESTRICTED_IOCTL;
+    char a0[] = "snp-sim", a1[] = "-f", a2[] = "-s";
+    char* argv[] = {a0, a1, a2, nullptr};
+    int multithreaded = 0;
+    cuse = cuse_lowlevel_setup(3, argv, &ci, &cops, &multithreaded, nullptr);
+    if (cuse == nullptr) {
+      if (tsm) {
+        fuse_unmount(tsm);
+        fuse_destroy(tsm);
+      }
+      return Error(ErrorCode::DeviceError, "serve: cannot create the CUSE device /dev/" + options.cuse_name +
+                                               " (is the cuse module loaded and /dev/cuse present?)");
+    }
+  }
+
+  // cuse_lowlevel_setup installs libfuse's handlers; the signals stay blocked for them.
+  auto serve_loop = [self](auto loop) {
+    std::thread([loop, self] {
+      loop();
+      g_loop_ended = true;
       ::kill(self, SIGTERM);
     }).detach();
+  };
+  if (tsm) serve_loop([tsm] { fuse_loop(tsm); });
+  if (cuse) {
+    serve_loop([cuse] { fuse_session_loop(cuse); });
+    std::unique_lock<std::mutex> lock(g_init_mu);
+    if (!g_init_cv.wait_for(lock, std::chrono::seconds(10), [] { return g_cuse_ready; })) {
+      finish(tsm, 1, "serve: the kernel did not complete CUSE_INIT for /dev/" + options.cuse_name + " in 10 s");
+    }
   }
 
   std::fprintf(stderr, "snp-sim: serving%s%s%s%s (%s test identity, policy 0x%llx)\n",
@@ -243,17 +288,15 @@ Status serve_frontends(const SimIdentity& identity, const ReportRequest& base, c
                tsm ? options.tsm_mount.c_str() : "", std::string(snp::product_name(identity.product)).c_str(),
                static_cast<unsigned long long>(base.policy));
   if (!options.ready_file.empty()) {
-    if (Status s = write_file(options.ready_file, Bytes{'r', 'e', 'a', 'd', 'y', '\n'}); !s) return s;
+    if (Status s = write_file(options.ready_file, Bytes{'r', 'e', 'a', 'd', 'y', '\n'}); !s) {
+      finish(tsm, 1, "serve: " + s.error().describe());
+    }
   }
 
   int sig = 0;
   sigwait(&stop, &sig);
-  std::fprintf(stderr, "snp-sim: %s, stopping\n", strsignal(sig));
-  if (tsm) fuse_unmount(tsm);
-  // The front-ends' threads may still be in a request: end here rather than unwind
-  // the device and the tree under them. The kernel removes the CUSE device with us.
-  std::fflush(nullptr);
-  std::_Exit(0);
+  if (g_loop_ended) finish(tsm, 1, "a front-end stopped serving (its device or mount went away)");
+  finish(tsm, 0, std::string(strsignal(sig)) + ", stopping");
 }
 
 }  // namespace attestd::snpsim
