@@ -31,6 +31,16 @@ bool iequals(std::string_view a, std::string_view b) { return net::iequals(a, b)
 
 std::string default_policy_hash() { return crypto::base64url_encode(crypto::sha256(as_bytes(kDefaultPolicy))); }
 
+Result<std::vector<Bytes>> parse_measurements(const std::vector<std::string>& hexes) {
+  std::vector<Bytes> out;
+  for (const auto& h : hexes) {
+    auto b = hex_decode(h);
+    if (!b || b->size() != 48) return Error(ErrorCode::Usage, "known measurement '" + h + "' is not 96 hex digits");
+    out.push_back(std::move(b).value());
+  }
+  return out;
+}
+
 net::HttpResponse cloud_error(int status, const std::string& code, const std::string& message) {
   Json::Value body(Json::objectValue);
   body["error"]["code"] = code;
@@ -284,15 +294,14 @@ net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
     if (!body || !body->isObject() || !(*body)["measurements"].isArray() || body->size() != 1) {
       return cloud_error(400, "InvalidParameter", "expected {\"measurements\": [96 hex digits, ...]}");
     }
-    std::vector<Bytes> list;
+    std::vector<std::string> hexes;
     for (const Json::Value& m : (*body)["measurements"]) {
-      auto bytes = m.isString() ? hex_decode(m.asString()) : Result<Bytes>(Error(ErrorCode::Usage, "not a string"));
-      if (!bytes || bytes->size() != 48) {
-        return cloud_error(400, "InvalidParameter", "a measurement is 48 bytes as 96 hex digits");
-      }
-      list.push_back(std::move(bytes).value());
+      if (!m.isString()) return cloud_error(400, "InvalidParameter", "a measurement is a string of 96 hex digits");
+      hexes.push_back(m.asString());
     }
-    set_known_measurements(std::move(list));
+    auto list = parse_measurements(hexes);
+    if (!list) return cloud_error(400, "InvalidParameter", list.error().message());
+    set_known_measurements(std::move(list).value());
     return net::HttpResponse::json(200, *body);
   }
   if (r.path == "/known-measurements" && r.method == "GET") {

@@ -64,6 +64,10 @@ class Emulator {
   Counters counters_;
 };
 
+// Launch measurements as 96 hex digits each (--known-measurement, PUT /known-measurements);
+// a Usage error names the first that is not.
+Result<std::vector<Bytes>> parse_measurements(const std::vector<std::string>& hexes);
+
 // {"error": {"code", "message"}} with the HTTP status, as Azure services answer errors.
 net::HttpResponse cloud_error(int status, const std::string& code, const std::string& message);
 

@@ -102,28 +102,24 @@ CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cm
   // INVALID_LEN; FUSE copies a shorter answer into the first buffers only.
   io.req_data = caller_io.req_data;
   io.resp_data = caller_io.resp_data;
-  Bytes out;
-  if (rc != 0) {
-    if (io.exitinfo2 == 0) return answer(rc);
-    append(out, io);
-    if (ext_report && io.vmm_error == uapi::kVmmErrInvalidLen) {
-      uapi::SnpExtReportReq back{}, caller_ext{};
-      std::memcpy(&back, req.data(), kExtReq);
-      std::memcpy(&caller_ext, in.data() + kIo, kExtReq);
-      caller_ext.certs_len = back.certs_len;
-      append(out, caller_ext);
-    }
-    return answer(rc, std::move(out));
-  }
-  append(out, io);
-  if (ext_report) {
-    // The driver writes back only certs_len (the size needed, after INVALID_LEN).
+  // The driver writes back only the request's certs_len (the size needed, after
+  // INVALID_LEN), so the caller's own request goes back with that field alone updated.
+  auto append_caller_request = [&](Bytes& out) {
     uapi::SnpExtReportReq back{}, caller_ext{};
     std::memcpy(&back, req.data(), kExtReq);
     std::memcpy(&caller_ext, in.data() + kIo, kExtReq);
     caller_ext.certs_len = back.certs_len;
     append(out, caller_ext);
+  };
+  Bytes out;
+  if (rc != 0) {
+    if (io.exitinfo2 == 0) return answer(rc);
+    append(out, io);
+    if (ext_report && io.vmm_error == uapi::kVmmErrInvalidLen) append_caller_request(out);
+    return answer(rc, std::move(out));
   }
+  append(out, io);
+  if (ext_report) append_caller_request(out);
   append(out, resp);
   out.insert(out.end(), certs.begin(), certs.end());
   return answer(rc, std::move(out));

@@ -125,17 +125,25 @@ int TsmTree::remove_dir(const std::string& path) {
   return 0;
 }
 
-int TsmTree::read(const std::string& path, Bytes& value) {
-  std::string entry, attr;
+int TsmTree::attribute(const std::string& path, unsigned access, Entry*& entry_out, std::string& attr) {
+  std::string entry;
   int depth = 0;
   if (!split(path, entry, attr, depth)) return -ENOENT;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (depth < 3) return depth == 2 && entries_.count(entry) == 0 ? -ENOENT : -EISDIR;
   auto it = entries_.find(entry);
+  if (depth < 3) return depth == 2 && it == entries_.end() ? -ENOENT : -EISDIR;
   const AttrSpec* spec = find_attr(attr);
   if (it == entries_.end() || spec == nullptr) return -ENOENT;
-  if ((spec->mode & 0444) == 0) return -EACCES;
-  Entry& e = it->second;
+  if ((spec->mode & access) == 0) return -EACCES;
+  entry_out = &it->second;
+  return 0;
+}
+
+int TsmTree::read(const std::string& path, Bytes& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry* found = nullptr;
+  std::string attr;
+  if (int rc = attribute(path, 0444, found, attr); rc != 0) return rc;
+  Entry& e = *found;
   if (attr == "provider") {
     value = text("sev_guest\n");
   } else if (attr == "generation") {
@@ -166,16 +174,11 @@ int TsmTree::read(const std::string& path, Bytes& value) {
 }
 
 int TsmTree::write(const std::string& path, ByteView value) {
-  std::string entry, attr;
-  int depth = 0;
-  if (!split(path, entry, attr, depth)) return -ENOENT;
   std::lock_guard<std::mutex> lock(mu_);
-  if (depth < 3) return depth == 2 && entries_.count(entry) == 0 ? -ENOENT : -EISDIR;
-  auto it = entries_.find(entry);
-  const AttrSpec* spec = find_attr(attr);
-  if (it == entries_.end() || spec == nullptr) return -ENOENT;
-  if ((spec->mode & 0200) == 0) return -EACCES;
-  Entry& e = it->second;
+  Entry* found = nullptr;
+  std::string attr;
+  if (int rc = attribute(path, 0200, found, attr); rc != 0) return rc;
+  Entry& e = *found;
   if (attr == "inblob") {
     if (value.size() > kTsmInblobMax) return -EFBIG;
     std::memset(e.inblob, 0, sizeof e.inblob);

@@ -65,6 +65,9 @@ class TsmTree {
     std::uint64_t read_generation = ~std::uint64_t{0};
     Bytes outblob, auxblob;
   };
+  // The entry and attribute name of an attribute path that allows `access` (0444 read,
+  // 0200 write); -ENOENT, -EISDIR or -EACCES otherwise. Called with mu_ held.
+  int attribute(const std::string& path, unsigned access, Entry*& entry, std::string& attr);
   // Splits "/report/NAME[/ATTR]"; false for anything else.
   static bool split(const std::string& path, std::string& entry, std::string& attr, int& depth);
 

@@ -109,13 +109,7 @@ Result<std::vector<Bytes>> measurements(const cli::Args& args) {
       pos = end + 1;
     }
   }
-  std::vector<Bytes> out;
-  for (const auto& h : hexes) {
-    auto b = hex_decode(h);
-    if (!b || b->size() != 48) return Error(ErrorCode::Usage, "known measurement '" + h + "' is not 96 hex digits");
-    out.push_back(std::move(b).value());
-  }
-  return out;
+  return maaemu::parse_measurements(hexes);
 }
 
 }  // namespace

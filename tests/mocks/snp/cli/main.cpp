@@ -187,7 +187,7 @@ std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std:
   return a;
 }
 
-// Everything but --reported-tcb, which needs the identity (with_identity_tcb).
+// Everything but --reported-tcb, which needs the identity (signer).
 Result<ReportRequest> report_request(const Args& args) {
   ReportRequest req;
   auto number = [&](const char* name, std::uint64_t max, auto& field) -> Status {
@@ -227,13 +227,24 @@ Result<ReportRequest> report_request(const Args& args) {
   return req;
 }
 
-Status with_identity_tcb(const Args& args, const SimIdentity& identity, ReportRequest& req) {
+// The identity in `keys` and the report fields of the command line: what report and serve
+// sign with. The fields are checked first, so a bad one is named before any file is read.
+struct Signer {
+  SimIdentity identity;
+  ReportRequest request;
+};
+
+Result<Signer> signer(const Args& args, const std::string& keys) {
+  auto req = report_request(args);
+  if (!req) return req.error();
+  auto identity = load_identity(keys);
+  if (!identity) return identity.error();
   if (const std::string* t = args.value("--reported-tcb")) {
-    auto tcb = parse_tcb("--reported-tcb", *t, identity.product, identity.tcb);
+    auto tcb = parse_tcb("--reported-tcb", *t, identity->product, identity->tcb);
     if (!tcb) return tcb.error();
-    req.reported_tcb = *tcb;
+    req->reported_tcb = *tcb;
   }
-  return ok_status();
+  return Signer{std::move(identity).value(), *req};
 }
 
 Status report(const std::vector<std::string>& argv) {
@@ -244,12 +255,9 @@ Status report(const std::vector<std::string>& argv) {
   const std::string* out = args->value("--out");
   if (!keys) return usage_error("report needs --keys DIR");
   if (!out) return usage_error("report needs --out FILE");
-  auto req = report_request(*args);
-  if (!req) return req.error();
-  auto identity = load_identity(*keys);
-  if (!identity) return identity.error();
-  if (Status s = with_identity_tcb(*args, *identity, *req); !s) return s;
-  auto bytes = make_report(*identity, *req);
+  auto sig = signer(*args, *keys);
+  if (!sig) return sig.error();
+  auto bytes = make_report(sig->identity, sig->request);
   if (!bytes) return bytes.error();
   return write_file(*out, *bytes);
 }
@@ -262,18 +270,15 @@ Status serve(const std::vector<std::string>& argv) {
   if (!args) return args.error();
   const std::string* keys = args->value("--keys");
   if (!keys) return usage_error("serve needs --keys DIR");
-  auto req = report_request(*args);
-  if (!req) return req.error();
-  auto identity = load_identity(*keys);
-  if (!identity) return identity.error();
-  if (Status s = with_identity_tcb(*args, *identity, *req); !s) return s;
+  auto sig = signer(*args, *keys);
+  if (!sig) return sig.error();
   // A request the firmware would refuse to sign is refused now, not at the first ioctl.
-  if (auto probe = make_report(*identity, *req); !probe) return probe.error();
+  if (auto probe = make_report(sig->identity, sig->request); !probe) return probe.error();
   FrontendOptions options;
   if (const std::string* v = args->value("--sev-guest")) options.cuse_name = *v;
   if (const std::string* v = args->value("--tsm")) options.tsm_mount = *v;
   if (const std::string* v = args->value("--ready-file")) options.ready_file = *v;
-  return serve_frontends(*identity, *req, options);
+  return serve_frontends(sig->identity, sig->request, options);
 }
 
 int run(const std::vector<std::string>& argv) {
