@@ -173,10 +173,12 @@ ATTEST=$(realpath "$ATTEST")
 for variant in prod sim; do
   measure=("$ATTEST" measure --ovmf "$OVMF" --kernel vmlinuz --initrd "initramfs-$variant.cpio.gz"
            --append "$(cat "$OUT/cmdline")" --vcpus $VCPUS --vcpu-type $VCPU_TYPE)
-  (cd "$OUT" && "${measure[@]}" --json > "measurement-$variant.json.tmp" && "${measure[@]}" > "measurement-$variant.hex.tmp") \
+  (cd "$OUT" && "${measure[@]}" --json > "measurement-$variant.json.tmp") \
     || die "attest measure failed for the $variant variant"
+  sed -n 's/^ *"measurement" : "\([0-9a-f]\{96\}\)",\{0,1\}$/\1/p' "$OUT/measurement-$variant.json.tmp" \
+    > "$OUT/measurement-$variant.hex"
+  [ -s "$OUT/measurement-$variant.hex" ] || die "no measurement in attest measure's JSON for the $variant variant"
   mv "$OUT/measurement-$variant.json.tmp" "$OUT/measurement-$variant.json"
-  mv "$OUT/measurement-$variant.hex.tmp" "$OUT/measurement-$variant.hex"
   log "measurement-$variant: $(cat "$OUT/measurement-$variant.hex") (OVMF $(basename "$OVMF"), $VCPUS x $VCPU_TYPE)"
 done
 (cd "$OUT" && sha256sum vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
