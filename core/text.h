@@ -10,5 +10,8 @@ namespace attestd {
 std::string ascii_lower(std::string_view s);
 // Equal but for the case of ASCII letters.
 bool iequals(std::string_view a, std::string_view b);
+// "s" in double quotes for an error message, every byte outside printable ASCII (and the
+// quote and backslash) written as \xNN: what a caller or peer sent, shown unambiguously.
+std::string printable_quoted(std::string_view s);
 
 }  // namespace attestd

@@ -50,6 +50,14 @@ struct HttpResponse {
 // Runs on the connection's thread; may be called concurrently for different connections.
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// RFC 9110 §5.6.2 token (1*tchar): what a method and a field name must be.
+bool is_token(std::string_view s);
+// RFC 9112 §3.2.1 origin-form: absolute-path [ "?" query ], every byte a pchar, "/" or
+// "?" (query), percent-escapes complete. No CR, LF, space, "#" or anything non-ASCII.
+bool is_origin_form(std::string_view target);
+// RFC 9110 §5.5 field-value: no CR, LF or NUL (what could end the field or confuse a peer).
+bool is_field_value(std::string_view value);
+
 // Case-insensitive comparison, from core/text.h.
 using ::attestd::iequals;
 

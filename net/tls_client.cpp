@@ -153,13 +153,26 @@ std::uint16_t AttestedConnection::port() const { return impl_->port; }
 Result<HttpResult> AttestedConnection::request(const std::string& method, const std::string& target,
                                                const HeaderList& headers, const std::string& body, int timeout_ms,
                                                std::size_t max_response_bytes) {
-  const std::string where = method + " https://" + impl_->host + ":" + std::to_string(impl_->port) + target;
-  if (impl_->broken) return net_error(where, "the connection failed earlier");
+  // Everything that goes on the request line or into a field is checked first: a CR, LF or
+  // space there would add fields or smuggle a second request onto the attested channel.
+  if (!is_token(method)) {
+    return Error(ErrorCode::MalformedInput,
+                 "the request method " + printable_quoted(method) + " is not an HTTP token (RFC 9110 5.6.2)");
+  }
+  if (!is_origin_form(target)) {
+    return Error(ErrorCode::MalformedInput, "the request target " + printable_quoted(target) +
+                                                " is not an origin-form path and query (RFC 9112 3.2.1)");
+  }
   for (const auto& [name, value] : headers) {
-    if ((name + value).find_first_of("\r\n") != std::string::npos) {
-      return Error(ErrorCode::MalformedInput, where + ": a header contains CR or LF");
+    if (!is_token(name)) {
+      return Error(ErrorCode::MalformedInput, "the header name " + printable_quoted(name) + " is not an HTTP token");
+    }
+    if (!is_field_value(value)) {
+      return Error(ErrorCode::MalformedInput, "the value of header " + name + " contains CR, LF or NUL");
     }
   }
+  const std::string where = method + " https://" + impl_->host + ":" + std::to_string(impl_->port) + target;
+  if (impl_->broken) return net_error(where, "the connection failed earlier");
   http::request<http::string_body> req;
   req.method_string(method);
   req.target(target);

@@ -66,4 +66,52 @@ BOOST_AUTO_TEST_CASE(header_injection_is_refused_before_sending) {
   BOOST_TEST(r.error().name() == "MalformedInput");
 }
 
+// The request line is the caller's too: a method or target carrying CR, LF, a space or
+// anything outside RFC 9110's token / RFC 9112's origin-form would add headers or smuggle a
+// second request onto the attested channel.
+BOOST_AUTO_TEST_CASE(a_method_that_is_not_a_token_is_refused_before_sending) {
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  for (std::string method : std::vector<std::string>{"GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", "GE T", "GET\r\n", "", "G(E)T",
+                             std::string("GE\0T", 4), "G\x80T"}) {
+    auto r = (*c)->request(method, "/", {}, "");
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().name() == "MalformedInput");
+    BOOST_TEST(r.error().message().find("method") != std::string::npos, r.error().message());
+  }
+  BOOST_TEST(server->stats().requests == 0u);
+  BOOST_TEST((*c)->request("M-SEARCH", "/", {}, "").ok());  // a token that is no standard method
+}
+
+BOOST_AUTO_TEST_CASE(a_target_that_is_not_origin_form_is_refused_before_sending) {
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  for (std::string target : std::vector<std::string>
+       {"/generate HTTP/1.1\r\nX-Injected: 1\r\n\r\nPOST /admin", "/a b", "/a\rb", "/a\nb", "generate",
+        "http://other/", "/a#frag", "/%zz", "/%4", "", "/a\x7f", "/\xc3\xa9", std::string("/a\0b", 4), "/a\"b", "/<x>"}) {
+    auto r = (*c)->request("GET", target, {}, "");
+    BOOST_REQUIRE_MESSAGE(!r.ok(), target);
+    BOOST_TEST(r.error().name() == "MalformedInput");
+    BOOST_TEST(r.error().message().find("target") != std::string::npos, r.error().message());
+  }
+  BOOST_TEST(server->stats().requests == 0u);
+  BOOST_TEST((*c)->request("GET", "/a/b;c=d/e%20f?x=1&y=/?@:!$'()*+,;=~", {}, "").ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_header_name_that_is_not_a_token_is_refused_before_sending) {
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  for (std::string name : std::vector<std::string>{"X Evil", "X:Evil", "", "X-\x01"}) {
+    auto r = (*c)->request("GET", "/", {{name, "v"}}, "");
+    BOOST_REQUIRE_MESSAGE(!r.ok(), name);
+    BOOST_TEST(r.error().name() == "MalformedInput");
+  }
+  auto nul = (*c)->request("GET", "/", {{"X-Value", std::string("a\0b", 3)}}, "");
+  BOOST_REQUIRE(!nul.ok());
+  BOOST_TEST(server->stats().requests == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
