@@ -189,6 +189,14 @@ Result<Policy> parse_policy(std::string_view text) {
       auto n = get_uint(v, key, 3600);
       if (!n) st = n.error();
       else p.clock_skew_seconds = *n;
+    } else if (key == "runtime_binding") {
+      if (v.isString() && v.asString() == "report-data") {
+        p.runtime_binding = Policy::RuntimeBinding::ReportData;
+      } else if (v.isString() && v.asString() == "vtpm-user-data") {
+        p.runtime_binding = Policy::RuntimeBinding::VtpmUserData;
+      } else {
+        st = bad(key, "must be \"report-data\" or \"vtpm-user-data\"");
+      }
     } else if (key == "author_key_digests") {
       auto l = get_hex_list(v, key, 48);
       if (!l) st = l.error();

@@ -54,6 +54,13 @@ struct Policy {
   std::optional<std::string> compliance_status = std::string("azure-compliant-cvm");
   // Tokens only: how far exp/nbf may be off from the verifier's clock.
   std::int64_t clock_skew_seconds = 60;
+  // attestd answers only: how a SevSnpVm token binds the agent's runtime data.
+  // ReportData: x-ms-runtime is that runtime data (REPORT_DATA is its SHA-256; SNP guests).
+  // VtpmUserData: x-ms-runtime is an Azure paravisor's runtime claims, whose user-data is
+  // its SHA-256 (the azure-vtpm evidence source). AzureGuest tokens always bind through the
+  // paravisor's claims: the token's verified shape, never its contents, says which.
+  enum class RuntimeBinding { ReportData, VtpmUserData };
+  RuntimeBinding runtime_binding = RuntimeBinding::ReportData;
 };
 
 // The policy used when none is given: accept any genuine guest that cannot be debugged

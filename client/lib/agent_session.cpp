@@ -39,25 +39,42 @@ Result<AgentEndpoint> parse_agent_url(const std::string& url) {
   return e;
 }
 
+namespace {
+
+// Azure vTPM: the paravisor's runtime claims carry our REPORT_DATA as user-data (64 bytes, hex).
+Status check_user_data_binding(const Json::Value& attested, std::string_view runtime_text) {
+  Bytes want = crypto::sha256(as_bytes(runtime_text));
+  want.resize(64, 0);
+  const Json::Value& user_data = attested["user-data"];
+  auto have = user_data.isString() ? hex_decode(user_data.asString()) : Result<Bytes>(Bytes{});
+  if (!have || !constant_time_equal(*have, want)) {
+    return Error(ErrorCode::NonceMismatch,
+                 "the attested runtime claims' user-data is not the SHA-256 of this runtime data");
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::string_view runtime_text,
                                              const crypto::MerkleProof& proof, ByteView nonce,
-                                             const crypto::PublicKey& tls_peer_key) {
+                                             const crypto::PublicKey& tls_peer_key,
+                                             verify::Policy::RuntimeBinding binding) {
   const Json::Value& attested = (*claims.tee)["x-ms-runtime"];
   if (!attested.isObject()) {
     return Error(ErrorCode::RuntimeDataMismatch, "the token carries no x-ms-runtime: it binds no runtime data");
   }
-  if (attested.isMember("user-data")) {
-    // Azure vTPM: the paravisor's runtime claims carry our report data as user-data.
-    Bytes want = crypto::sha256(as_bytes(runtime_text));
-    want.resize(64, 0);
-    auto have = attested["user-data"].isString() ? hex_decode(attested["user-data"].asString()) : Result<Bytes>(Bytes{});
-    if (!have || !constant_time_equal(*have, want)) {
-      return Error(ErrorCode::NonceMismatch, "the attested user-data is not the SHA-256 of this runtime data");
-    }
+  // Which binding applies follows from the token's verified shape and the relying party's
+  // policy, never from what x-ms-runtime happens to contain.
+  if (claims.shape == TokenShape::AzureGuest || binding == verify::Policy::RuntimeBinding::VtpmUserData) {
+    if (Status s = check_user_data_binding(attested, runtime_text); !s) return s.error();
   } else {
     auto parsed = parse_json(runtime_text, "runtime data");
     if (!parsed || !(*parsed == attested)) {
-      return Error(ErrorCode::RuntimeDataMismatch, "x-ms-runtime is not the runtime data the agent returned");
+      return Error(ErrorCode::RuntimeDataMismatch,
+                   "x-ms-runtime is not the runtime data the agent returned (a SevSnpVm token binds the agent's "
+                   "runtime data itself; for an Azure vTPM agent, set the policy's runtime_binding to "
+                   "\"vtpm-user-data\")");
     }
   }
   auto runtime = parse_runtime(runtime_text);
@@ -114,7 +131,7 @@ Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaK
   auto claims = snp_claims(*token);
   if (!claims) return claims.error();
   auto runtime = check_attestation_answer(*claims, (*body)["runtime"].asString(), *proof, *nonce,
-                                          (*connection)->server_key());
+                                          (*connection)->server_key(), options.policy.runtime_binding);
   if (!runtime) return runtime.error();
   return AgentSession(std::move(connection).value(), std::move(token).value(), std::move(runtime).value(),
                       std::move(proof).value(), std::move(nonce).value(), options.timeout_ms);

@@ -33,8 +33,9 @@ class AgentSession {
  public:
   // Connects, then: a fresh 32-byte nonce to POST /attestation; the token verified
   // against the pinned MAA and the policy (the errors of check_token); x-ms-runtime equal
-  // to the runtime data returned (RuntimeDataMismatch) — or, for Azure vTPM evidence,
-  // user-data equal to its SHA-256 (NonceMismatch); the Merkle proof of our nonce under
+  // to the runtime data returned (RuntimeDataMismatch) — or, for an AzureGuest token or
+  // the policy's runtime_binding "vtpm-user-data", the paravisor's user-data equal to its
+  // SHA-256 (NonceMismatch); the Merkle proof of our nonce under
   // the runtime's root (NonceMismatch); the runtime's TLS key equal to the key of this
   // very TLS connection (ChannelBindingMismatch).
   static Result<AgentSession> establish(const AgentEndpoint& endpoint, MaaKeySource& keys,
@@ -65,9 +66,11 @@ class AgentSession {
 };
 
 // The check a relying party makes on an attestd answer, given the TLS key it sees and
-// the nonce it sent: everything establish() checks after the network exchange.
-Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::string_view runtime_text,
-                                             const crypto::MerkleProof& proof, ByteView nonce,
-                                             const crypto::PublicKey& tls_peer_key);
+// the nonce it sent: everything establish() checks after the network exchange. `binding`
+// (the policy's runtime_binding) applies to SevSnpVm tokens.
+Result<RuntimeData> check_attestation_answer(
+    const SnpTokenClaims& claims, std::string_view runtime_text, const crypto::MerkleProof& proof, ByteView nonce,
+    const crypto::PublicKey& tls_peer_key,
+    verify::Policy::RuntimeBinding binding = verify::Policy::RuntimeBinding::ReportData);
 
 }  // namespace attestd::client

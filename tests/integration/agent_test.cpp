@@ -293,10 +293,18 @@ BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
   Agent agent("azure", {}, kGood,
               {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()), "--vcek-file",
                w.keys + "/vcek.pem", "--trust-sim-root", w.keys + "/ca_bundle.pem"});
-  RunResult c = connect(agent.url);
+  // The paravisor's claims bind the runtime only when the relying party's policy says so:
+  // a SevSnpVm token's shape alone says its x-ms-runtime is the agent's runtime data.
+  RunResult plain = connect(agent.url);
+  BOOST_TEST(plain.exit_code == 11, plain.err);
+  BOOST_TEST(plain.err.find("RuntimeDataMismatch") != std::string::npos, plain.err);
+  std::string policy = w.dir + "/vtpm-policy.json";
+  BOOST_REQUIRE(write_file(policy, as_bytes(R"({"runtime_binding": "vtpm-user-data"})")).ok());
+  RunResult c = connect(agent.url, "--policy " + policy);
   BOOST_TEST(c.exit_code == 0, c.err << *read_text_file(agent.log));
   BOOST_TEST(c.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
-  auto token = parse_json(run(attest() + " connect " + agent.url + w.client_flags() + " --json").out, "json");
+  auto token = parse_json(
+      run(attest() + " connect " + agent.url + w.client_flags() + " --policy " + policy + " --json").out, "json");
   BOOST_REQUIRE(token.ok());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["user-data"].isString());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["keys"][0]["kid"].asString() == "HCLAkPub");
