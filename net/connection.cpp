@@ -38,34 +38,50 @@ bool asks_to_close(const HttpResponse& r) {
 enum class ReadEnd { Request, Closed, Abandoned };
 
 // Reads one request into `parser`. `buf` carries bytes already received (pipelining).
+// Until its first byte, the request is awaited until `wait_until` (a raised stop ends the
+// wait); from its first byte the header must be complete within header_timeout_ms and the
+// whole request within read_timeout_ms.
 ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, Deadline wait_until,
-                     const ConnectionContext& ctx) {
-  bool started = !buf.empty();
-  Deadline deadline = started ? after_ms(ctx.options.read_timeout_ms) : wait_until;
-  RequestParser::State state = started ? parser.feed(buf) : RequestParser::State::NeedMore;
+                     ConnectionPhases& phases, const ConnectionContext& ctx) {
+  const ServerOptions& o = ctx.options;
+  bool started = false;
+  Deadline header_by{}, request_by{};
+  auto start = [&] {
+    started = true;
+    phases.busy();
+    header_by = std::min(wait_until, after_ms(o.header_timeout_ms));
+    request_by = after_ms(o.read_timeout_ms);
+  };
+  RequestParser::State state = RequestParser::State::NeedMore;
+  if (!buf.empty()) {
+    start();
+    state = parser.feed(buf);
+  }
   bool continue_sent = false;
   char chunk[kReadChunk];
   while (state == RequestParser::State::NeedMore) {
     if (!continue_sent && parser.expects_continue()) {
       continue_sent = true;
-      if (stream.write_all(serialize_continue(), after_ms(ctx.options.write_timeout_ms)) != Io::Ok) {
+      if (stream.write_all(serialize_continue(), after_ms(o.write_timeout_ms)) != Io::Ok) {
         return ReadEnd::Abandoned;
       }
     }
+    Deadline deadline = !started ? wait_until : parser.header_done() ? request_by : std::min(header_by, request_by);
     // Only a connection between requests gives way to stop(); a started request finishes.
     ReadResult r = stream.read_some(chunk, sizeof chunk, deadline, started ? -1 : ctx.stop_fd);
     if (r.status == Io::Ok) {
-      if (!started) {
-        started = true;
-        deadline = std::min(deadline, after_ms(ctx.options.read_timeout_ms));
-      }
+      if (!started) start();
       buf.append(chunk, r.n);
       state = parser.feed(buf);
       continue;
     }
+    if (r.status == Io::Timeout) ctx.timed_out.fetch_add(1, std::memory_order_relaxed);
     if (!started) return r.status == Io::Error ? ReadEnd::Abandoned : ReadEnd::Closed;
     if (r.status == Io::Timeout) {
-      send_error_and_close(stream, 408, "request not received within the read timeout", ctx);
+      send_error_and_close(stream, 408,
+                           parser.header_done() ? "request not received within the read timeout"
+                                                : "request header not received within the header timeout",
+                           ctx);
     }
     return ReadEnd::Abandoned;
   }
@@ -78,15 +94,20 @@ ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, De
 
 }  // namespace
 
-void serve_connection(Stream& stream, const std::string& peer, const ConnectionContext& ctx) {
+void serve_connection(Stream& stream, const std::string& peer, ConnectionState& state, ConnectionPhases& phases,
+                      const ConnectionContext& ctx) {
   const ServerOptions& o = ctx.options;
-  // The handshake and the first request share one read timeout from accept.
-  Deadline wait_until = after_ms(o.read_timeout_ms);
-  if (stream.handshake(wait_until, ctx.stop_fd) != Io::Ok) return;
+  if (Io io = stream.handshake(after_ms(o.handshake_timeout_ms), ctx.stop_fd); io != Io::Ok) {
+    if (io == Io::Timeout) ctx.timed_out.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // The first request's header must arrive within header_timeout_ms of the handshake.
+  Deadline wait_until = after_ms(o.header_timeout_ms);
   std::string buf;
   for (;;) {
+    phases.idle();
     RequestParser parser(o.max_header_bytes, o.max_body_bytes);
-    switch (read_request(stream, parser, buf, wait_until, ctx)) {
+    switch (read_request(stream, parser, buf, wait_until, phases, ctx)) {
       case ReadEnd::Request: break;
       case ReadEnd::Closed: stream.close_gracefully(false); return;  // nothing unread to protect
       case ReadEnd::Abandoned: return;
@@ -101,6 +122,7 @@ void serve_connection(Stream& stream, const std::string& peer, const ConnectionC
     }
     request.peer = peer;
     request.tls = o.tls.has_value();
+    request.connection = &state;
     ctx.requests.fetch_add(1, std::memory_order_relaxed);
     HttpResponse response = call_handler(ctx.handler, request);
     if (response.status == HttpResponse::kDropConnection) return;  // closed unanswered
@@ -115,11 +137,16 @@ void serve_connection(Stream& stream, const std::string& peer, const ConnectionC
   }
 }
 
-void reject_connection(Stream& stream, const ConnectionContext& ctx) {
-  int ms = std::min(kRejectTimeoutMs, ctx.options.read_timeout_ms);
+void reject_connection(Stream& stream, const std::string& why, const ConnectionContext& ctx) {
+  int ms = std::min(kRejectTimeoutMs, ctx.options.handshake_timeout_ms);
   if (stream.handshake(after_ms(ms), ctx.stop_fd) != Io::Ok) return;
-  HttpResponse r = HttpResponse::text(503, "too many connections\n");
-  r.headers.emplace_back("Retry-After", "1");
+  HttpResponse r;
+  if (ctx.options.overload_response) {
+    r = ctx.options.overload_response(why);
+  } else {
+    r = HttpResponse::text(503, why + "\n");
+    r.headers.emplace_back("Retry-After", "1");
+  }
   if (stream.write_all(serialize_response(r, 11, false, false), after_ms(ms)) == Io::Ok) stream.close_gracefully(true);
 }
 

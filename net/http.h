@@ -1,6 +1,7 @@
 // HTTP requests and responses as plain data, shared by the server and its handlers.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,6 +17,13 @@ namespace attestd::net {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// What handlers remember about one connection: it lives as long as the connection, and the
+// requests of a connection are handled one at a time, on its thread.
+struct ConnectionState {
+  std::uint64_t id = 0;              // unique within a server
+  bool attestation_answered = false;  // a POST /attestation got its answer on this connection
+};
+
 struct HttpRequest {
   std::string method;
   std::string target;  // as sent, e.g. "/attest/SevSnpVm?api-version=2022-08-01"
@@ -25,6 +33,8 @@ struct HttpRequest {
   std::string body;
   std::string peer;  // "ip:port" ("[v6]:port"), or "unix" for a unix socket
   bool tls = false;
+  // The connection's state; null when a request is handled outside a server (tests).
+  ConnectionState* connection = nullptr;
 
   // The first header of that name, compared case-insensitively.
   std::optional<std::string> header(std::string_view name) const;

@@ -1,5 +1,8 @@
 #include "net/internal/http_codec.h"
 
+#include <iterator>
+#include <optional>
+
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -16,13 +19,18 @@ using boost::beast::error_code;
 
 struct RequestParser::Impl {
   http::request_parser<http::string_body> parser;
+  // How many fields the header section had: fields after these are a chunked body's
+  // trailer section, which Beast adds to the same container.
+  std::optional<std::size_t> header_fields;
 };
 
 RequestParser::RequestParser(std::size_t max_header_bytes, std::size_t max_body_bytes)
     : impl_(std::make_unique<Impl>()) {
   impl_->parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header_bytes, UINT32_MAX)));
   impl_->parser.body_limit(max_body_bytes);
-  impl_->parser.eager(true);  // header and body in one put() when both are there
+  // One element (the header, a chunk header, a chunk) per put(), so that the header's
+  // field count is known before any trailer field arrives.
+  impl_->parser.eager(false);
 }
 
 RequestParser::~RequestParser() = default;
@@ -34,6 +42,9 @@ RequestParser::State RequestParser::feed(std::string& buf) {
     error_code ec;
     std::size_t n = p.put(boost::asio::const_buffer(buf.data() + used, buf.size() - used), ec);
     used += n;
+    if (p.is_header_done() && !impl_->header_fields) {
+      impl_->header_fields = static_cast<std::size_t>(std::distance(p.get().begin(), p.get().end()));
+    }
     if (ec == http::error::need_more) break;
     if (ec) {
       buf.erase(0, used);
@@ -55,6 +66,8 @@ RequestParser::State RequestParser::feed(std::string& buf) {
   return p.is_done() ? State::Done : State::NeedMore;
 }
 
+bool RequestParser::header_done() const { return impl_->parser.is_header_done(); }
+
 bool RequestParser::expects_continue() const {
   const auto& p = impl_->parser;
   if (!p.is_header_done() || p.is_done()) return false;
@@ -73,8 +86,14 @@ bool RequestParser::take(HttpRequest& out, std::string& why) {
     why = "bad request target";
     return false;
   }
+  // The header section only: trailer fields (after a chunked body) are dropped, never
+  // merged into the header a handler or an upstream sees (docs/net.md).
   out.headers.clear();
-  for (const auto& f : msg) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  std::size_t limit = impl_->header_fields.value_or(0);
+  for (const auto& f : msg) {
+    if (out.headers.size() == limit) break;
+    out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
   out.body = std::move(msg.body());
   return true;
 }
@@ -100,21 +119,7 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
   return true;
 }
 
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool valid_field(const std::string& name, const std::string& value) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    if (!is_token_char(c)) return false;
-  }
-  for (char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
+bool valid_field(const std::string& name, const std::string& value) { return is_token(name) && is_field_value(value); }
 
 // Framing is ours: the handler's Content-Length, Transfer-Encoding and Connection are not sent.
 bool framing_field(const std::string& name) {

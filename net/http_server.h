@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,16 +28,34 @@ struct ServerOptions {
   std::optional<TlsIdentity> tls;      // TLS 1.2/1.3 when set, plain HTTP otherwise
   std::size_t max_header_bytes = 16 * 1024;  // request line + fields; beyond: 431
   std::size_t max_body_bytes = 1024 * 1024;  // beyond: 413
-  std::size_t max_connections = 256;         // beyond: 503 and close
-  int read_timeout_ms = 10000;   // a started request (and the TLS handshake) must arrive within
-  int idle_timeout_ms = 30000;   // a kept-alive connection may wait this long for the next request
-  int write_timeout_ms = 10000;  // a response must be written within
+  // Connections served at once. At the limit, a new connection takes the place of the
+  // connection that has been idle longest (kept alive between requests, or past its
+  // handshake without a request yet); when none is idle, it gets the overload answer.
+  // Sized from the measured cost of a connection (docs/net.md); lowered at start to what
+  // RLIMIT_NOFILE allows (capacity() tells).
+  std::size_t max_connections = kDefaultMaxConnections;
+  // Connections from one address (IPv4), or one /64 (IPv6), at once; beyond: the overload
+  // answer. 0: no per-peer limit (unix sockets have none).
+  std::size_t max_connections_per_peer = 64;
+  int handshake_timeout_ms = 5000;  // from accept to the end of the TLS handshake
+  int header_timeout_ms = 5000;     // a request line and header must arrive within, from its first byte
+                                    // (the first request: from the end of the handshake)
+  int read_timeout_ms = 10000;      // a whole request (header and body) must arrive within, from its first byte
+  int idle_timeout_ms = 15000;      // a kept-alive connection may wait this long for the next request
+  int write_timeout_ms = 10000;     // a response must be written within
+  // The answer to a connection beyond a limit (status 503 is usual; a Retry-After helps
+  // clients). Given why ("the agent serves N connections", ...). Default: 503 text.
+  std::function<HttpResponse(const std::string& why)> overload_response;
+
+  static constexpr std::size_t kDefaultMaxConnections = 2048;
 };
 
 // Counters since start(), e.g. for metrics and tests.
 struct ServerStats {
   std::uint64_t connections_accepted = 0;  // every accepted connection, rejected ones included
-  std::uint64_t connections_rejected = 0;  // answered 503 (or dropped) at max_connections
+  std::uint64_t connections_rejected = 0;  // answered with the overload answer (or dropped) at a limit
+  std::uint64_t connections_evicted = 0;   // idle connections closed to make room for a new one
+  std::uint64_t connections_timed_out = 0; // closed for a handshake, header, request or idle deadline
   std::uint64_t requests = 0;              // requests handed to the handler
   std::size_t active_connections = 0;      // being served now
 };
@@ -57,6 +76,8 @@ class HttpServer {
   // or "unix:PATH" for a unix socket.
   std::string url() const;
   ServerStats stats() const;
+  // max_connections, as lowered to what the descriptor limit allows.
+  std::size_t capacity() const;
 
   // Stops accepting, closes idle connections, lets requests in flight finish (each is
   // bounded by the read and write timeouts plus its handler), joins every thread.

@@ -17,12 +17,23 @@ struct ConnectionContext {
   int stop_fd;                        // readable once the server stops
   const std::atomic<bool>& stopping;  // the same, for checks between requests
   std::atomic<std::uint64_t>& requests;
+  std::atomic<std::uint64_t>& timed_out;
+};
+
+// What a connection tells its server as it goes: whether it is idle (waiting for a
+// request, so it may be evicted to make room) or busy with one.
+class ConnectionPhases {
+ public:
+  virtual ~ConnectionPhases() = default;
+  virtual void idle() = 0;
+  virtual void busy() = 0;
 };
 
 // Handshake (TLS), then requests until the peer closes, a request asks to close, a
 // timeout, an error, or the server stops. Never throws.
-void serve_connection(Stream& stream, const std::string& peer, const ConnectionContext& ctx);
-// A connection beyond max_connections: 503 and close.
-void reject_connection(Stream& stream, const ConnectionContext& ctx);
+void serve_connection(Stream& stream, const std::string& peer, ConnectionState& state, ConnectionPhases& phases,
+                      const ConnectionContext& ctx);
+// A connection beyond a limit: the overload answer (`why`) and close.
+void reject_connection(Stream& stream, const std::string& why, const ConnectionContext& ctx);
 
 }  // namespace attestd::net::detail

@@ -22,6 +22,8 @@ class RequestParser {
   // Parses from the front of `buf` and erases what the parser used; bytes of a next
   // (pipelined) request stay in `buf`.
   State feed(std::string& buf);
+  // The request line and header fields are complete (the body may follow).
+  bool header_done() const;
   // The header is complete and asks for "100 Continue" before the body.
   bool expects_continue() const;
   // After Failed: 400, 413 or 431, and why.

@@ -278,20 +278,169 @@ BOOST_AUTO_TEST_CASE(sixty_four_concurrent_clients_are_all_answered) {
   BOOST_TEST(server->stats().requests == 64u);
 }
 
-BOOST_AUTO_TEST_CASE(a_connection_beyond_max_connections_gets_a_503) {
+BOOST_AUTO_TEST_CASE(at_the_limit_the_idlest_kept_alive_connection_makes_room) {
+  ServerOptions o;
+  o.max_connections = 2;
+  auto server = start_server(o, echo);
+  RawClient oldest = RawClient::tcp(server->port());
+  oldest.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(oldest.read_response(2000)) == "HTTP/1.1 200 OK");  // now kept alive
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  RawClient newer = RawClient::tcp(server->port());
+  newer.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(newer.read_response(2000)) == "HTTP/1.1 200 OK");
+  RawClient extra = RawClient::tcp(server->port());
+  extra.send("GET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(extra.read_response(2000)) == "HTTP/1.1 200 OK");  // served, not refused
+  bool closed = false;
+  oldest.read_until_close(2000, &closed);
+  BOOST_TEST(closed);  // the one idle longest made room
+  newer.send("GET /4 HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(newer.read_response(2000)) == "HTTP/1.1 200 OK");
+  BOOST_TEST(server->stats().connections_evicted == 1u);
+  BOOST_TEST(server->stats().connections_rejected == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(at_the_limit_with_every_connection_busy_a_new_one_gets_the_overload_answer) {
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
   ServerOptions o;
   o.max_connections = 1;
-  auto server = start_server(o, echo);
-  RawClient holder = RawClient::tcp(server->port());
-  holder.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  BOOST_TEST(status_line(holder.read_response(2000)) == "HTTP/1.1 200 OK");  // now kept alive
+  o.overload_response = [](const std::string& why) {
+    HttpResponse r = HttpResponse::text(503, "overloaded: " + why);
+    r.headers.emplace_back("Retry-After", "2");
+    return r;
+  };
+  auto server = start_server(o, [&](const HttpRequest& r) {
+    if (r.path == "/slow") {
+      entered.set_value();
+      released.wait();
+    }
+    return echo(r);
+  });
+  RawClient busy = RawClient::tcp(server->port());
+  busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  entered.get_future().wait();
   RawClient extra = RawClient::tcp(server->port());
   extra.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   bool closed = false;
   std::string resp = extra.read_until_close(2000, &closed);
   BOOST_TEST(closed);
   BOOST_TEST(status_line(resp) == "HTTP/1.1 503 Service Unavailable");
+  BOOST_TEST(resp.find("Retry-After: 2") != std::string::npos, resp);
+  BOOST_TEST(resp.find("overloaded: the agent serves 1 connections, all busy") != std::string::npos, resp);
   BOOST_TEST(server->stats().connections_rejected == 1u);
+  release.set_value();
+  BOOST_TEST(status_line(busy.read_response(2000)) == "HTTP/1.1 200 OK");  // the busy one finished
+}
+
+BOOST_AUTO_TEST_CASE(one_peer_cannot_take_more_than_its_share_of_connections) {
+  ServerOptions o;
+  o.max_connections_per_peer = 2;
+  auto server = start_server(o, echo);
+  RawClient a = RawClient::tcp(server->port(), "127.0.0.7");
+  RawClient b = RawClient::tcp(server->port(), "127.0.0.7");
+  a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(a.read_response(2000)) == "HTTP/1.1 200 OK");
+  BOOST_TEST(status_line(b.read_response(2000)) == "HTTP/1.1 200 OK");
+  RawClient third = RawClient::tcp(server->port(), "127.0.0.7");
+  third.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string resp = third.read_until_close(2000);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 503 Service Unavailable");
+  BOOST_TEST(resp.find("too many connections from 127.0.0.7 (at most 2 at once)") != std::string::npos, resp);
+  RawClient other = RawClient::tcp(server->port(), "127.0.0.8");  // another peer is served
+  other.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(other.read_response(2000)) == "HTTP/1.1 200 OK");
+  a.shutdown_write();  // a leaves: 127.0.0.7 has room again
+  a.read_until_close(2000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  RawClient again = RawClient::tcp(server->port(), "127.0.0.7");
+  again.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(again.read_response(2000)) == "HTTP/1.1 200 OK");
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_tls_connection_is_closed_at_the_handshake_deadline) {
+  ServerOptions o = tls_options();
+  o.handshake_timeout_ms = 300;
+  auto server = start_server(o, echo);
+  RawClient silent = RawClient::tcp(server->port());
+  auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  silent.read_until_close(3000, &closed);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(closed);
+  BOOST_TEST(ms >= 250);
+  BOOST_TEST(ms < 1500);
+  BOOST_TEST(server->stats().connections_timed_out == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_header_trickled_byte_by_byte_is_cut_off_at_the_header_deadline) {
+  ServerOptions o;
+  o.header_timeout_ms = 400;  // the whole request would have 10 s
+  auto server = start_server(o, echo);
+  RawClient slow = RawClient::tcp(server->port());
+  auto t0 = std::chrono::steady_clock::now();
+  std::string resp;
+  for (int i = 0; i < 30; ++i) {
+    try {
+      slow.send(i == 0 ? "GET / HTTP/1.1\r\n" : "X-Slow: 1\r\n");
+    } catch (const std::exception&) {
+      break;  // the server closed the connection
+    }
+    resp += slow.read_until_close(100);
+    if (!resp.empty()) break;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 408 Request Timeout");
+  BOOST_TEST(resp.find("header timeout") != std::string::npos, resp);
+  BOOST_TEST(ms < 1500);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_that_sends_nothing_is_closed_at_the_header_deadline) {
+  ServerOptions o;
+  o.header_timeout_ms = 300;
+  auto server = start_server(o, echo);
+  RawClient silent = RawClient::tcp(server->port());
+  bool closed = false;
+  auto t0 = std::chrono::steady_clock::now();
+  BOOST_TEST(silent.read_until_close(3000, &closed) == "");
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(closed);
+  BOOST_TEST(ms < 1500);
+}
+
+BOOST_AUTO_TEST_CASE(trailer_fields_of_a_chunked_body_are_not_merged_into_the_header) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest& r) {
+    std::string names;
+    for (const auto& [k, v] : r.headers) names += k + ";";
+    return HttpResponse::text(200, names + "|" + r.body);
+  });
+  RawClient c = RawClient::tcp(server->port());
+  c.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: X-Injected\r\n\r\n"
+         "3\r\nabc\r\n0\r\nX-Injected: 1\r\nAuthorization: forged\r\n\r\n");
+  std::string resp = c.read_response(2000);
+  BOOST_TEST(status_line(resp) == "HTTP/1.1 200 OK");
+  BOOST_TEST(resp.find("Host;Transfer-Encoding;Trailer;|abc") != std::string::npos, resp);
+  BOOST_TEST(resp.find("X-Injected;") == std::string::npos, resp);
+  BOOST_TEST(resp.find("Authorization") == std::string::npos, resp);
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_remembers_per_connection_state) {
+  auto server = start_server(ServerOptions{}, [](const HttpRequest& r) {
+    if (!r.connection) return HttpResponse::text(500, "no connection state");
+    std::string was = r.connection->attestation_answered ? "set" : "unset";
+    if (r.path == "/set") r.connection->attestation_answered = true;
+    return HttpResponse::text(200, was);
+  });
+  RawClient a = RawClient::tcp(server->port());
+  a.send("GET /set HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(a.read_response(2000).find("\r\n\r\nunset") != std::string::npos);
+  a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(a.read_response(2000).find("\r\n\r\nset") != std::string::npos);
+  RawClient b = RawClient::tcp(server->port());  // another connection starts afresh
+  b.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(b.read_response(2000).find("\r\n\r\nunset") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(stop_lets_a_request_in_flight_finish_and_refuses_new_ones) {

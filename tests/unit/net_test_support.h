@@ -112,8 +112,15 @@ inline HttpResponse echo(const HttpRequest& r) {
 // A client on a raw socket, for what well-behaved clients never send.
 class RawClient {
  public:
-  static RawClient tcp(std::uint16_t port) {
+  // From `source` (any 127.x.y.z is loopback on Linux): a distinct peer to the server.
+  static RawClient tcp(std::uint16_t port, const char* source = nullptr) {
     RawClient c(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (source) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &from.sin_addr);
+      if (::bind(c.fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) throw std::runtime_error("bind failed");
+    }
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
