@@ -34,6 +34,10 @@ const Field kFields[] = {
     {"maa_resolve", Field::Strings, nullptr, nullptr, &AgentConfig::maa_resolve},
     {"maa_timeout_ms", Field::Int, nullptr, &AgentConfig::maa_timeout_ms},
     {"batch_window_ms", Field::Int, nullptr, &AgentConfig::batch_window_ms},
+    {"max_connections_per_peer", Field::Int, nullptr, &AgentConfig::max_connections_per_peer},
+    {"handshake_timeout_ms", Field::Int, nullptr, &AgentConfig::handshake_timeout_ms},
+    {"header_timeout_ms", Field::Int, nullptr, &AgentConfig::header_timeout_ms},
+    {"idle_timeout_ms", Field::Int, nullptr, &AgentConfig::idle_timeout_ms},
     {"upstream", Field::Text, &AgentConfig::upstream},
     {"vcek_file", Field::Text, &AgentConfig::vcek_file},
     {"kds_url", Field::Text, &AgentConfig::kds_url},
@@ -61,6 +65,11 @@ Result<AgentConfig> parse_config(std::string_view json) {
   for (const std::string& key : doc->getMemberNames()) {
     const Json::Value& v = (*doc)[key];
     if (key == "comment") continue;
+    if (key == "require_attestation") {
+      if (!v.isBool()) return bad(key, "must be true or false");
+      c.require_attestation = v.asBool();
+      continue;
+    }
     if (key == "vmpl" || key == "max_connections") {
       if (!v.isUInt()) return bad(key, "must be a non-negative integer");
       if (key == "vmpl") c.vmpl = v.asUInt();
@@ -103,7 +112,8 @@ Result<AgentConfig> load_config(const std::string& path) {
 
 const std::vector<cli::OptionSpec>& config_flags() {
   static const std::vector<cli::OptionSpec> flags = [] {
-    std::vector<cli::OptionSpec> f = {{"config", true}, {"vmpl", true}, {"max-connections", true}};
+    std::vector<cli::OptionSpec> f = {{"config", true}, {"vmpl", true}, {"max-connections", true},
+                                         {"require-attestation", true}};
     for (const Field& field : kFields) f.push_back({flag_name(field.name), true, field.kind == Field::Strings});
     return f;
   }();
@@ -131,6 +141,10 @@ Status apply_flags(const cli::Args& args, AgentConfig& c) {
         break;
     }
   }
+  if (auto v = args.value("require-attestation")) {
+    if (*v != "on" && *v != "off") return Error(ErrorCode::Usage, "--require-attestation takes on or off");
+    c.require_attestation = *v == "on";
+  }
   try {
     if (auto v = args.value("vmpl")) c.vmpl = static_cast<unsigned>(std::stoul(*v));
     if (auto v = args.value("max-connections")) c.max_connections = std::stoul(*v);
@@ -148,6 +162,14 @@ Status validate(const AgentConfig& c) {
   if (c.batch_window_ms < 0 || c.batch_window_ms > 10000) return bad_value("batch_window_ms", "must be 0 to 10000");
   if (c.vmpl > 3) return bad_value("vmpl", "must be 0 to 3");
   if (c.max_connections < 1 || c.max_connections > 65536) return bad_value("max_connections", "must be 1 to 65536");
+  if (c.max_connections_per_peer < 0 || c.max_connections_per_peer > 65536) {
+    return bad_value("max_connections_per_peer", "must be 0 (no limit) to 65536");
+  }
+  for (auto [key, ms] : {std::pair<const char*, int>{"handshake_timeout_ms", c.handshake_timeout_ms},
+                         {"header_timeout_ms", c.header_timeout_ms},
+                         {"idle_timeout_ms", c.idle_timeout_ms}}) {
+    if (ms < 100 || ms > 600000) return bad_value(key, "must be 100 to 600000 (ms)");
+  }
   static const char* kinds[] = {"auto", "sev-guest", "tsm", "azure-vtpm", "sim"};
   bool known = false;
   for (const char* k : kinds) known = known || c.evidence == k;

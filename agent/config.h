@@ -28,7 +28,14 @@ struct AgentConfig {
   std::string vcek_file, kds_url, thim_url, kds_cache_dir;
   // Tests only: also trust this snp-sim ASK/ARK bundle for VCEKs (AMD's roots always).
   std::string trust_sim_root;
-  std::size_t max_connections = 256;
+  // Connection limits of the attested-TLS listener (docs/net.md, docs/agent.md).
+  std::size_t max_connections = 2048;
+  int max_connections_per_peer = 64;  // 0: none
+  int handshake_timeout_ms = 5000;
+  int header_timeout_ms = 5000;
+  int idle_timeout_ms = 15000;
+  // Proxied requests need a POST /attestation answered on the same connection first (428).
+  bool require_attestation = true;
   std::string log_level = "info";  // debug | info | warn | error
 };
 

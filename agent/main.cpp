@@ -144,6 +144,7 @@ int main(int argc, char** argv) {
   parts.maa.log = [](const std::string& line) { log_event(LogLevel::Warn, "maa", line); };
   parts.batch.window_ms = config.batch_window_ms;
   parts.upstream = config.upstream;
+  parts.require_attestation = config.require_attestation;
   AgentService service(std::move(parts), tls->key.public_key());
   auto handler = [&service](const net::HttpRequest& r) { return service.handle(r); };
 
@@ -151,6 +152,11 @@ int main(int argc, char** argv) {
   options.listen = config.listen;
   options.tls = *tls;
   options.max_connections = config.max_connections;
+  options.max_connections_per_peer = static_cast<std::size_t>(config.max_connections_per_peer);
+  options.handshake_timeout_ms = config.handshake_timeout_ms;
+  options.header_timeout_ms = config.header_timeout_ms;
+  options.idle_timeout_ms = config.idle_timeout_ms;
+  options.overload_response = overload_response;
   auto server = net::HttpServer::start(options, handler);
   if (!server) return fail(server.error());
   std::unique_ptr<net::HttpServer> local;
@@ -164,6 +170,7 @@ int main(int argc, char** argv) {
   log_event(LogLevel::Info, "started",
             "listen=" + (*server)->url() + " evidence=" + service.evidence_name() + " maa=" + config.maa_url +
                 " window_ms=" + std::to_string(config.batch_window_ms) +
+                " max_connections=" + std::to_string((*server)->capacity()) +
                 (config.upstream.empty() ? "" : " upstream=" + config.upstream) +
                 (local ? " unix=" + config.unix_socket : ""));
   if (auto port_file = args->value("port-file")) {

@@ -1,6 +1,7 @@
 #include "agent/service.h"
 
 #include "agent/log.h"
+#include "agent/proxy.h"
 #include "core/json.h"
 #include "crypto/base64.h"
 #include "crypto/merkle.h"
@@ -40,13 +41,21 @@ net::HttpResponse error_response(const Error& e) {
     case ErrorCode::NetworkError: status = 502; break;
     case ErrorCode::DeviceError:
     case ErrorCode::NoEvidenceSource:
-    case ErrorCode::MissingCertificate: status = 503; break;
+    case ErrorCode::MissingCertificate:
+    case ErrorCode::AgentOverloaded: status = 503; break;
     default: break;
   }
   Json::Value body(Json::objectValue);
   body["error"]["code"] = std::string(e.name());
   body["error"]["message"] = e.message();
   return net::HttpResponse::json(status, body);
+}
+
+net::HttpResponse overload_response(const std::string& why) {
+  net::HttpResponse r = error_response(Error(ErrorCode::AgentOverloaded, "attestd is overloaded: " + why));
+  r.headers.emplace_back("Retry-After", "1");
+  r.close = true;
+  return r;
 }
 
 AgentService::AgentService(ServiceParts parts, const crypto::PublicKey& tls_key)
@@ -101,6 +110,7 @@ net::HttpResponse AgentService::post_attestation(const net::HttpRequest& r) {
   out["token"] = att->token;
   out["runtime"] = att->runtime;
   out["proof"] = crypto::proof_json(att->proof);
+  if (r.connection) r.connection->attestation_answered = true;  // opens the gate (attestation_gate)
   return net::HttpResponse::json(200, out);
 }
 
@@ -129,6 +139,15 @@ net::HttpResponse AgentService::health() const {
   return net::HttpResponse::json(200, out);
 }
 
+net::HttpResponse AgentService::attestation_gate() const {
+  Json::Value body(Json::objectValue);
+  body["error"]["code"] = "AttestationRequired";
+  body["error"]["message"] =
+      "this connection has not been attested: first POST /attestation with a fresh nonce on this same connection "
+      "and verify the answer (attest request does both), then send the request on it";
+  return net::HttpResponse::json(428, body);
+}
+
 net::HttpResponse AgentService::proxy(const net::HttpRequest& r) {
   if (parts_.upstream.empty()) {
     Json::Value body(Json::objectValue);
@@ -136,17 +155,7 @@ net::HttpResponse AgentService::proxy(const net::HttpRequest& r) {
     body["error"]["message"] = "no application behind this agent (no upstream configured)";
     return net::HttpResponse::json(404, body);
   }
-  // Hop-by-hop headers stay on this hop (RFC 9110 §7.6.1); the application sees the rest.
-  net::HeaderList headers;
-  for (const auto& [name, value] : r.headers) {
-    if (net::iequals(name, "connection") || net::iequals(name, "keep-alive") || net::iequals(name, "host") ||
-        net::iequals(name, "transfer-encoding") || net::iequals(name, "te") || net::iequals(name, "upgrade") ||
-        net::iequals(name, "proxy-connection") || net::iequals(name, "content-length")) {
-      continue;
-    }
-    headers.emplace_back(name, value);
-  }
-  headers.emplace_back("X-Forwarded-For", r.peer.substr(0, r.peer.rfind(':')));
+  net::HeaderList headers = upstream_headers(r);
   net::HttpClientOptions http;
   http.total_timeout_ms = parts_.upstream_timeout_ms;
   auto answer = net::http_request(r.method, parts_.upstream + r.target, headers, r.body, http);
@@ -170,6 +179,7 @@ net::HttpResponse AgentService::handle(const net::HttpRequest& r) {
     return net::HttpResponse::json(405, Json::Value(Json::objectValue));
   }
   if (r.path == "/healthz" && r.method == "GET") return health();
+  if (parts_.require_attestation && r.connection && !r.connection->attestation_answered) return attestation_gate();
   return proxy(r);
 }
 

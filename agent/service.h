@@ -30,6 +30,8 @@ struct ServiceParts {
   BatcherConfig batch;
   std::string upstream;  // "http://127.0.0.1:PORT", or empty
   int upstream_timeout_ms = 30000;
+  // A proxied request on a connection without an answered POST /attestation gets 428.
+  bool require_attestation = true;
 };
 
 struct ServiceStats {
@@ -55,6 +57,7 @@ class AgentService {
   net::HttpResponse latest_attestation() const;
   net::HttpResponse health() const;
   net::HttpResponse proxy(const net::HttpRequest& request);
+  net::HttpResponse attestation_gate() const;
 
   ServiceParts parts_;
   std::string evidence_name_;
@@ -70,5 +73,7 @@ class AgentService {
 
 // {"error": {"code": error name, "message"}} with an HTTP status that fits the error.
 net::HttpResponse error_response(const Error& error);
+// The answer to a connection beyond the server's limits: AgentOverloaded, 503, Retry-After.
+net::HttpResponse overload_response(const std::string& why);
 
 }  // namespace attestd::agent

@@ -63,6 +63,7 @@ namespace attestd {
   X(MalformedToken, 59, "the token is not a well-formed JWS")                                    \
   X(MaaUnavailable, 60, "the attestation service cannot be reached or refused")                  \
   X(NetworkError, 61, "a network request failed (connection, TLS, timeout, HTTP status)")        \
+  X(AgentOverloaded, 62, "the agent is at a connection limit; retry after the time it gives")     \
   X(DeviceError, 70, "the evidence device failed")                                               \
   X(NoEvidenceSource, 71, "no evidence source is present")
 

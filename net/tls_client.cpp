@@ -1,5 +1,6 @@
 #include "net/tls_client.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -54,8 +55,24 @@ const mbedtls_ssl_config* client_config() {
   return ok ? &conf : nullptr;
 }
 
-// A non-blocking TCP connection to host:port within the deadline.
-Result<detail::Fd> connect_tcp(const std::string& host, std::uint16_t port, Deadline deadline) {
+// Binds `fd` to the numeric local address `source` (any port), for addresses of its family.
+bool bind_source(int fd, int family, const std::string& source) {
+  sockaddr_storage ss{};
+  if (family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &a->sin_addr) != 1) return false;
+    return ::bind(fd, reinterpret_cast<sockaddr*>(a), sizeof *a) == 0;
+  }
+  auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+  a->sin6_family = AF_INET6;
+  if (::inet_pton(AF_INET6, source.c_str(), &a->sin6_addr) != 1) return false;
+  return ::bind(fd, reinterpret_cast<sockaddr*>(a), sizeof *a) == 0;
+}
+
+// A non-blocking TCP connection to host:port within the deadline, from `source` if given.
+Result<detail::Fd> connect_tcp(const std::string& host, std::uint16_t port, Deadline deadline,
+                               const std::string& source) {
   const std::string where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -69,6 +86,10 @@ Result<detail::Fd> connect_tcp(const std::string& host, std::uint16_t port, Dead
     detail::Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol));
     if (!fd.valid()) {
       last = std::strerror(errno);
+      continue;
+    }
+    if (!source.empty() && !bind_source(fd.get(), a->ai_family, source)) {
+      last = "cannot bind the source address " + source + ": " + std::strerror(errno);
       continue;
     }
     if (::connect(fd.get(), a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
@@ -124,12 +145,12 @@ AttestedConnection::~AttestedConnection() {
 }
 
 Result<std::unique_ptr<AttestedConnection>> AttestedConnection::open(const std::string& host, std::uint16_t port,
-                                                                     int timeout_ms) {
+                                                                     int timeout_ms, const std::string& source) {
   const std::string where = host + ":" + std::to_string(port);
   const mbedtls_ssl_config* conf = client_config();
   if (!conf) return net_error(where, "cannot configure TLS");
   Deadline deadline = detail::after_ms(timeout_ms);
-  auto fd = connect_tcp(host, port, deadline);
+  auto fd = connect_tcp(host, port, deadline, source);
   if (!fd) return fd.error();
   auto impl = std::make_unique<Impl>();
   impl->host = host;

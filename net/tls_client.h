@@ -16,10 +16,10 @@ namespace attestd::net {
 
 class AttestedConnection {
  public:
-  // TCP + TLS 1.2/1.3 handshake to host:port within `timeout_ms`. NetworkError naming the
-  // address and the step that failed.
+  // TCP + TLS 1.2/1.3 handshake to host:port within `timeout_ms`, from the numeric local
+  // address `source` when given. NetworkError naming the address and the step that failed.
   static Result<std::unique_ptr<AttestedConnection>> open(const std::string& host, std::uint16_t port,
-                                                          int timeout_ms = 10000);
+                                                          int timeout_ms = 10000, const std::string& source = {});
   ~AttestedConnection();
   AttestedConnection(const AttestedConnection&) = delete;
   AttestedConnection& operator=(const AttestedConnection&) = delete;

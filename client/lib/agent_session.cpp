@@ -103,7 +103,7 @@ AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedT
 
 Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaKeySource& keys,
                                              const SessionOptions& options) {
-  auto connection = net::AttestedConnection::open(endpoint.host, endpoint.port, options.timeout_ms);
+  auto connection = net::AttestedConnection::open(endpoint.host, endpoint.port, options.timeout_ms, options.source_address);
   if (!connection) return connection.error();
   auto nonce = crypto::random_bytes(32);
   if (!nonce) return nonce.error();
@@ -116,8 +116,16 @@ Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaK
   if (answer->status != 200) {
     std::string why = body && (*body)["error"]["message"].isString() ? (*body)["error"]["message"].asString()
                                                                      : "HTTP " + std::to_string(answer->status);
-    std::string name = body && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() + ": " : "";
-    return Error(ErrorCode::MaaUnavailable, "the agent could not attest: " + name + why);
+    std::string code = body && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() : "";
+    if (answer->status == 503 && code == "AgentOverloaded") {
+      // Overload is its own failure: nothing is wrong with MAA or the VM, so come back later.
+      auto retry = answer->header("retry-after");
+      return Error(ErrorCode::AgentOverloaded,
+                   "the agent is overloaded: " + why +
+                       (retry ? " (it asks to retry after " + printable_quoted(*retry) + " s)" : std::string()));
+    }
+    return Error(ErrorCode::MaaUnavailable,
+                 "the agent could not attest: " + (code.empty() ? std::string() : code + ": ") + why);
   }
   if (!body || !(*body)["token"].isString() || !(*body)["runtime"].isString() || !(*body)["proof"].isObject()) {
     return Error(ErrorCode::MalformedInput, "the agent's answer is not {\"token\", \"runtime\", \"proof\"}");

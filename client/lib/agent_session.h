@@ -26,6 +26,7 @@ struct SessionOptions {
   std::string maa_url;  // the pinned MAA instance (normalised)
   verify::Policy policy = verify::default_policy();
   int timeout_ms = 30000;
+  std::string source_address;  // the numeric local address to connect from; empty: any
 };
 
 // A connection whose attestation held. Only AgentSession::establish makes one.

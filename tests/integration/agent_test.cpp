@@ -248,7 +248,8 @@ BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_ca
   std::vector<std::future<void>> opening;
   for (int i = 0; i < kClients; ++i) {
     opening.push_back(std::async(std::launch::async, [&, i] {
-      auto c = net::AttestedConnection::open("127.0.0.1", agent.port, 60000);
+      // From four loopback addresses: one peer may hold 64 connections (max_connections_per_peer).
+      auto c = net::AttestedConnection::open("127.0.0.1", agent.port, 60000, "127.0.1." + std::to_string(1 + i % 4));
       if (c) connections[i] = std::move(c).value();
     }));
   }

@@ -1,0 +1,66 @@
+#include "agent/proxy.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace attestd::agent {
+
+namespace {
+
+constexpr std::array<std::string_view, 17> kNeverForwarded = {
+    // Hop-by-hop (RFC 9110 §7.6.1, and the ones older proxies use).
+    "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "trailer",
+    "proxy-authorization", "proxy-authenticate",
+    // Framing, made anew for the upstream request.
+    "host", "content-length", "expect",
+    // Who the client is, and how it came: said by attestd, never by the client.
+    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded"};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The field names listed by every Connection field (comma-separated, RFC 9110 §7.6.1).
+std::vector<std::string> connection_options(const net::HeaderList& headers) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : headers) {
+    if (!net::iequals(name, "connection")) continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      std::size_t comma = rest.find(',');
+      std::string_view item = trim(rest.substr(0, comma));
+      if (!item.empty()) out.push_back(ascii_lower(item));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+net::HeaderList upstream_headers(const net::HttpRequest& r) {
+  const std::vector<std::string> named = connection_options(r.headers);
+  net::HeaderList out;
+  for (const auto& [name, value] : r.headers) {
+    std::string lower = ascii_lower(name);
+    if (std::find(kNeverForwarded.begin(), kNeverForwarded.end(), lower) != kNeverForwarded.end()) continue;
+    if (std::find(named.begin(), named.end(), lower) != named.end()) continue;
+    out.emplace_back(name, value);
+  }
+  const std::string proto = r.tls ? "https" : "http";
+  if (r.peer != "unix" && !r.peer.empty()) {
+    std::string address = r.peer.substr(0, r.peer.rfind(':'));  // "1.2.3.4" or "[v6]"
+    std::string bare = address.size() > 1 && address.front() == '[' ? address.substr(1, address.size() - 2) : address;
+    out.emplace_back("X-Forwarded-For", bare);
+    out.emplace_back("X-Forwarded-Proto", proto);
+    out.emplace_back("Forwarded", "for=\"" + address + "\";proto=" + proto);
+  } else {
+    out.emplace_back("X-Forwarded-Proto", proto);
+  }
+  return out;
+}
+
+}  // namespace attestd::agent
