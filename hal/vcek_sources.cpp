@@ -206,6 +206,9 @@ Result<VcekChain> from_file(const VcekQuery& q, const VcekSourceOptions& o) {
 Result<VcekChain> find_vcek(const VcekQuery& q, const std::vector<snp::CertTableEntry>& table,
                             const VcekSourceOptions& o) {
   std::string tried;
+  // A source whose certificate was there but outside its validity names the failure:
+  // the certificate is not missing, it is expired (or not yet valid).
+  ErrorCode code = ErrorCode::MissingCertificate;
   auto attempt = [&](const char* what, bool enabled, auto&& fetch) -> std::optional<VcekChain> {
     if (!tried.empty()) tried += "; ";
     tried += what;
@@ -216,13 +219,14 @@ Result<VcekChain> find_vcek(const VcekQuery& q, const std::vector<snp::CertTable
     Result<VcekChain> r = fetch();
     if (r) return std::move(r).value();
     tried += ": " + r.error().describe();
+    if (r.error().code() == ErrorCode::CertificateExpired) code = ErrorCode::CertificateExpired;
     return std::nullopt;
   };
   if (auto c = attempt("certificate table", o.use_certificate_table, [&] { return from_table(q, table, o); })) return *c;
   if (auto c = attempt("thim", !o.thim_url.empty(), [&] { return from_thim(q, o); })) return *c;
   if (auto c = attempt("kds", !o.kds_base.empty(), [&] { return from_kds(q, o); })) return *c;
   if (auto c = attempt("file", !o.file.empty(), [&] { return from_file(q, o); })) return *c;
-  return Error(ErrorCode::MissingCertificate, "no usable " + std::string(verify::key_kind_name(q.kind)) + ": " + tried);
+  return Error(code, "no usable " + std::string(verify::key_kind_name(q.kind)) + ": " + tried);
 }
 
 Result<VcekChain> find_vcek(const snp::AttestationReport& report, const std::vector<snp::CertTableEntry>& table,
