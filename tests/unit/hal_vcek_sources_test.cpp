@@ -230,6 +230,27 @@ BOOST_AUTO_TEST_CASE(the_certificate_table_comes_first) {
   BOOST_TEST((chain->vcek == id.vcek));
 }
 
+BOOST_AUTO_TEST_CASE(a_table_vcek_signed_directly_by_the_ark_is_refused) {
+  const auto& id = snpsim::test::milan();
+  auto report = snp::parse_report(*snpsim::make_report(id, {}));
+  BOOST_REQUIRE(report.ok());
+  auto by_ark = crypto::issue_certificate(snpsim::leaf_certificate_spec(id, false), id.vcek_key.public_key(),
+                                          id.ark_key, &id.ark);
+  BOOST_REQUIRE(by_ark.ok());
+  verify::RootStore store;
+  store.add(snpsim::sim_product_chain(id));
+  VcekSourceOptions o;
+  o.roots = &store;
+  o.at = kAt;
+  o.kds_base = "";
+  auto chain = find_vcek(*report, {snp::CertTableEntry{snp::kVcekGuid, by_ark->der()}}, o);
+  BOOST_REQUIRE(!chain.ok());
+  BOOST_TEST(error_name(chain.error().code()) == "MissingCertificate");
+  BOOST_TEST(chain.error().message().find("certificate table: UntrustedChain: 'SEV-VCEK' is issued by ") !=
+                 std::string::npos,
+             chain.error().message());
+}
+
 BOOST_AUTO_TEST_CASE(a_table_vcek_from_an_untrusted_chain_falls_through_to_the_configured_file) {
   const auto& id = snpsim::test::milan();
   auto report = snp::parse_report(*snpsim::make_report(id, {}));
