@@ -193,18 +193,40 @@ std::optional<Bytes> Certificate::extension(std::string_view dotted_oid) const {
   return std::nullopt;
 }
 
-bool Certificate::is_ca() const {
-  auto bc = extension("2.5.29.19");  // basicConstraints
-  if (!bc) return false;
-  unsigned char* p = bc->data();
-  const unsigned char* end = bc->data() + bc->size();
-  std::size_t len = 0;
-  if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
-    return false;
+bool Certificate::is_ca() const { return impl_->crt.MBEDTLS_PRIVATE(ca_istrue) != 0; }
+
+std::optional<BasicConstraints> Certificate::basic_constraints() const {
+  const auto& c = impl_->crt;
+  if (!mbedtls_x509_crt_has_ext_type(&c, MBEDTLS_X509_EXT_BASIC_CONSTRAINTS)) return std::nullopt;
+  BasicConstraints bc;
+  bc.ca = c.MBEDTLS_PRIVATE(ca_istrue) != 0;
+  // mbedTLS keeps pathLenConstraint + 1, and 0 for "absent".
+  if (c.MBEDTLS_PRIVATE(max_pathlen) > 0) bc.path_len = c.MBEDTLS_PRIVATE(max_pathlen) - 1;
+  return bc;
+}
+
+std::optional<unsigned> Certificate::key_usage() const {
+  const auto& c = impl_->crt;
+  if (!mbedtls_x509_crt_has_ext_type(&c, MBEDTLS_X509_EXT_KEY_USAGE)) return std::nullopt;
+  return c.MBEDTLS_PRIVATE(key_usage);
+}
+
+std::optional<std::vector<std::string>> Certificate::extended_key_usage() const {
+  const auto& c = impl_->crt;
+  if (!mbedtls_x509_crt_has_ext_type(&c, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE)) return std::nullopt;
+  std::vector<std::string> oids;
+  for (const mbedtls_x509_sequence* s = &c.ext_key_usage; s != nullptr && s->buf.p != nullptr; s = s->next) {
+    char name[128];
+    int n = mbedtls_oid_get_numeric_string(name, sizeof name, &s->buf);
+    oids.push_back(n > 0 ? std::string(name, static_cast<std::size_t>(n)) : std::string("?"));
   }
-  int ca = 0;
-  if (len == 0 || mbedtls_asn1_get_bool(&p, p + len, &ca) != 0) return false;
-  return ca != 0;
+  return oids;
+}
+
+bool Certificate::names_issuer(const Certificate& ca) const {
+  const auto& issuer = impl_->crt.issuer_raw;
+  const auto& subject = ca.impl_->crt.subject_raw;
+  return issuer.len == subject.len && std::memcmp(issuer.p, subject.p, issuer.len) == 0;
 }
 
 // ---- chain verification ----
@@ -214,8 +236,7 @@ namespace {
 struct ChainCheck {
   UnixTime at;
   std::string time_failure;  // the first certificate found outside its validity
-  int top_depth = -1;
-  const mbedtls_x509_crt* top = nullptr;
+  std::vector<const mbedtls_x509_crt*> path;  // the certificate mbedTLS used at each depth
 };
 
 // mbedTLS checks validity against the system clock; the verifier decides against `at`
@@ -229,9 +250,9 @@ int check_cert(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
                           format_rfc3339(from) + " to " + format_rfc3339(to) +
                           ", not at " + format_rfc3339(check->at);
   }
-  if (depth > check->top_depth) {
-    check->top_depth = depth;
-    check->top = crt;
+  if (depth >= 0) {
+    if (check->path.size() <= static_cast<std::size_t>(depth)) check->path.resize(static_cast<std::size_t>(depth) + 1);
+    check->path[static_cast<std::size_t>(depth)] = crt;
   }
   return 0;
 }
@@ -244,10 +265,10 @@ const mbedtls_x509_crt_profile kProfile = {
     2048,
 };
 
-}  // namespace
-
-Result<Certificate> verify_chain(const Certificate& leaf, std::span<const Certificate> intermediates,
-                                 std::span<const Certificate> roots, UnixTime at) {
+// mbedTLS's verification of `leaf` through `intermediates` to `roots`, with validity
+// judged at `at`. Returns the DER of the certificates mbedTLS used, leaf first.
+Result<std::vector<Bytes>> mbedtls_verify(const Certificate& leaf, std::span<const Certificate> intermediates,
+                                                std::span<const Certificate> roots, UnixTime at) {
   if (roots.empty()) return Error(ErrorCode::UntrustedChain, "no trusted root to verify against");
   mbedtls_x509_crt chain, trust;
   mbedtls_x509_crt_init(&chain);
@@ -267,7 +288,7 @@ Result<Certificate> verify_chain(const Certificate& leaf, std::span<const Certif
     cleanup();
     return mbedtls_error(ErrorCode::MalformedCertificate, "certificate chain", ret);
   }
-  ChainCheck check{at, {}, -1, nullptr};
+  ChainCheck check{at, {}, {}};
   uint32_t flags = 0;
   ret = mbedtls_x509_crt_verify_with_profile(&chain, &trust, nullptr, &kProfile, nullptr, &flags,
                                              check_cert, &check);
@@ -287,16 +308,61 @@ Result<Certificate> verify_chain(const Certificate& leaf, std::span<const Certif
     cleanup();
     return Error(ErrorCode::CertificateExpired, check.time_failure);
   }
-  std::optional<Certificate> reached;
-  for (const auto& r : roots) {
-    if (check.top && check.top->raw.len == r.der().size() &&
-        std::memcmp(check.top->raw.p, r.der().data(), r.der().size()) == 0) {
-      reached = r;
+  std::vector<Bytes> used;
+  for (const mbedtls_x509_crt* crt : check.path) {
+    if (crt == nullptr) {
+      cleanup();
+      return Error(ErrorCode::UntrustedChain, "the verified chain has a gap");
     }
+    used.emplace_back(crt->raw.p, crt->raw.p + crt->raw.len);
   }
   cleanup();
-  if (!reached) return Error(ErrorCode::UntrustedChain, "chain verified but its root is unknown");
-  return *reached;
+  return used;
+}
+
+}  // namespace
+
+Result<Certificate> verify_chain(const Certificate& leaf, std::span<const Certificate> intermediates,
+                                 std::span<const Certificate> roots, UnixTime at) {
+  auto used = mbedtls_verify(leaf, intermediates, roots, at);
+  if (!used) return used.error();
+  for (const auto& r : roots) {
+    if (!used->empty() && used->back() == r.der()) return r;
+  }
+  return Error(ErrorCode::UntrustedChain, "chain verified but its root is unknown");
+}
+
+Status verify_path(std::span<const Certificate> path, UnixTime at) {
+  if (path.size() < 2) return Error(ErrorCode::UntrustedChain, "a path needs a certificate and its trust anchor");
+  // The names first: a broken link is named here more plainly than mbedTLS would.
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+    if (!path[i].names_issuer(path[i + 1])) {
+      return Error(ErrorCode::UntrustedChain, "'" + path[i].subject_common_name() + "' is issued by '" +
+                                                  path[i].issuer() + "', not by '" + path[i + 1].subject() + "'");
+    }
+  }
+  const Certificate& anchor = path.back();
+  if (!anchor.is_self_issued()) {
+    return Error(ErrorCode::UntrustedChain, "the trust anchor '" + anchor.subject_common_name() +
+                                                "' is not self-issued (its issuer is '" + anchor.issuer() + "')");
+  }
+  std::span<const Certificate> intermediates = path.subspan(1, path.size() - 2);
+  std::span<const Certificate> roots = path.last(1);
+  auto used = mbedtls_verify(path.front(), intermediates, roots, at);
+  if (!used) return used.error();
+  // Every certificate of the path, in order: no shortcut past an intermediate.
+  for (std::size_t depth = 0; depth < path.size(); ++depth) {
+    if (depth >= used->size() || (*used)[depth] != path[depth].der()) {
+      const Certificate& child = path[depth > 0 ? depth - 1 : 0];
+      return Error(ErrorCode::UntrustedChain, "'" + child.subject_common_name() + "' verified without '" +
+                                                  path[depth].subject_common_name() +
+                                                  "': it must be signed by that certificate's key");
+    }
+  }
+  if (used->size() != path.size()) {
+    return Error(ErrorCode::UntrustedChain, "the path verified with more certificates than given");
+  }
+  return ok_status();
 }
 
 // ---- issuing ----
@@ -362,8 +428,10 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const PublicK
   run("issuer", mbedtls_x509write_crt_set_issuer_name(&w, issuer_name.c_str()));
   mbedtls_x509write_crt_set_subject_key(&w, &subject_key.impl().pk);
   mbedtls_x509write_crt_set_issuer_key(&w, &issuer_key.impl().pk);
-  run("basicConstraints", mbedtls_x509write_crt_set_basic_constraints(&w, spec.is_ca ? 1 : 0,
-                                                                      spec.max_path_len));
+  if (spec.basic_constraints) {
+    run("basicConstraints", mbedtls_x509write_crt_set_basic_constraints(&w, spec.is_ca ? 1 : 0,
+                                                                        spec.max_path_len));
+  }
   run("subjectKeyIdentifier", mbedtls_x509write_crt_set_subject_key_identifier(&w));
   if (issuer != nullptr) {
     run("authorityKeyIdentifier", mbedtls_x509write_crt_set_authority_key_identifier(&w));
@@ -382,6 +450,16 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const PublicK
   if (!sans.empty()) {
     run("subjectAltName", mbedtls_x509write_crt_set_subject_alternative_name(&w, sans.data()));
   }
+  std::vector<mbedtls_asn1_sequence> ekus(spec.extended_key_usage.size());
+  for (std::size_t i = 0; i < ekus.size(); ++i) {
+    ekus[i].buf.tag = MBEDTLS_ASN1_OID;
+    int r = mbedtls_oid_from_numeric_string(&ekus[i].buf, spec.extended_key_usage[i].c_str(),
+                                            spec.extended_key_usage[i].size());
+    run("extendedKeyUsage OID", r);
+    ekus[i].next = i + 1 < ekus.size() ? &ekus[i + 1] : nullptr;
+  }
+  if (!ekus.empty()) run("extendedKeyUsage", mbedtls_x509write_crt_set_ext_key_usage(&w, ekus.data()));
+  for (auto& e : ekus) mbedtls_free(e.buf.p);
   for (const auto& ext : spec.extensions) {
     mbedtls_asn1_buf oid{};
     int r = mbedtls_oid_from_numeric_string(&oid, ext.oid.c_str(), ext.oid.size());

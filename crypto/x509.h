@@ -14,6 +14,18 @@
 
 namespace attestd::crypto {
 
+// basicConstraints (RFC 5280 §4.2.1.9) as the certificate carries it.
+struct BasicConstraints {
+  bool ca = false;
+  std::optional<int> path_len;  // pathLenConstraint, when present
+  bool operator==(const BasicConstraints&) const = default;
+};
+
+// keyUsage bits as in RFC 5280 §4.2.1.3 (and mbedTLS's MBEDTLS_X509_KU_*).
+inline constexpr unsigned kKeyUsageDigitalSignature = 0x80;
+inline constexpr unsigned kKeyUsageKeyCertSign = 0x04;
+inline constexpr unsigned kKeyUsageCrlSign = 0x02;
+
 class Certificate {
  public:
   static Result<Certificate> from_der(ByteView der);
@@ -31,7 +43,13 @@ class Certificate {
   UnixTime not_after() const;
   PublicKey public_key() const;
   bool is_ca() const;  // basicConstraints cA
+  // The extensions as mbedTLS parsed them; nullopt when the certificate has none.
+  std::optional<BasicConstraints> basic_constraints() const;
+  std::optional<unsigned> key_usage() const;
+  std::optional<std::vector<std::string>> extended_key_usage() const;  // dotted OIDs
   bool is_self_issued() const;
+  // This certificate's issuer name is `ca`'s subject name (byte for byte).
+  bool names_issuer(const Certificate& ca) const;
   std::string signature_algorithm() const;  // e.g. "RSASSA-PSS", "ECDSA with SHA384"
   // The contents of the extnValue OCTET STRING of the extension with this OID.
   std::optional<Bytes> extension(std::string_view dotted_oid) const;
@@ -53,18 +71,28 @@ class Certificate {
 Result<Certificate> verify_chain(const Certificate& leaf, std::span<const Certificate> intermediates,
                                  std::span<const Certificate> roots, UnixTime at);
 
+// Checks one exact path, leaf first and trust anchor last: each certificate is issued by
+// the next one (its issuer name is the next one's subject, and the next one's key
+// verifies its signature), the anchor is self-issued, and every certificate is valid at
+// `at`. A path that verifies some other way (e.g. the leaf signed by the anchor itself,
+// skipping an intermediate) does not count. UntrustedChain naming the broken link,
+// CertificateExpired naming the certificate and its validity.
+Status verify_path(std::span<const Certificate> path, UnixTime at);
+
 // What to put in a new certificate.
 struct CertificateSpec {
   std::string subject;  // "CN=...,O=..."
   Bytes serial;         // big-endian, 1..20 bytes
   UnixTime not_before = 0;
   UnixTime not_after = 0;
+  bool basic_constraints = true;  // false leaves the extension out (as on AMD's VCEKs)
   bool is_ca = false;
   int max_path_len = -1;  // -1: no limit
   // keyUsage bits as in RFC 5280 §4.2.1.3 (digitalSignature = 0x80, keyCertSign = 0x04,
   // cRLSign = 0x02); 0 leaves the extension out.
   unsigned key_usage = 0;
   std::vector<std::string> dns_names;  // subjectAltName dNSName entries
+  std::vector<std::string> extended_key_usage;  // dotted OIDs; empty leaves the extension out
   struct Extension {
     std::string oid;  // dotted
     bool critical = false;

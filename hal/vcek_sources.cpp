@@ -8,6 +8,7 @@
 
 #include "core/file.h"
 #include "core/json.h"
+#include "verify/chain.h"
 
 namespace attestd::hal {
 
@@ -46,25 +47,9 @@ Result<VcekChain> check_vcek(const crypto::Certificate& cert, const VcekQuery& q
     return Error(ErrorCode::ProductMismatch, "the report is from a " + product_str(query.product) +
                                                  ", the certificate is for " + kds->product_name);
   }
-  std::optional<Error> chain_error;
-  const verify::ProductChain* used = nullptr;
-  for (const verify::ProductChain* chain : roots.for_product(kds->product)) {
-    const crypto::Certificate* issuer = query.kind == verify::KeyKind::Vcek ? &chain->ask
-                                        : chain->asvk                       ? &*chain->asvk
-                                                                            : nullptr;
-    if (!issuer) continue;
-    std::vector<crypto::Certificate> intermediates{*issuer}, ark{chain->ark};
-    auto reached = crypto::verify_chain(cert, intermediates, ark, at);
-    if (reached) {
-      used = chain;
-      break;
-    }
-    chain_error = reached.error();
-  }
-  if (!used) {
-    return chain_error ? *chain_error
-                       : Error(ErrorCode::UntrustedChain, "no trusted chain for " + kds->product_name);
-  }
+  auto signing = verify::verify_signing_chain(cert, kds->kind, kds->product, roots, at);
+  if (!signing) return signing.error();
+  const verify::ProductChain* used = signing->chain;
   snp::TcbVersion reported = snp::decode_tcb(kds->product, query.reported_tcb);
   if (!(reported == kds->tcb)) {
     return Error(ErrorCode::TcbMismatch, "REPORTED_TCB " + snp::describe_tcb(kds->product, query.reported_tcb) +
@@ -115,7 +100,7 @@ Result<VcekChain> first_good(const std::vector<crypto::Certificate>& certs, cons
                              const VcekSourceOptions& o, const std::string& origin) {
   std::optional<Error> last;
   for (const auto& c : certs) {
-    if (c.is_ca()) continue;
+    if (!verify::signing_key_kind(c) && c.is_ca()) continue;  // the ASK/ARK beside it
     auto checked = check_vcek(c, q, *o.roots, at_of(o), origin);
     if (checked) return checked;
     last = checked.error();
@@ -221,6 +206,9 @@ Result<VcekChain> from_file(const VcekQuery& q, const VcekSourceOptions& o) {
 Result<VcekChain> find_vcek(const VcekQuery& q, const std::vector<snp::CertTableEntry>& table,
                             const VcekSourceOptions& o) {
   std::string tried;
+  // A source whose certificate was there but outside its validity names the failure:
+  // the certificate is not missing, it is expired (or not yet valid).
+  ErrorCode code = ErrorCode::MissingCertificate;
   auto attempt = [&](const char* what, bool enabled, auto&& fetch) -> std::optional<VcekChain> {
     if (!tried.empty()) tried += "; ";
     tried += what;
@@ -231,13 +219,14 @@ Result<VcekChain> find_vcek(const VcekQuery& q, const std::vector<snp::CertTable
     Result<VcekChain> r = fetch();
     if (r) return std::move(r).value();
     tried += ": " + r.error().describe();
+    if (r.error().code() == ErrorCode::CertificateExpired) code = ErrorCode::CertificateExpired;
     return std::nullopt;
   };
   if (auto c = attempt("certificate table", o.use_certificate_table, [&] { return from_table(q, table, o); })) return *c;
   if (auto c = attempt("thim", !o.thim_url.empty(), [&] { return from_thim(q, o); })) return *c;
   if (auto c = attempt("kds", !o.kds_base.empty(), [&] { return from_kds(q, o); })) return *c;
   if (auto c = attempt("file", !o.file.empty(), [&] { return from_file(q, o); })) return *c;
-  return Error(ErrorCode::MissingCertificate, "no usable " + std::string(verify::key_kind_name(q.kind)) + ": " + tried);
+  return Error(code, "no usable " + std::string(verify::key_kind_name(q.kind)) + ": " + tried);
 }
 
 Result<VcekChain> find_vcek(const snp::AttestationReport& report, const std::vector<snp::CertTableEntry>& table,

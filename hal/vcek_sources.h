@@ -44,7 +44,8 @@ struct VcekChain {
   std::string pem() const;
 };
 
-// The certificate checks, as one step: UntrustedChain/CertificateExpired,
+// The certificate checks, as one step: the chain's structure and path
+// (verify::verify_signing_chain: MalformedCertificate, UntrustedChain, CertificateExpired),
 // SigningKeyMismatch, ProductMismatch, TcbMismatch, ChipIdMismatch.
 Result<VcekChain> check_vcek(const crypto::Certificate& cert, const VcekQuery& query,
                              const verify::RootStore& roots, UnixTime at, std::string origin);
@@ -74,7 +75,8 @@ struct VcekSourceOptions {
 };
 
 // The first source, in order, whose certificate checks out. MissingCertificate when none
-// does, naming what each source answered.
+// does, naming what each source answered — CertificateExpired when a source's certificate
+// failed for its validity period.
 Result<VcekChain> find_vcek(const snp::AttestationReport& report, const std::vector<snp::CertTableEntry>& table,
                             const VcekSourceOptions& options);
 // The same for an already-built query.

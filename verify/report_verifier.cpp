@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/sha.h"
+#include "verify/chain.h"
 
 namespace attestd::verify {
 
@@ -42,12 +43,13 @@ Bytes cache_key(std::span<const crypto::Certificate> certs) {
   return h.finish();
 }
 
-// The signing certificate is the one that is not a CA.
+// The signing certificate: the one named SEV-VCEK or SEV-VLEK (whatever it carries; its
+// structure is checked with the chain), else any end-entity certificate given.
 Result<crypto::Certificate> pick_signing_cert(std::span<const crypto::Certificate> certs,
                                               snp::SigningKey wanted) {
   std::vector<const crypto::Certificate*> leaves;
   for (const auto& c : certs) {
-    if (!c.is_ca()) leaves.push_back(&c);
+    if (signing_key_kind(c) || !c.is_ca()) leaves.push_back(&c);
   }
   const char* want_name = wanted == snp::SigningKey::Vcek ? "VCEK" : "VLEK";
   const char* want_cn = wanted == snp::SigningKey::Vcek ? "SEV-VCEK" : "SEV-VLEK";
@@ -78,44 +80,18 @@ Result<Bytes> scalar_from_le(const std::array<std::uint8_t, 72>& le, const char*
   return be;
 }
 
-// Checks one chain: supplied CA certificates belong to it, then leaf <- (ASK|ASVK) <- ARK.
-// Returns the window in which the whole path is valid.
-Result<std::pair<UnixTime, UnixTime>> verify_against(const crypto::Certificate& leaf, KeyKind kind,
-                                                     std::span<const crypto::Certificate> supplied,
-                                                     const ProductChain& chain, UnixTime at) {
-  std::vector<crypto::Certificate> roots{chain.ark};
+// The signing chain, then every other CA certificate supplied beside the leaf, which
+// must belong to that same chain. Returns the trusted chain and the path's validity window.
+Result<SigningChain> verify_certificates(const crypto::Certificate& leaf, KeyKind kind, snp::Product product,
+                                         std::span<const crypto::Certificate> supplied, const RootStore& store,
+                                         UnixTime at) {
+  auto signing = verify_signing_chain(leaf, kind, product, store, at);
+  if (!signing) return signing.error();
   for (const auto& c : supplied) {
-    if (!c.is_ca()) continue;
-    if (c.is_self_issued()) {
-      if (!(c == chain.ark)) {
-        return Error(ErrorCode::UntrustedChain,
-                     "root '" + c.subject_common_name() + "' is not the pinned " +
-                         chain.ark.subject_common_name() + " (" + chain.origin + ")");
-      }
-      continue;
-    }
-    auto r = crypto::verify_chain(c, {}, roots, at);
-    if (!r) {
-      return Error(r.error().code(), "'" + c.subject_common_name() + "' is not part of the " +
-                                         chain.origin + " " + std::string(snp::product_name(chain.product)) +
-                                         " chain: " + r.error().message());
-    }
+    if (c == leaf || (!c.is_ca() && !c.is_self_issued())) continue;
+    if (Status s = check_supplied_ca(c, *signing->chain, at); !s) return s.error();
   }
-  const crypto::Certificate* issuer = nullptr;
-  if (kind == KeyKind::Vcek) {
-    issuer = &chain.ask;
-  } else if (chain.asvk) {
-    issuer = &*chain.asvk;
-  } else {
-    return Error(ErrorCode::UntrustedChain,
-                 "no ASVK is trusted for " + std::string(snp::product_name(chain.product)));
-  }
-  std::vector<crypto::Certificate> intermediates{*issuer};
-  auto reached = crypto::verify_chain(leaf, intermediates, roots, at);
-  if (!reached) return reached.error();
-  UnixTime from = std::max({leaf.not_before(), issuer->not_before(), chain.ark.not_before()});
-  UnixTime to = std::min({leaf.not_after(), issuer->not_after(), chain.ark.not_after()});
-  return std::pair{from, to};
+  return signing;
 }
 
 }  // namespace
@@ -158,22 +134,10 @@ Result<VerifiedReport> verify_report(ByteView bytes, std::span<const crypto::Cer
   Bytes key = options.cache ? cache_key(certs) : Bytes();
   const ProductChain* chain = options.cache ? options.cache->lookup(key, store, options.at) : nullptr;
   if (chain == nullptr) {
-    auto candidates = store.for_product(kds->product);
-    if (candidates.empty()) {
-      return Error(ErrorCode::UntrustedChain,
-                   "no trusted root for " + std::string(snp::product_name(kds->product)));
-    }
-    std::optional<Error> first_error;
-    for (const ProductChain* c : candidates) {
-      auto window = verify_against(*leaf, kds->kind, certs, *c, options.at);
-      if (window) {
-        chain = c;
-        if (options.cache) options.cache->store(key, store, c, window->first, window->second);
-        break;
-      }
-      if (!first_error) first_error = window.error();
-    }
-    if (chain == nullptr) return *first_error;
+    auto verified = verify_certificates(*leaf, kds->kind, kds->product, certs, store, options.at);
+    if (!verified) return verified.error();
+    chain = verified->chain;
+    if (options.cache) options.cache->store(key, store, chain, verified->valid_from, verified->valid_to);
   }
 
   if (Status s = verify_report_signature(bytes, report, leaf->public_key()); !s) return s.error();

@@ -77,8 +77,10 @@ class VerifiedReport {
 // certificates must belong to the pinned chain of the signing key's product.
 // Checks, in order: report structure (parse_report); the signing certificate matches
 // SIGNING_KEY (SigningKeyMismatch, MissingCertificate); its product (UnknownProduct);
-// every supplied CA certificate and the signing certificate chain to a trusted ARK of
-// that product (UntrustedChain, CertificateExpired); the report signature (BadSignature);
+// the signing certificate chains exactly VCEK <- ASK <- ARK (VLEK <- ASVK <- ARK) to a
+// trusted ARK of that product, each certificate with its role's structure, and every
+// supplied CA certificate belongs to that chain (verify/chain.h: MalformedCertificate,
+// UntrustedChain, CertificateExpired); the report signature (BadSignature);
 // then the certificate's extensions against the signed fields: REPORTED_TCB (TcbMismatch),
 // CHIP_ID (ChipIdMismatch), CPUID product (ProductMismatch).
 Result<VerifiedReport> verify_report(ByteView report, std::span<const crypto::Certificate> certs,

@@ -1,7 +1,12 @@
 // The attest CLI as a user runs it: exit codes, messages and JSON.
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
+
+#include "core/file.h"
 #include "core/json.h"
+#include "tests/mocks/snp/sim.h"
+#include "tests/mocks/snp/test_identities.h"
 #include "tests/process.h"
 
 using namespace attestd;
@@ -13,9 +18,56 @@ std::string verify_cmd(const std::string& dir, const std::string& key = "vcek.de
   return attest() + " verify-report " + vec("snp/" + dir + "/report.bin") + " --certs " +
          vec("snp/" + dir + "/" + key) + " --certs " + vec("snp/" + dir + "/ca_bundle.pem");
 }
+
+// A sim report with `vcek` (the sim VCEK's key, issued as the test likes) and the sim's
+// ASK/ARK/ASVK bundle, written to a fresh directory; the command verifies them trusting
+// AMD's roots and the sim's.
+std::string sim_verify_cmd(const std::string& name, const crypto::Certificate& vcek) {
+  const auto& id = snpsim::test::milan();
+  std::string dir = tmp_dir() + "/attest_cli_" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto report = snpsim::make_report(id, {});
+  BOOST_REQUIRE(report.ok());
+  BOOST_REQUIRE(write_file(dir + "/report.bin", *report).ok());
+  BOOST_REQUIRE(write_file(dir + "/vcek.pem", as_bytes(vcek.pem())).ok());
+  BOOST_REQUIRE(write_file(dir + "/ca_bundle.pem", as_bytes(id.ask.pem() + id.ark.pem() + id.asvk.pem())).ok());
+  return attest() + " verify-report " + dir + "/report.bin --certs " + dir + "/vcek.pem --trust-sim-root " + dir +
+         "/ca_bundle.pem --at 2025-06-01T00:00:00Z";
+}
+
+crypto::Certificate sim_vcek(const snpsim::SimOptions& validity, const crypto::PrivateKey& issuer_key,
+                             const crypto::Certificate& issuer) {
+  const auto& id = snpsim::test::milan();
+  auto cert = crypto::issue_certificate(snpsim::leaf_certificate_spec(id, false, validity), id.vcek_key.public_key(),
+                                        issuer_key, &issuer);
+  BOOST_REQUIRE(cert.ok());
+  return *cert;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cli_attest)
+
+BOOST_AUTO_TEST_CASE(a_vcek_signed_directly_by_the_ark_is_untrusted_with_exit_21) {
+  const auto& id = snpsim::test::milan();
+  RunResult ok = run(sim_verify_cmd("sim_ok", id.vcek));
+  BOOST_TEST(ok.exit_code == 0, ok.err);
+  RunResult r = run(sim_verify_cmd("vcek_by_ark", sim_vcek({}, id.ark_key, id.ark)));
+  BOOST_TEST(r.exit_code == 21);
+  BOOST_TEST(r.err.find("attest verify-report: UntrustedChain: 'SEV-VCEK' is issued by ") == 0u, r.err);
+  BOOST_TEST(r.err.find("AMD's chain is VCEK <- ASK <- ARK") != std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_sim_vcek_beside_amds_roots_is_certificate_expired_with_exit_22) {
+  const auto& id = snpsim::test::milan();
+  snpsim::SimOptions expired;
+  expired.not_after = *parse_rfc3339("2025-01-01T00:00:00Z");
+  RunResult r = run(sim_verify_cmd("vcek_expired", sim_vcek(expired, id.ask_key, id.ask)));
+  BOOST_TEST(r.exit_code == 22, r.err);
+  BOOST_TEST(r.err.find("attest verify-report: CertificateExpired: ") == 0u, r.err);
+  BOOST_TEST(r.err.find("CN=SEV-VCEK' is valid from 2024-01-01T00:00:00Z to 2025-01-01T00:00:00Z") != std::string::npos,
+             r.err);
+}
 
 BOOST_AUTO_TEST_CASE(verify_report_accepts_every_genuine_production_vector) {
   for (const char* dir : {"virtee-sev_milan", "lunal-attestation-rs_genoa_v5", "trustee_azure_milan_hcl"}) {

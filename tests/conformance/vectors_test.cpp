@@ -1,10 +1,15 @@
 // Every genuine vector in ../shared/vectors/snp, verified as a relying party would.
 #include <boost/test/unit_test.hpp>
 
+#include <map>
+
 #include "client/lib/evidence_files.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "hal/snp/hcl.h"
 #include "tests/support.h"
+#include "crypto/base64.h"
+#include "verify/chain.h"
 #include "verify/policy.h"
 #include "verify/report_verifier.h"
 
@@ -35,9 +40,81 @@ Result<verify::VerifiedReport> verify_vector(const std::string& dir, const std::
   return verify::verify_report(read_vector("snp/" + dir + "/report.bin"), certs_of(files), o);
 }
 
+// The role AMD names a certificate by: ARK-<product>, SEV-<product> (ASK),
+// SEV-VLEK-<product> (ASVK), SEV-VCEK, SEV-VLEK.
+verify::ChainRole role_of(const crypto::Certificate& c) {
+  std::string cn = c.subject_common_name();
+  if (cn == "SEV-VCEK") return verify::ChainRole::Vcek;
+  if (cn == "SEV-VLEK") return verify::ChainRole::Vlek;
+  if (cn.rfind("ARK-", 0) == 0) return verify::ChainRole::Ark;
+  if (cn.rfind("SEV-VLEK-", 0) == 0) return verify::ChainRole::Asvk;
+  return verify::ChainRole::Ask;
+}
+
+// Every genuine AMD certificate in the vectors and the pinned roots, with where it is from.
+std::vector<std::pair<std::string, crypto::Certificate>> every_genuine_certificate() {
+  std::vector<std::pair<std::string, Bytes>> sources;
+  for (const char* p : {"milan", "genoa", "turin"}) {
+    sources.emplace_back(std::string("amd-roots/") + p + ".pem", read_vector(std::string("amd-roots/") + p + ".pem"));
+    auto pinned = read_file(test::src_dir() + "/verify/roots/" + p + ".pem");
+    BOOST_REQUIRE(pinned.ok());
+    sources.emplace_back(std::string("verify/roots/") + p + ".pem", *pinned);
+  }
+  for (const char* dir : {"go-sev-guest_milan", "virtee-sev_milan", "lunal-attestation-rs_genoa_v5",
+                          "trustee_azure_milan_hcl", "virtee-sev_turin_chain_only", "trustee_milan_vlek"}) {
+    std::string leaf = std::string(dir) == "trustee_milan_vlek" ? "vlek.der" : "vcek.der";
+    for (const std::string& f : {leaf, std::string("ca_bundle.pem")}) {
+      sources.emplace_back("snp/" + std::string(dir) + "/" + f, read_vector("snp/" + std::string(dir) + "/" + f));
+    }
+  }
+  sources.emplace_back("maa/sevsnpvm_request_vcek_chain.pem", read_vector("maa/sevsnpvm_request_vcek_chain.pem"));
+  auto thim = parse_json(test::read_vector_text("azure/thim_certification_response.json"), "thim");
+  BOOST_REQUIRE(thim.ok());
+  for (const char* field : {"vcekCert", "certificateChain"}) {
+    sources.emplace_back(std::string("thim ") + field, to_bytes(as_bytes((*thim)[field].asString())));
+  }
+  auto evidence = parse_json(test::read_vector_text("azure/hcl_evidence_with_user_data.json"), "evidence");
+  BOOST_REQUIRE(evidence.ok());
+  auto vcek = crypto::base64_decode_any((*evidence)["vcek"].asString());
+  BOOST_REQUIRE(vcek.ok());
+  sources.emplace_back("azure evidence vcek", *vcek);
+
+  std::vector<std::pair<std::string, crypto::Certificate>> out;
+  for (const auto& [where, bytes] : sources) {
+    auto certs = crypto::Certificate::parse_all(bytes);
+    BOOST_REQUIRE_MESSAGE(certs.ok(), where << ": " << test::why(certs));
+    for (const auto& c : *certs) out.emplace_back(where, c);
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(conformance_vectors)
+
+BOOST_AUTO_TEST_CASE(every_genuine_certificate_carries_the_structure_of_its_role) {
+  std::map<std::string, int> seen;
+  for (const auto& [where, cert] : every_genuine_certificate()) {
+    verify::ChainRole role = role_of(cert);
+    ++seen[std::string(verify::chain_role_name(role))];
+    Status s = verify::check_role(cert, role);
+    BOOST_TEST(s.ok(), where << ": " << (s.ok() ? "" : s.error().describe()));
+  }
+  // All five roles are among them: ARK, ASK and ASVK of three products, VCEKs and a VLEK.
+  BOOST_TEST(seen.size() == 5u);
+  BOOST_TEST(seen["VLEK"] == 1);
+  BOOST_TEST(seen["VCEK"] == 8);
+}
+
+BOOST_AUTO_TEST_CASE(the_genuine_turin_vcek_passes_the_signing_chain_check) {
+  auto vcek = crypto::Certificate::from_der(read_vector("snp/virtee-sev_turin_chain_only/vcek.der"));
+  BOOST_REQUIRE(vcek.ok());
+  auto chain = verify::verify_signing_chain(*vcek, verify::KeyKind::Vcek, snp::Product::Turin,
+                                            verify::RootStore::amd(), kToday);
+  BOOST_REQUIRE_MESSAGE(chain.ok(), test::why(chain));
+  BOOST_TEST(chain->chain->ark.subject_common_name() == "ARK-Turin");
+  BOOST_TEST(format_rfc3339(chain->valid_to) == "2031-11-06T21:14:00Z");  // the VCEK ends first
+}
 
 BOOST_AUTO_TEST_CASE(go_sev_guest_milan_verifies_and_the_default_policy_rejects_it_as_debug) {
   auto v = verify_vector("go-sev-guest_milan", "vcek.der", kToday);

@@ -168,6 +168,52 @@ BOOST_AUTO_TEST_CASE(a_vcek_for_another_product_is_rejected_and_not_cached) {
   BOOST_TEST(!fs::exists(o.cache_dir));
 }
 
+BOOST_AUTO_TEST_CASE(an_expired_vcek_from_kds_is_certificate_expired_and_not_cached) {
+  MockKds kds(read_vector("snp/lunal-attestation-rs_genoa_v5/vcek.der"));
+  VcekSourceOptions o = kds_only(kds);
+  o.at = *parse_rfc3339("2034-01-01T00:00:00Z");  // the VCEK is valid until 2033-02-17
+  o.cache_dir = scratch("expired");
+  auto chain = find_vcek(genoa_report(), {}, o);
+  BOOST_REQUIRE(!chain.ok());
+  BOOST_TEST(chain.error().describe() ==
+             "CertificateExpired: no usable VCEK: certificate table: MissingCertificate: none; thim: not configured; "
+             "kds: CertificateExpired: 'OU=Engineering, C=US, L=Santa Clara, ST=CA, O=Advanced Micro Devices, "
+             "CN=SEV-VCEK' is valid from 2026-02-17T23:01:36Z to 2033-02-17T23:01:36Z, not at 2034-01-01T00:00:00Z; "
+             "file: not configured");
+  BOOST_TEST(!fs::exists(o.cache_dir));
+}
+
+BOOST_AUTO_TEST_CASE(a_cached_vcek_past_its_validity_is_fetched_again_then_certificate_expired) {
+  MockKds kds(read_vector("snp/lunal-attestation-rs_genoa_v5/vcek.der"));
+  VcekSourceOptions o = kds_only(kds);
+  o.cache_dir = scratch("cache-expiry");
+  BOOST_REQUIRE(find_vcek(genoa_report(), {}, o).ok());
+  o.at = *parse_rfc3339("2034-01-01T00:00:00Z");
+  auto later = find_vcek(genoa_report(), {}, o);
+  BOOST_REQUIRE(!later.ok());
+  BOOST_TEST(error_name(later.error().code()) == "CertificateExpired");
+  BOOST_TEST(kds.seen().size() == 2u);  // the cached entry was dropped and KDS asked again
+  BOOST_TEST(!fs::exists(o.cache_dir + "/Genoa/" + kGenoaChipId + "/1b1b00000000000a.der"));
+}
+
+BOOST_AUTO_TEST_CASE(a_table_vcek_not_yet_valid_is_certificate_expired) {
+  const auto& id = snpsim::test::milan();
+  auto report = snp::parse_report(*snpsim::make_report(id, {}));
+  BOOST_REQUIRE(report.ok());
+  verify::RootStore store;
+  store.add(snpsim::sim_product_chain(id));
+  VcekSourceOptions o;
+  o.roots = &store;
+  o.at = *parse_rfc3339("2023-06-01T00:00:00Z");  // before the sim's 2024-01-01
+  o.kds_base = "";
+  auto chain = find_vcek(*report, snpsim::host_certificates(id), o);
+  BOOST_REQUIRE(!chain.ok());
+  BOOST_TEST(error_name(chain.error().code()) == "CertificateExpired");
+  BOOST_TEST(chain.error().message().find("certificate table: CertificateExpired: ") != std::string::npos,
+             chain.error().message());
+  BOOST_TEST(chain.error().message().find("not at 2023-06-01T00:00:00Z") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_certificate_table_comes_first) {
   const auto& id = snpsim::test::milan();
   auto report = snp::parse_report(*snpsim::make_report(id, {}));
@@ -182,6 +228,27 @@ BOOST_AUTO_TEST_CASE(the_certificate_table_comes_first) {
   BOOST_REQUIRE_MESSAGE(chain.ok(), test::why(chain));
   BOOST_TEST(chain->origin == "certificate table");
   BOOST_TEST((chain->vcek == id.vcek));
+}
+
+BOOST_AUTO_TEST_CASE(a_table_vcek_signed_directly_by_the_ark_is_refused) {
+  const auto& id = snpsim::test::milan();
+  auto report = snp::parse_report(*snpsim::make_report(id, {}));
+  BOOST_REQUIRE(report.ok());
+  auto by_ark = crypto::issue_certificate(snpsim::leaf_certificate_spec(id, false), id.vcek_key.public_key(),
+                                          id.ark_key, &id.ark);
+  BOOST_REQUIRE(by_ark.ok());
+  verify::RootStore store;
+  store.add(snpsim::sim_product_chain(id));
+  VcekSourceOptions o;
+  o.roots = &store;
+  o.at = kAt;
+  o.kds_base = "";
+  auto chain = find_vcek(*report, {snp::CertTableEntry{snp::kVcekGuid, by_ark->der()}}, o);
+  BOOST_REQUIRE(!chain.ok());
+  BOOST_TEST(error_name(chain.error().code()) == "MissingCertificate");
+  BOOST_TEST(chain.error().message().find("certificate table: UntrustedChain: 'SEV-VCEK' is issued by ") !=
+                 std::string::npos,
+             chain.error().message());
 }
 
 BOOST_AUTO_TEST_CASE(a_table_vcek_from_an_untrusted_chain_falls_through_to_the_configured_file) {

@@ -1,6 +1,8 @@
 // maa-emu's behaviour, request by request (no network: the handler is called directly).
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
+
 #include "client/lib/maa_token.h"
 #include "core/json.h"
 #include "crypto/base64.h"
@@ -49,7 +51,9 @@ std::string reference_body() {
 }
 
 // A request for a report made by snp-sim, with JSON runtime data bound in REPORT_DATA.
-std::string sim_body(const Json::Value& runtime, snpsim::ReportRequest req = {}, bool bind = true) {
+// `vcek` replaces the sim's VCEK certificate in VcekCertChain (same key, issued otherwise).
+std::string sim_body(const Json::Value& runtime, snpsim::ReportRequest req = {}, bool bind = true,
+                     const std::optional<crypto::Certificate>& vcek = std::nullopt) {
   std::string rt = json_compact(runtime);
   Bytes digest = crypto::sha256(as_bytes(rt));
   if (bind) std::copy(digest.begin(), digest.end(), req.report_data.begin());
@@ -57,7 +61,8 @@ std::string sim_body(const Json::Value& runtime, snpsim::ReportRequest req = {},
   Bytes report = *snpsim::make_report(id, req);
   Json::Value evidence(Json::objectValue);
   evidence["SnpReport"] = crypto::base64url_encode(report);
-  evidence["VcekCertChain"] = crypto::base64_encode(as_bytes(id.vcek.pem() + id.ask.pem() + id.ark.pem()));
+  evidence["VcekCertChain"] =
+      crypto::base64_encode(as_bytes(vcek.value_or(id.vcek).pem() + id.ask.pem() + id.ark.pem()));
   Json::Value b(Json::objectValue);
   b["report"] = crypto::base64url_encode(as_bytes(json_compact(evidence)));
   b["runtimeData"]["data"] = crypto::base64url_encode(as_bytes(rt));
@@ -164,6 +169,32 @@ BOOST_AUTO_TEST_CASE(the_sim_root_is_trusted_only_when_configured) {
   net::HttpResponse r = amd_only.handle(post(sim_body(rt)));
   BOOST_TEST(r.status == 400);
   BOOST_TEST(r.body.find("UntrustedChain") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_vcek_signed_directly_by_the_ark_gets_a_cloud_error_not_a_token) {
+  const auto& id = snpsim::test::milan();
+  auto by_ark = crypto::issue_certificate(snpsim::leaf_certificate_spec(id, false), id.vcek_key.public_key(),
+                                          id.ark_key, &id.ark);
+  BOOST_REQUIRE(by_ark.ok());
+  Emulator emu = make_emulator({}, true);
+  net::HttpResponse r = emu.handle(post(sim_body(Json::Value(Json::objectValue), {}, true, *by_ark)));
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(error_code(r) == "InvalidParameter");
+  BOOST_TEST(r.body.find("UntrustedChain: 'SEV-VCEK' is issued by") != std::string::npos, r.body);
+  BOOST_TEST(r.body.find("\"token\"") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_sim_vcek_is_named_certificate_expired) {
+  const auto& id = snpsim::test::milan();
+  snpsim::SimOptions expired;
+  expired.not_after = now_unix() - 86400;
+  auto old = crypto::issue_certificate(snpsim::leaf_certificate_spec(id, false, expired), id.vcek_key.public_key(),
+                                       id.ask_key, &id.ask);
+  BOOST_REQUIRE(old.ok());
+  Emulator emu = make_emulator({}, true);  // AMD's Milan chain first, then the sim's
+  net::HttpResponse r = emu.handle(post(sim_body(Json::Value(Json::objectValue), {}, true, *old)));
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(r.body.find("CertificateExpired: 'OU=Engineering") != std::string::npos, r.body);
 }
 
 BOOST_AUTO_TEST_CASE(the_path_is_case_insensitive_and_the_api_version_checked) {

@@ -12,6 +12,7 @@
 #include "tests/support.h"
 #include "tests/unit/snp_test_support.h"
 #include "tests/unit/test_snpsim_support.h"
+#include "verify/chain.h"
 #include "verify/kds.h"
 
 namespace attestd::snpsim {
@@ -120,6 +121,20 @@ BOOST_AUTO_TEST_CASE(ark_ask_and_asvk_are_cas_the_leaves_are_not) {
   BOOST_TEST(id.asvk.is_ca());
   BOOST_TEST(!id.vcek.is_ca());
   BOOST_TEST(!id.vlek.is_ca());
+}
+
+BOOST_AUTO_TEST_CASE(every_certificate_carries_the_structure_of_amds_of_its_role) {
+  for (const SimIdentity* id : {&test::milan(), &test::turin()}) {
+    BOOST_TEST_CONTEXT(snp::product_name(id->product)) {
+      for (auto [cert, role] : {std::pair{&id->ark, verify::ChainRole::Ark}, std::pair{&id->ask, verify::ChainRole::Ask},
+                                std::pair{&id->asvk, verify::ChainRole::Asvk}, std::pair{&id->vcek, verify::ChainRole::Vcek},
+                                std::pair{&id->vlek, verify::ChainRole::Vlek}}) {
+        Status s = verify::check_role(*cert, role);
+        BOOST_TEST(s.ok(), verify::chain_role_name(role) << ": " << (s.ok() ? "" : s.error().describe()));
+      }
+      BOOST_TEST(!id->vcek.basic_constraints().has_value());  // as AMD's: no extension at all
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(keys_are_rsa_4096_for_the_cas_and_p384_for_the_leaves) {

@@ -14,10 +14,6 @@ namespace {
 
 using crypto::CertificateSpec;
 
-// keyUsage bits (RFC 5280 §4.2.1.3).
-constexpr unsigned kKeyCertSign = 0x04;
-constexpr unsigned kCrlSign = 0x02;
-
 // AMD's serial numbers, so the sim's certificates differ from AMD's only where they must.
 const Bytes kArkSerial = {0x01, 0x00, 0x00};
 const Bytes kAskSerial = {0x01, 0x00, 0x01};
@@ -137,7 +133,7 @@ CertificateSpec ca_spec(std::string_view cn, Bytes serial, const SimOptions& o, 
   spec.is_ca = true;
   // As AMD's: the ARK signs certificates and CRLs; the ASK/ASVK only leaf certificates.
   spec.max_path_len = root ? -1 : 0;
-  spec.key_usage = root ? (kKeyCertSign | kCrlSign) : kKeyCertSign;
+  spec.key_usage = root ? (crypto::kKeyUsageKeyCertSign | crypto::kKeyUsageCrlSign) : crypto::kKeyUsageKeyCertSign;
   spec.hash = crypto::HashAlg::Sha384;
   return spec;
 }
@@ -147,6 +143,7 @@ CertificateSpec leaf_spec(std::string_view cn, const SimOptions& o,
   CertificateSpec spec;
   spec.subject = subject(cn);
   spec.serial = kLeafSerial;
+  spec.basic_constraints = false;  // as AMD's: no basicConstraints, keyUsage or EKU at all
   spec.not_before = o.not_before;
   spec.not_after = o.not_after;
   spec.extensions = std::move(exts);
@@ -206,17 +203,21 @@ Result<SimIdentity> make_identity(const SimOptions& options) {
                  options.chip_id.value_or(derived_chip_id(options)),
                  tcb};
 
-  auto vcek = crypto::issue_certificate(
-      leaf_spec("SEV-VCEK", options, kds_extensions(id, LeafKind::Vcek, options.csp_id)),
-      id.vcek_key.public_key(), id.ask_key, &id.ask);
+  auto vcek = crypto::issue_certificate(leaf_certificate_spec(id, false, options),
+                                        id.vcek_key.public_key(), id.ask_key, &id.ask);
   if (!vcek) return vcek.error().with_context("VCEK certificate");
-  auto vlek = crypto::issue_certificate(
-      leaf_spec("SEV-VLEK", options, kds_extensions(id, LeafKind::Vlek, options.csp_id)),
-      id.vlek_key.public_key(), id.asvk_key, &id.asvk);
+  auto vlek = crypto::issue_certificate(leaf_certificate_spec(id, true, options),
+                                        id.vlek_key.public_key(), id.asvk_key, &id.asvk);
   if (!vlek) return vlek.error().with_context("VLEK certificate");
   id.vcek = *vcek;
   id.vlek = *vlek;
   return id;
+}
+
+crypto::CertificateSpec leaf_certificate_spec(const SimIdentity& identity, bool vlek,
+                                              const SimOptions& options) {
+  LeafKind kind = vlek ? LeafKind::Vlek : LeafKind::Vcek;
+  return leaf_spec(vlek ? "SEV-VLEK" : "SEV-VCEK", options, kds_extensions(identity, kind, options.csp_id));
 }
 
 verify::ProductChain sim_product_chain(const SimIdentity& identity) {

@@ -7,8 +7,10 @@
 // - every subject has O="attestd snp-sim (TEST ONLY)", so no one can take them for AMD's;
 // - RSA signatures are PKCS#1 v1.5 with SHA-384, not RSASSA-PSS (mbedTLS cannot write PSS
 //   certificates); a verifier accepting both is what lets the same code check them;
-// - every certificate has basicConstraints and subjectKeyIdentifier (mbedTLS writes them;
-//   AMD's VCEKs have neither) and no CRL distribution point.
+// - every certificate has a subjectKeyIdentifier (mbedTLS writes it; AMD's VCEKs have
+//   none) and no CRL distribution point.
+// basicConstraints, keyUsage and extendedKeyUsage are AMD's, role by role, because the
+// verifier enforces them (docs/architecture.md, "Chain").
 //
 // Everything is deterministic: the same SimOptions give byte-identical keys and
 // certificates. The keys are test fixtures only — their seed is public.
@@ -68,6 +70,11 @@ Result<SimIdentity> make_identity(const SimOptions& options);
 Status save_identity(const SimIdentity& identity, const std::string& dir);
 // Reads what save_identity wrote; checks that every certificate holds its key's public half.
 Result<SimIdentity> load_identity(const std::string& dir);
+
+// The spec make_identity issues the VCEK (or the VLEK) from, with `options`' validity
+// and cspID: tests change a field and issue it themselves, to build a chain AMD never would.
+crypto::CertificateSpec leaf_certificate_spec(const SimIdentity& identity, bool vlek,
+                                              const SimOptions& options = {});
 
 // The identity's ARK/ASK/ASVK as a chain a RootStore can be told to trust.
 verify::ProductChain sim_product_chain(const SimIdentity& identity);
