@@ -18,6 +18,19 @@ struct RequestParser::Impl {
   http::request_parser<http::string_body> parser;
 };
 
+namespace {
+
+// At most one Content-Length field, all digits.
+bool one_decimal_length(const http::request<http::string_body>& m) {
+  if (m.count(http::field::content_length) > 1) return false;
+  auto it = m.find(http::field::content_length);
+  if (it == m.end()) return true;
+  std::string_view v(it->value().data(), it->value().size());
+  return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
 RequestParser::RequestParser(std::size_t max_header_bytes, std::size_t max_body_bytes)
     : impl_(std::make_unique<Impl>()) {
   impl_->parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header_bytes, UINT32_MAX)));
@@ -49,6 +62,13 @@ RequestParser::State RequestParser::feed(std::string& buf) {
   // the next request (a smuggling vector behind a proxy): refuse it.
   if (p.is_header_done() && !p.chunked() && p.get().count(http::field::transfer_encoding) > 0) {
     failure_reason_ = "Transfer-Encoding without chunked";
+    failure_status_ = 400;
+    return State::Failed;
+  }
+  // RFC 9110 §8.6 lets a recipient take "5, 5" or the field twice as one length; we do
+  // not: handlers and the proxy behind them see one decimal number or nothing.
+  if (p.is_header_done() && !one_decimal_length(p.get())) {
+    failure_reason_ = "Content-Length is not one decimal number";
     failure_status_ = 400;
     return State::Failed;
   }
