@@ -20,6 +20,8 @@ struct RequestParser::Impl {
 
 namespace {
 
+constexpr std::size_t kShortestChunkedEnd = 5;
+
 // At most one Content-Length field, all digits.
 bool one_decimal_length(const http::request<http::string_body>& m) {
   if (m.count(http::field::content_length) > 1) return false;
@@ -44,6 +46,10 @@ RequestParser::State RequestParser::feed(std::string& buf) {
   auto& p = impl_->parser;
   std::size_t used = 0;
   while (used < buf.size() && !p.is_done()) {
+    // Boost.Beast 1.74 asserts (and aborts the process) when a final chunk seen before
+    // is resumed with fewer than 5 bytes (boostorg/beast#2861). No chunked body can end
+    // in fewer pending bytes ("0\r\n\r\n" is the shortest end), so wait for more.
+    if (p.is_header_done() && p.chunked() && buf.size() - used < kShortestChunkedEnd) break;
     error_code ec;
     std::size_t n = p.put(boost::asio::const_buffer(buf.data() + used, buf.size() - used), ec);
     used += n;
