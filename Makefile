@@ -169,19 +169,21 @@ bench: $(BENCH) $(ATTESTD) $(MAAEMU) $(SNPSIM)
 	$(TEST_ENV) $(PYTHON) tests/bench/bench.py $(BENCH)
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS from a seed corpus of genuine vectors.
+# Every target links the clang-built libraries: the agent's (for the proxy), the test
+# doubles' and the core library; ATTESTD_VECTORS tells targets that read vectors where.
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp)))
+FUZZ_LIBS    := build/fuzz/lib/libagent.a build/fuzz/lib/libsnpsim.a build/fuzz/lib/libattestd.a
 fuzz:
 	$(MAKE) BUILD=build/fuzz CXX=clang++ OPT=-O1 \
-	  EXTRA_CXXFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
-	  build/fuzz/lib/libattestd.a build/fuzz/lib/libsnpsim.a
+	  EXTRA_CXXFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' $(FUZZ_LIBS)
 	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/bin build/fuzz/corpus/$$t && \
 	  clang++ -std=c++20 -O1 -g -I. $(DEP_INCLUDES) -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/$$t.cpp build/fuzz/lib/libsnpsim.a build/fuzz/lib/libattestd.a $(DEP_LIBS) -o build/fuzz/bin/$$t || exit 1; \
+	    tests/fuzz/$$t.cpp $(FUZZ_LIBS) $(DEP_LIBS) -o build/fuzz/bin/$$t || exit 1; \
 	  bash tests/fuzz/seed.sh $$t $(VECTORS) build/fuzz/corpus/$$t || exit 1; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-	  build/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+	  ATTESTD_VECTORS=$(VECTORS) build/fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
 	    build/fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 || { tail -40 build/fuzz/$$t.log; exit 1; }; \
 	  tail -4 build/fuzz/$$t.log; \
 	done

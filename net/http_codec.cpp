@@ -24,6 +24,21 @@ struct RequestParser::Impl {
   std::optional<std::size_t> header_fields;
 };
 
+namespace {
+
+constexpr std::size_t kShortestChunkedEnd = 5;
+
+// At most one Content-Length field, all digits.
+bool one_decimal_length(const http::request<http::string_body>& m) {
+  if (m.count(http::field::content_length) > 1) return false;
+  auto it = m.find(http::field::content_length);
+  if (it == m.end()) return true;
+  std::string_view v(it->value().data(), it->value().size());
+  return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
 RequestParser::RequestParser(std::size_t max_header_bytes, std::size_t max_body_bytes)
     : impl_(std::make_unique<Impl>()) {
   impl_->parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header_bytes, UINT32_MAX)));
@@ -39,6 +54,10 @@ RequestParser::State RequestParser::feed(std::string& buf) {
   auto& p = impl_->parser;
   std::size_t used = 0;
   while (used < buf.size() && !p.is_done()) {
+    // Boost.Beast 1.74 asserts (and aborts the process) when a final chunk seen before
+    // is resumed with fewer than 5 bytes (boostorg/beast#2861). No chunked body can end
+    // in fewer pending bytes ("0\r\n\r\n" is the shortest end), so wait for more.
+    if (p.is_header_done() && p.chunked() && buf.size() - used < kShortestChunkedEnd) break;
     error_code ec;
     std::size_t n = p.put(boost::asio::const_buffer(buf.data() + used, buf.size() - used), ec);
     used += n;
@@ -60,6 +79,13 @@ RequestParser::State RequestParser::feed(std::string& buf) {
   // the next request (a smuggling vector behind a proxy): refuse it.
   if (p.is_header_done() && !p.chunked() && p.get().count(http::field::transfer_encoding) > 0) {
     failure_reason_ = "Transfer-Encoding without chunked";
+    failure_status_ = 400;
+    return State::Failed;
+  }
+  // RFC 9110 §8.6 lets a recipient take "5, 5" or the field twice as one length; we do
+  // not: handlers and the proxy behind them see one decimal number or nothing.
+  if (p.is_header_done() && !one_decimal_length(p.get())) {
+    failure_reason_ = "Content-Length is not one decimal number";
     failure_status_ = 400;
     return State::Failed;
   }

@@ -133,6 +133,18 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
+// The digest size of a PCR bank's hash (Part 2 §6.3, TPM_ALG_SHA1 0x0004 among them); 0
+// for a hash we do not know.
+std::size_t digest_size(std::uint16_t hash_alg) {
+  switch (hash_alg) {
+    case 0x0004: return 20;
+    case kAlgSha256: return 32;
+    case kAlgSha384: return 48;
+    case kAlgSha512: return 64;
+    default: return 0;
+  }
+}
+
 // TPMS_PCR_SELECTION bitmap of three bytes (PCRs 0-23).
 std::array<std::uint8_t, 3> pcr_bitmap(const std::vector<unsigned>& pcrs) {
   std::array<std::uint8_t, 3> bits{};
@@ -407,6 +419,8 @@ Result<std::vector<Bytes>> Tpm::pcr_read(const PcrSelection& pcrs) {
     if (p >= kPcrCount) return Error(ErrorCode::Usage, "PCR " + std::to_string(p) + " is out of range (0-23)");
     wanted.push_back(p);
   }
+  const std::size_t value_size = digest_size(pcrs.hash_alg);
+  if (value_size == 0) return Error(ErrorCode::Usage, "PCR bank of hash " + hex32(pcrs.hash_alg) + " is not supported");
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::vector<Bytes> values;
@@ -434,6 +448,12 @@ Result<std::vector<Bytes>> Tpm::pcr_read(const PcrSelection& pcrs) {
     std::vector<Bytes> digests;
     for (std::uint32_t i = 0; i < count && u.ok(); ++i) digests.push_back(to_bytes(u.tpm2b(kMaxDigest)));
     if (Status s = finish_params(name, u); !s) return s.error();
+    for (const Bytes& d : digests) {
+      if (d.size() != value_size) {
+        return device(name, "a value of " + std::to_string(d.size()) + " bytes in the bank of hash " +
+                                hex32(pcrs.hash_alg) + ", whose values have " + std::to_string(value_size));
+      }
+    }
     // The TPM returns the lowest selected PCRs it can in this call; they must be the
     // next ones we asked for, one digest each.
     std::size_t consumed = 0;

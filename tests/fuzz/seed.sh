@@ -86,6 +86,116 @@ case "$target" in
     { printf '\x01'; printf '\x00\x09/report/a\x00'; printf '\x03\x10/report/a/inblob\x05hello';
       printf '\x02\x11/report/a/outblob\x00'; printf '\x01\x09/report/a\x00'; } >"$corpus/tsm-sequence.bin"
     ;;
+  fuzz_http_request)
+    # Written by hand: the agent's own requests, the proxy's, and the framings a smuggler
+    # plays with. The first byte cuts the wire into reads (1..16 bytes, or 0: all at once).
+    req() { printf '%b' "$2" >"$corpus/$1"; }
+    req attestation.bin '\x00POST /attestation HTTP/1.1\r\nHost: 10.0.0.4:8443\r\nContent-Type: application/json\r\nContent-Length: 55\r\n\r\n{"nonce":"q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83"}'
+    req healthz-in-3-byte-reads.bin '\x03GET /healthz HTTP/1.1\r\nHost: agent\r\n\r\n'
+    req pipelined.bin '\x05GET /attestation HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+    req proxied-query.bin '\x00POST /generate?model=tiny&q=a%20b+c HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.9\r\nForwarded: for=203.0.113.9\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\n{}'
+    req chunked-with-trailer.bin '\x07POST /generate HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTE: trailers\r\n\r\n4\r\nabcd\r\n0\r\nX-Trailer: smuggled\r\n\r\n'
+    req expect-continue.bin '\x02PUT /upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc'
+    req http10.bin '\x00GET / HTTP/1.0\r\n\r\n'
+    req cl-te.bin '\x00POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n'
+    req two-lengths.bin '\x00POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'
+    ;;
+  fuzz_runtime_proof)
+    # The runtime data of a batch of one and of two nonces, with MAA's genuine RSA key as
+    # the TLS key (kid attestd-tls), and the proofs for the first nonce; runtime, NUL,
+    # proof, NUL, nonce. Roots and paths follow RFC 6962 §2.1.
+    python3 - "$vectors/maa/maa_signing_keys.json" "$corpus" <<'EOF'
+import hashlib, json, sys
+key = dict(json.load(open(sys.argv[1]))["keys"][0], kid="attestd-tls")
+key = {k: key[k] for k in ("e", "kid", "kty", "n")}
+leaf = lambda d: hashlib.sha256(b"\0" + d).digest()
+node = lambda l, r: hashlib.sha256(b"\1" + l + r).digest()
+a, b = bytes(range(32)), bytes(range(32, 64))
+for name, root, count, path in (("one", leaf(a), 1, []), ("two", node(leaf(a), leaf(b)), 2, [leaf(b).hex()])):
+    rt = {"agent": "attestd/0.1", "keys": [key], "nonces": {"alg": "sha256-merkle", "count": count, "root": root.hex()},
+          "time": 1700000000}
+    proof = {"count": count, "index": 0, "path": path}
+    with open(f"{sys.argv[2]}/batch-of-{name}.bin", "wb") as f:
+        f.write(json.dumps(rt, separators=(",", ":"), sort_keys=True).encode() + b"\0" +
+                json.dumps(proof, separators=(",", ":")).encode() + b"\0" + a)
+EOF
+    ;;
+  fuzz_jwks)
+    cp "$vectors/maa/maa_signing_keys.json" "$corpus/maa-certs.json"
+    # The HCL report's runtime claims: a JWK Set of the attestation and encryption keys.
+    python3 - "$vectors/azure/hcl_evidence_with_user_data.json" "$corpus" <<'EOF'
+import base64, json, sys
+b64 = json.load(open(sys.argv[1]))["hcl_report"]
+hcl = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+start = hcl.index(b'{"keys"')
+claims, _ = json.JSONDecoder().raw_decode(hcl[start:].decode("utf-8", "replace"))
+open(f"{sys.argv[2]}/hcl-runtime-claims.json", "w").write(json.dumps(claims))
+EOF
+    ;;
+  fuzz_token_signed)
+    # The genuine tokens' header and claims, NUL between. The SevSnpVm token came from
+    # MAA's test instance in 2025: its jku, iss and times are moved to the instance and
+    # time the harness pins (sharedweu, 2023-03-30), the rest is as MAA wrote it.
+    python3 - "$vectors/maa" "$corpus" <<'EOF'
+import base64, json, sys
+dec = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+url = "https://sharedweu.weu.attest.azure.net"
+for name in ("azureguest_sharedweu_2023", "sevsnpvm_sharedweu_token"):
+    h, c, _ = open(f"{sys.argv[1]}/{name}.jwt").read().strip().split(".")
+    header, claims = json.loads(dec(h)), json.loads(dec(c))
+    if claims["iss"] != url:
+        header["jku"], claims["iss"] = url + "/certs", url
+        claims.update(iat=1680173374, nbf=1680173374, exp=1680202174)
+    with open(f"{sys.argv[2]}/{name}.bin", "wb") as f:
+        f.write(json.dumps(header, separators=(",", ":")).encode() + b"\0" +
+                json.dumps(claims, separators=(",", ":")).encode())
+EOF
+    ;;
+  fuzz_tpm_response)
+    # The genuine Azure vTPM evidence as the TPM's responses: op byte, then u16-length-
+    # prefixed responses (get_evidence: 64 bytes of report data first).
+    python3 - "$vectors/azure/hcl_evidence_with_user_data.json" "$corpus" <<'EOF'
+import base64, json, struct, sys
+ev = json.load(open(sys.argv[1]))
+hcl = base64.urlsafe_b64decode(ev["hcl_report"] + "=" * (-len(ev["hcl_report"]) % 4))
+claims, _ = json.JSONDecoder().raw_decode(hcl[hcl.index(b'{"keys"'):].decode("utf-8", "replace"))
+user_data = bytes.fromhex(claims["user-data"])
+attest, sig = bytes.fromhex(ev["tpm_quote"]["message"]), bytes.fromhex(ev["tpm_quote"]["signature"])
+pcrs = [bytes.fromhex(p) for p in ev["tpm_quote"]["pcrs"]]
+ak = next(k for k in claims["keys"] if k["kid"] == "HCLAkPub")
+n = base64.urlsafe_b64decode(ak["n"] + "=" * (-len(ak["n"]) % 4))
+u16, u32 = (lambda v: struct.pack(">H", v)), (lambda v: struct.pack(">I", v))
+b2 = lambda b: u16(len(b)) + b
+def resp(params, sessions=False):
+    body = (u32(len(params)) + params + b2(b"") + b"\1" + b2(b"")) if sessions else params
+    return u16(0x8002 if sessions else 0x8001) + u32(10 + len(body)) + u32(0) + body
+def nv_public(index, size):
+    area = u32(index) + u16(0x000B) + u32(0x2006000A) + b2(b"") + u16(size)
+    return resp(b2(area) + b2(u16(0x000B) + bytes(32)))
+def nv_read(data, chunk=1024):
+    return [nv_public(0x01400001, len(data))] + [resp(b2(data[i:i + chunk]), True) for i in range(0, len(data), chunk)]
+quote = resp(b2(attest) + u16(0x0014) + u16(0x000B) + b2(sig), True)
+pcr_read = resp(u32(42) + u32(1) + u16(0x000B) + b"\3\xff\0\0" + u32(8) + b"".join(b2(p) for p in pcrs[:8]))
+public = u16(0x0001) + u16(0x000B) + u32(0x00050072) + b2(b"") + u16(0x0010) + u16(0x0014) + u16(0x000B) + u16(2048) + u32(0) + b2(n)
+read_public = resp(b2(public) + b2(u16(0x000B) + bytes(32)) + b2(u16(0x000B) + bytes(32)))
+seeds = {
+    "get-random": (1, [resp(b2(bytes(range(16))))]),
+    "nv-read-public": (2, [nv_public(0x01400001, len(hcl))]),
+    "nv-read-hcl-report": (3, nv_read(hcl)),
+    "quote": (4, [quote]),
+    "pcr-read": (5, [pcr_read]),
+    "read-public": (6, [read_public]),
+    "nv-write": (8, [resp(b"", True)] * 3),
+    "get-evidence": (9, [nv_public(0x01400002, 64), resp(b"", True)] + nv_read(hcl) + [quote, pcr_read]),
+}
+for name, (op, responses) in seeds.items():
+    body = b"".join(b2(r) for r in responses)
+    with open(f"{sys.argv[2]}/{name}.bin", "wb") as f:
+        f.write(bytes([op]) + (user_data if op == 9 else b"") + body)
+for name, op, raw in (("attest", 10, attest), ("signature", 11, u16(0x0014) + u16(0x000B) + b2(sig)), ("public", 12, public)):
+    open(f"{sys.argv[2]}/{name}.bin", "wb").write(bytes([op]) + raw)
+EOF
+    ;;
   *)
     echo "seed.sh: no seeds for $target" >&2
     ;;

@@ -248,6 +248,21 @@ BOOST_AUTO_TEST_CASE(every_truncation_of_genuine_swtpm_responses_is_a_device_err
   }
 }
 
+// Found by fuzz_tpm_response: values of any size up to 64 bytes were taken for a
+// SHA-256 bank, and went into the evidence as PCR values.
+BOOST_AUTO_TEST_CASE(a_pcr_value_of_the_wrong_size_for_its_bank_is_a_device_error) {
+  hal::tpm::Marshaller body;
+  body.u32(42);  // pcrUpdateCounter
+  body.raw(hal::tpm::PcrSelection{}.marshal());  // SHA-256, PCRs 0-7, as asked
+  body.u32(8);
+  for (int i = 0; i < 8; ++i) body.tpm2b(Bytes(20, 0xAB));  // SHA-1 sized
+  Tpm tpm(std::make_shared<CannedTransport>(response(0x8001, 0, body.bytes())));
+  auto values = tpm.pcr_read(hal::tpm::PcrSelection{});
+  BOOST_REQUIRE(!values);
+  BOOST_TEST(values.error().describe() ==
+             "DeviceError: TPM2_PCR_Read: a value of 20 bytes in the bank of hash 0xb, whose values have 32");
+}
+
 BOOST_AUTO_TEST_CASE(a_quote_with_a_broken_signature_area_is_a_device_error) {
   hal::tpm::Marshaller body;
   body.u32(0);  // parameterSize patched below
