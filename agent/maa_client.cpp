@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <charconv>
 #include <optional>
 #include <thread>
 
 #include "core/json.h"
 #include "crypto/base64.h"
 #include "net/http_client.h"
+#include "net/retry_after.h"
 
 namespace attestd::agent {
 
@@ -21,7 +21,7 @@ struct Attempt {
   std::optional<std::string> token;
   std::string cause;           // why there is no token
   bool retryable = false;
-  std::optional<int> retry_after_ms;  // the server's Retry-After, in seconds, as ms
+  std::optional<int> retry_after_ms;  // the server's Retry-After as a wait, capped
 };
 
 bool retryable_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
@@ -41,13 +41,13 @@ std::string describe_failure(const net::HttpResult& r) {
   return out;
 }
 
+// RFC 9110's delay-seconds or HTTP-date, saturating at the cap; anything else: no value.
 std::optional<int> retry_after_ms(const net::HttpResult& r, int cap_ms) {
   auto v = r.header("retry-after");
   if (!v) return std::nullopt;
-  long long seconds = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), seconds);
-  if (ec != std::errc() || end != v->data() + v->size() || seconds < 0) return std::nullopt;  // an HTTP-date: ignored
-  return static_cast<int>(std::min<long long>(seconds * 1000, cap_ms));
+  auto delay = net::retry_after_delay(*v, std::chrono::milliseconds(cap_ms), now_unix());
+  if (!delay) return std::nullopt;
+  return static_cast<int>(delay->count());  // at most cap_ms
 }
 
 Attempt judge(const Result<net::HttpResult>& r, int retry_after_cap_ms) {

@@ -49,7 +49,8 @@ class MaaClient {
   explicit MaaClient(MaaClientOptions options);
 
   // The token (a compact JWS, not verified here: the relying party does that). Retries
-  // transport errors, 408, 429 (after Retry-After seconds, capped) and 5xx up to
+  // transport errors, 408, 429 (after Retry-After: seconds or an HTTP-date, capped at
+  // max_retry_after_ms; one that is neither gets the normal backoff) and 5xx up to
   // max_attempts; any other status is final. Every failure is MaaUnavailable naming the
   // last cause, with MAA's CloudError code and message when it sent one; so is a 200
   // without a "token" string.

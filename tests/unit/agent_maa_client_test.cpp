@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <ctime>
+#include <string>
 
 #include "agent/maa_client.h"
 #include "agent/runtime_data.h"
@@ -45,7 +47,7 @@ struct LocalMaa {
   }
   ~LocalMaa() { server->stop(); }
 
-  void faults(int status, int count, int retry_after = 0) {
+  void faults(int status, int count, std::string retry_after = "") {
     maaemu::Faults f;
     f.status = status;
     f.count = count;
@@ -157,7 +159,7 @@ BOOST_AUTO_TEST_CASE(a_token_over_https_with_a_pinned_ca_file) {
 
 BOOST_AUTO_TEST_CASE(a_429_is_retried_after_its_retry_after) {
   LocalMaa maa;
-  maa.faults(429, 1, 1);
+  maa.faults(429, 1, "1");
   std::vector<std::string> log;
   MaaClientOptions o = fast_options(maa.base);
   o.log = [&](const std::string& line) { log.push_back(line); };
@@ -176,7 +178,7 @@ BOOST_AUTO_TEST_CASE(a_429_is_retried_after_its_retry_after) {
 
 BOOST_AUTO_TEST_CASE(a_long_retry_after_is_capped) {
   LocalMaa maa;
-  maa.faults(429, 1, 3600);
+  maa.faults(429, 1, "3600");
   MaaClientOptions o = fast_options(maa.base);
   o.max_retry_after_ms = 100;
   MaaClient client(o);
@@ -185,6 +187,69 @@ BOOST_AUTO_TEST_CASE(a_long_retry_after_is_capped) {
   auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
   BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
   BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(3)));
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_beyond_any_integer_waits_the_cap) {
+  for (const char* huge : {"9223372036854775807", "99999999999999999999999"}) {
+    LocalMaa maa;
+    maa.faults(429, 1, huge);
+    std::vector<std::string> log;
+    MaaClientOptions o = fast_options(maa.base);
+    o.max_retry_after_ms = 300;
+    o.log = [&](const std::string& line) { log.push_back(line); };
+    MaaClient client(o);
+    std::string runtime = a_runtime();
+    auto started = std::chrono::steady_clock::now();
+    auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+    auto took = std::chrono::steady_clock::now() - started;
+    BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+    BOOST_REQUIRE(log.size() == 1u);
+    BOOST_TEST(log[0].find("retrying in 300 ms") != std::string::npos, huge << ": " << log[0]);
+    BOOST_TEST((took >= std::chrono::milliseconds(300)), huge);
+    BOOST_TEST((took < std::chrono::seconds(3)), huge);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_that_is_not_delay_seconds_or_a_date_gets_the_normal_backoff) {
+  for (const char* junk : {"-1", "1.5", "soon"}) {
+    LocalMaa maa;
+    maa.faults(429, 1, junk);
+    std::vector<std::string> log;
+    MaaClientOptions o = fast_options(maa.base);  // backoff at most 50 ms
+    o.log = [&](const std::string& line) { log.push_back(line); };
+    MaaClient client(o);
+    std::string runtime = a_runtime();
+    auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+    BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+    BOOST_REQUIRE(log.size() == 1u);
+    auto at = log[0].find("retrying in ");
+    BOOST_REQUIRE(at != std::string::npos);
+    int ms = std::stoi(log[0].substr(at + 12));
+    BOOST_TEST((ms >= 0 && ms <= 50), junk << ": " << log[0]);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_http_date_waits_until_then) {
+  LocalMaa maa;
+  // Two seconds from now, in IMF-fixdate; the wait is at most that.
+  std::time_t at = static_cast<std::time_t>(now_unix() + 2);
+  char date[64];
+  std::tm tm{};
+  gmtime_r(&at, &tm);
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  maa.faults(429, 1, date);
+  std::vector<std::string> log;
+  MaaClientOptions o = fast_options(maa.base);
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_REQUIRE(log.size() == 1u);
+  auto pos = log[0].find("retrying in ");
+  BOOST_REQUIRE(pos != std::string::npos);
+  int ms = std::stoi(log[0].substr(pos + 12));
+  BOOST_TEST((ms >= 1000 && ms <= 2000), date << ": " << log[0]);
 }
 
 BOOST_AUTO_TEST_CASE(two_503s_then_a_token) {

@@ -27,6 +27,11 @@ constexpr const char* kDefaultPolicy =
 
 bool iequals(std::string_view a, std::string_view b) { return net::iequals(a, b); }
 
+// Printable ASCII and spaces only: what a header value may carry verbatim.
+bool header_safe(std::string_view v) {
+  return v.size() <= 1024 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 }  // namespace
 
 std::string default_policy_hash() { return crypto::base64url_encode(crypto::sha256(as_bytes(kDefaultPolicy))); }
@@ -111,7 +116,7 @@ std::optional<net::HttpResponse> Emulator::apply_faults() {
       if (s == f.status) code = c;
     }
     net::HttpResponse e = cloud_error(f.status, code, "fault injected by the maa-emu admin endpoint");
-    if (f.retry_after > 0) e.headers.push_back({"Retry-After", std::to_string(f.retry_after)});
+    if (!f.retry_after.empty()) e.headers.push_back({"Retry-After", f.retry_after});
     return e;
   }
   return std::nullopt;
@@ -264,7 +269,8 @@ net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
       const Json::Value& v = (*body)[k];
       if (k == "latency_ms" && v.isInt()) f.latency_ms = v.asInt();
       else if (k == "status" && v.isInt()) f.status = v.asInt();
-      else if (k == "retry_after" && v.isInt()) f.retry_after = v.asInt();
+      else if (k == "retry_after" && v.isUInt()) f.retry_after = std::to_string(v.asUInt());
+      else if (k == "retry_after" && v.isString() && header_safe(v.asString())) f.retry_after = v.asString();
       else if (k == "malformed" && v.isBool()) f.malformed = v.asBool();
       else if (k == "drop" && v.isBool()) f.drop = v.asBool();
       else if (k == "count" && v.isInt()) f.count = v.asInt();

@@ -28,7 +28,7 @@ struct EmulatorConfig {
 struct Faults {
   int latency_ms = 0;       // added before answering
   int status = 0;           // answer attest requests with this status (429, 500, 503, ...)
-  int retry_after = 0;      // Retry-After seconds sent with `status`
+  std::string retry_after;  // the Retry-After sent with `status`, verbatim (seconds, an HTTP-date, or junk)
   bool malformed = false;   // answer 200 with a body that is not JSON
   bool drop = false;        // close the connection without answering
   int count = -1;           // how many attest requests the fault applies to; -1: all
