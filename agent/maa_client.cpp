@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "crypto/base64.h"
+#include "crypto/jose.h"
 #include "net/http_client.h"
 #include "net/retry_after.h"
 
@@ -23,6 +25,13 @@ struct Attempt {
   bool retryable = false;
   std::optional<int> retry_after_ms;  // the server's Retry-After as a wait, capped
 };
+
+// "application/json", any case, parameters (charset) aside.
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return iequals(media, "application/json");
+}
 
 bool retryable_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
 
@@ -63,9 +72,22 @@ Attempt judge(const Result<net::HttpResult>& r, int retry_after_cap_ms) {
     if (r->status == 429 || r->status == 503) a.retry_after_ms = retry_after_ms(*r, retry_after_cap_ms);
     return a;
   }
+  // MAA answers application/json; anything else (a captive portal's or a proxy's page)
+  // is not MAA's answer, whatever it holds.
+  const std::string type = r->header("content-type").value_or("");
+  if (!is_json_media_type(type)) {
+    a.cause = "HTTP 200 with " + (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
+              ", not application/json";
+    return a;
+  }
   auto body = parse_json(r->body, "MAA response");
   if (!body || !body->isObject() || !(*body)["token"].isString() || (*body)["token"].asString().empty()) {
     a.cause = "HTTP 200 without a token: " + (body ? std::string("no \"token\" string") : body.error().message());
+    return a;
+  }
+  // Only the shape: the signature is the relying party's to check, against MAA's keys.
+  if (auto jws = crypto::parse_compact_jws((*body)["token"].asString()); !jws) {
+    a.cause = "HTTP 200 whose token is not a compact JWS: " + jws.error().message();
     return a;
   }
   a.token = (*body)["token"].asString();

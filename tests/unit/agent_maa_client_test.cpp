@@ -314,7 +314,7 @@ BOOST_AUTO_TEST_CASE(a_dropped_connection_is_retried) {
 BOOST_AUTO_TEST_CASE(a_200_without_a_token_is_maa_unavailable) {
   LocalMaa maa;
   maaemu::Faults malformed;
-  malformed.malformed = true;
+  malformed.answer = maaemu::BadAnswer::NoToken;
   malformed.count = 1;
   maa.emu->set_faults(malformed);
   MaaClient client(fast_options(maa.base));
@@ -323,6 +323,66 @@ BOOST_AUTO_TEST_CASE(a_200_without_a_token_is_maa_unavailable) {
   BOOST_REQUIRE(!token.ok());
   BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
   BOOST_TEST(token.error().message().find("HTTP 200 without a token") != std::string::npos, token.error().message());
+}
+
+// The error of one attestation against maa-emu answering `answer` once.
+Error error_for_answer(maaemu::BadAnswer answer) {
+  LocalMaa maa;
+  maaemu::Faults f;
+  f.answer = answer;
+  f.count = 1;
+  maa.emu->set_faults(f);
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE(!token.ok());
+  BOOST_TEST(maa.requests() == 1u);  // garbage from MAA is final, as a 4xx is
+  return token.error();
+}
+
+BOOST_AUTO_TEST_CASE(a_200_that_is_not_json_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::NotJson);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("after 1 attempt: HTTP 200 without a token: MAA response") != std::string::npos,
+             e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_200_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::Truncated);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 without a token: MAA response") != std::string::npos, e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_200_labelled_other_than_json_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::WrongContentType);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 with Content-Type text/html; charset=utf-8, not application/json") !=
+                 std::string::npos,
+             e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_200_whose_token_is_not_a_jws_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::NotJws);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 whose token is not a compact JWS: ") != std::string::npos, e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_signed_by_another_key_is_passed_on_for_the_relying_party_to_refuse) {
+  // The agent does not verify tokens (it has no reason to trust its own view of MAA's
+  // keys); the client does, and refuses this one.
+  LocalMaa maa;
+  maaemu::Faults f;
+  f.answer = maaemu::BadAnswer::ForgedSignature;
+  f.count = 1;
+  maa.emu->set_faults(f);
+  MaaClient client(fast_options(maa.base));
+  std::string runtime = a_runtime();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  client::StaticMaaKeys keys(*crypto::parse_jwks(maa.emu->keys().jwks()));
+  auto verified = client::verify_maa_token(*token, maa.base, keys, now_unix(), 60);
+  BOOST_REQUIRE(!verified.ok());
+  BOOST_TEST((verified.error().code() == ErrorCode::BadSignature), verified.error().describe());
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_maa_exhausts_the_attempts_in_bounded_time) {
