@@ -113,6 +113,39 @@ RunResult connect(const std::string& url, const std::string& extra = "") {
   return run(attest() + " connect " + url + world().client_flags() + " " + extra);
 }
 
+// maa-emu's faults, set through its admin endpoint for as long as this lives, then cleared
+// (also when a test stops early), so no fault outlives its test.
+struct MaaFault {
+  explicit MaaFault(const std::string& json) {
+    RunResult set = run("curl -sS --max-time 5 -X POST --data '" + json + "' " + world().admin + "/faults");
+    BOOST_REQUIRE_MESSAGE(set.exit_code == 0 && set.out.find("\"error\"") == std::string::npos, set.out + set.err);
+  }
+  ~MaaFault() { clear(); }
+  void clear() {
+    if (!cleared) cleared = run("curl -sS --max-time 5 -X DELETE " + world().admin + "/faults").exit_code == 0;
+  }
+  bool cleared = false;
+};
+
+// One fault of MAA's, end to end: `attest connect` to a real attestd fails within 10 s
+// with `exit_code` and a message holding `error`, and accepts no token; once the fault is
+// cleared, the next attestation succeeds with the same agent.
+void fault_then_recovery(const std::string& name, const std::string& fault, int exit_code, const std::string& error) {
+  Agent agent(name);
+  MaaFault injected(fault);
+  auto started = std::chrono::steady_clock::now();
+  RunResult failed = connect(agent.url);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  BOOST_TEST(failed.exit_code == exit_code, failed.err);
+  BOOST_TEST(failed.err.find(error) != std::string::npos, failed.err);
+  BOOST_TEST(failed.out.find("is an attested SEV-SNP VM") == std::string::npos, failed.out);
+  BOOST_TEST(seconds < 10.0);
+  injected.clear();
+  RunResult recovered = connect(agent.url);
+  BOOST_TEST(recovered.exit_code == 0, recovered.err);
+  BOOST_TEST(recovered.out.find("is an attested SEV-SNP VM") != std::string::npos);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(integration_agent)
@@ -237,6 +270,53 @@ BOOST_AUTO_TEST_CASE(a_slow_maa_is_a_clear_error_within_the_agents_timeouts_then
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));
   RunResult up = connect(agent.url);
   BOOST_TEST(up.exit_code == 0, up.err);
+}
+
+BOOST_AUTO_TEST_CASE(maa_throttling_past_the_attempts_is_maa_unavailable_naming_the_429_then_recovers) {
+  fault_then_recovery("maa-429s", R"({"status": 429, "retry_after": 1})", 60,
+                      "MaaUnavailable: MAA at " + world().maa +
+                          "/attest/SevSnpVm?api-version=2022-08-01 gave no token after 5 attempts: HTTP 429 "
+                          "TooManyRequests: fault injected by the maa-emu admin endpoint");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_cloud_error_500_is_maa_unavailable_naming_it_then_recovers) {
+  fault_then_recovery("maa-500", R"({"status": 500})", 60,
+                      "gave no token after 5 attempts: HTTP 500 InternalServerError: fault injected by the maa-emu "
+                      "admin endpoint");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_answer_that_is_not_json_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-not-json", R"({"answer": "not-json"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 without a token: MAA response");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_answer_without_a_token_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-no-token", R"({"answer": "no-token"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 without a token: no \"token\" string");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_token_that_is_not_a_jws_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-not-jws", R"({"answer": "not-jws"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 whose token is not a compact JWS");
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_maa_answer_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-truncated", R"({"answer": "truncated"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 without a token: MAA response");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_answer_labelled_html_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-html", R"({"answer": "wrong-content-type"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 with Content-Type text/html; charset=utf-8, not "
+                      "application/json");
+}
+
+BOOST_AUTO_TEST_CASE(a_token_with_a_forged_signature_is_refused_by_the_client_then_recovers) {
+  fault_then_recovery("maa-forged", R"({"answer": "forged-signature"})", 20, "BadSignature");
+}
+
+BOOST_AUTO_TEST_CASE(a_token_signed_under_an_unknown_kid_is_refused_by_the_client_then_recovers) {
+  fault_then_recovery("maa-unknown-key", R"({"answer": "unknown-key"})", 58, "UnknownKey");
 }
 
 BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_call) {
