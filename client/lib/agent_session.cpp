@@ -75,6 +75,27 @@ Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::
   return runtime;
 }
 
+namespace {
+
+// An agent's refusal to attest. A failure on the agent's own side (its evidence device,
+// its VCEK, MAA as the agent reached it) keeps the name the agent gave it; any other
+// name, or none, is MaaUnavailable with that name in the message. The agent's word picks
+// only among these: it cannot make the client report a verification result.
+Error agent_failure(long status, const Result<Json::Value>& body) {
+  static constexpr ErrorCode kAgentSide[] = {ErrorCode::DeviceError, ErrorCode::NoEvidenceSource,
+                                             ErrorCode::MissingCertificate, ErrorCode::MaaUnavailable};
+  const bool described = body && body->isObject() && (*body)["error"].isObject();
+  std::string why = described && (*body)["error"]["message"].isString() ? (*body)["error"]["message"].asString()
+                                                                        : "HTTP " + std::to_string(status);
+  std::string name = described && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() : "";
+  for (ErrorCode code : kAgentSide) {
+    if (name == error_name(code)) return Error(code, "the agent could not attest: " + why);
+  }
+  return Error(ErrorCode::MaaUnavailable, "the agent could not attest: " + (name.empty() ? "" : name + ": ") + why);
+}
+
+}  // namespace
+
 AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r,
                            crypto::MerkleProof p, Bytes n, int timeout_ms)
     : connection_(std::move(c)), token_ptr_(std::make_unique<VerifiedToken>(std::move(t))), runtime_(std::move(r)),
@@ -96,12 +117,7 @@ Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaK
                                        json_compact(request), options.timeout_ms);
   if (!answer) return answer.error();
   auto body = parse_json(answer->body, "attestation answer");
-  if (answer->status != 200) {
-    std::string why = body && (*body)["error"]["message"].isString() ? (*body)["error"]["message"].asString()
-                                                                     : "HTTP " + std::to_string(answer->status);
-    std::string name = body && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() + ": " : "";
-    return Error(ErrorCode::MaaUnavailable, "the agent could not attest: " + name + why);
-  }
+  if (answer->status != 200) return agent_failure(answer->status, body);
   if (!body || !(*body)["token"].isString() || !(*body)["runtime"].isString() || !(*body)["proof"].isObject()) {
     return Error(ErrorCode::MalformedInput, "the agent's answer is not {\"token\", \"runtime\", \"proof\"}");
   }

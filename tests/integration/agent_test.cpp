@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(a_slow_maa_is_a_clear_error_within_the_agents_timeouts_then
 
 BOOST_AUTO_TEST_CASE(maa_throttling_past_the_attempts_is_maa_unavailable_naming_the_429_then_recovers) {
   fault_then_recovery("maa-429s", R"({"status": 429, "retry_after": 1})", 60,
-                      "MaaUnavailable: MAA at " + world().maa +
+                      "MaaUnavailable: the agent could not attest: MAA at " + world().maa +
                           "/attest/SevSnpVm?api-version=2022-08-01 gave no token after 5 attempts: HTTP 429 "
                           "TooManyRequests: fault injected by the maa-emu admin endpoint");
 }
@@ -380,6 +380,46 @@ BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
   BOOST_REQUIRE(token.ok());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["user-data"].isString());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["keys"][0]["kid"].asString() == "HCLAkPub");
+  (*paravisor)->stop();
+}
+
+BOOST_AUTO_TEST_CASE(a_swtpm_restart_mid_run_is_a_device_error_then_the_same_agent_recovers) {
+  // A simulated Azure CVM whose TPM dies (swtpm killed by the PID this test started) and
+  // comes back on the same port with the same state, under one attestd.
+  World& w = world();
+  auto identity = snpsim::load_identity(w.keys);
+  BOOST_REQUIRE(identity.ok());
+  azuresim::test::Swtpm swtpm("agent-restart");
+  azuresim::ParavisorOptions o;
+  o.identity = &*identity;
+  auto m = *hex_decode(kGood);
+  std::copy(m.begin(), m.end(), o.report.measurement.begin());
+  auto paravisor = azuresim::Paravisor::provision(swtpm.transport(), o);
+  BOOST_REQUIRE_MESSAGE(paravisor.ok(), test::why(paravisor));
+  (*paravisor)->start();
+  const std::string tpm = "127.0.0.1:" + std::to_string(swtpm.port());
+  Agent agent("azure-restart", {}, kGood,
+              {"--evidence", "azure-vtpm", "--tpm", "tcp:" + tpm, "--vcek-file", w.keys + "/vcek.pem",
+               "--trust-sim-root", w.keys + "/ca_bundle.pem"});
+  RunResult before = connect(agent.url);
+  BOOST_TEST(before.exit_code == 0, before.err << *read_text_file(agent.log));
+
+  swtpm.kill();
+  auto started = std::chrono::steady_clock::now();
+  RunResult down = connect(agent.url);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  BOOST_TEST(down.exit_code == 70, down.err);
+  BOOST_TEST(down.err.find("DeviceError: the agent could not attest: user-data: NV index 0x1400002: "
+                           "TPM2_NV_ReadPublic: TPM socket " + tpm +
+                           ": connect: Connection refused") != std::string::npos,
+             down.err);
+  BOOST_TEST(down.out.find("is an attested SEV-SNP VM") == std::string::npos, down.out);
+  BOOST_TEST(seconds < 10.0);
+
+  swtpm.restart();
+  RunResult after = connect(agent.url);
+  BOOST_TEST(after.exit_code == 0, after.err << *read_text_file(agent.log));
+  BOOST_TEST(after.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
   (*paravisor)->stop();
 }
 
