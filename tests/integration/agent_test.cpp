@@ -97,6 +97,38 @@ struct Agent {
   }
 };
 
+// A simulated Azure CVM: swtpm with an AK and an HCL report, and the paravisor that
+// regenerates the report when user data is written — all made with the world's sim keys,
+// for the measurement maa-emu knows.
+struct AzureCvm {
+  snpsim::SimIdentity identity;
+  azuresim::test::Swtpm swtpm;
+  std::unique_ptr<azuresim::Paravisor> paravisor;
+
+  explicit AzureCvm(const std::string& name) : identity(load(world().keys)), swtpm(name) {
+    azuresim::ParavisorOptions o;
+    o.identity = &identity;
+    auto m = *hex_decode(kGood);
+    std::copy(m.begin(), m.end(), o.report.measurement.begin());
+    auto p = azuresim::Paravisor::provision(swtpm.transport(), o);
+    BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));
+    paravisor = std::move(p).value();
+    paravisor->start();
+  }
+  // attestd's flags for this CVM's vTPM.
+  std::vector<std::string> evidence_flags() const {
+    return {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()),
+            "--vcek-file", world().keys + "/vcek.pem", "--trust-sim-root", world().keys + "/ca_bundle.pem"};
+  }
+
+ private:
+  static snpsim::SimIdentity load(const std::string& keys) {
+    auto id = snpsim::load_identity(keys);
+    if (!id) throw std::runtime_error(id.error().describe());
+    return std::move(id).value();
+  }
+};
+
 // A TLS identity that is not the agent's, for relays.
 net::TlsIdentity relay_identity() {
   auto key = *crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
@@ -357,22 +389,9 @@ BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_ca
 }
 
 BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
-  // A simulated Azure CVM: swtpm with an AK and an HCL report, and the paravisor that
-  // regenerates the report when user data is written — all made with the world's sim keys.
   World& w = world();
-  auto identity = snpsim::load_identity(w.keys);
-  BOOST_REQUIRE(identity.ok());
-  azuresim::test::Swtpm swtpm("agent");
-  azuresim::ParavisorOptions o;
-  o.identity = &*identity;
-  auto m = *hex_decode(kGood);
-  std::copy(m.begin(), m.end(), o.report.measurement.begin());
-  auto paravisor = azuresim::Paravisor::provision(swtpm.transport(), o);
-  BOOST_REQUIRE_MESSAGE(paravisor.ok(), test::why(paravisor));
-  (*paravisor)->start();
-  Agent agent("azure", {}, kGood,
-              {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()), "--vcek-file",
-               w.keys + "/vcek.pem", "--trust-sim-root", w.keys + "/ca_bundle.pem"});
+  AzureCvm cvm("agent");
+  Agent agent("azure", {}, kGood, cvm.evidence_flags());
   RunResult c = connect(agent.url);
   BOOST_TEST(c.exit_code == 0, c.err << *read_text_file(agent.log));
   BOOST_TEST(c.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
@@ -380,31 +399,18 @@ BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
   BOOST_REQUIRE(token.ok());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["user-data"].isString());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["keys"][0]["kid"].asString() == "HCLAkPub");
-  (*paravisor)->stop();
 }
 
 BOOST_AUTO_TEST_CASE(a_swtpm_restart_mid_run_is_a_device_error_then_the_same_agent_recovers) {
   // A simulated Azure CVM whose TPM dies (swtpm killed by the PID this test started) and
   // comes back on the same port with the same state, under one attestd.
-  World& w = world();
-  auto identity = snpsim::load_identity(w.keys);
-  BOOST_REQUIRE(identity.ok());
-  azuresim::test::Swtpm swtpm("agent-restart");
-  azuresim::ParavisorOptions o;
-  o.identity = &*identity;
-  auto m = *hex_decode(kGood);
-  std::copy(m.begin(), m.end(), o.report.measurement.begin());
-  auto paravisor = azuresim::Paravisor::provision(swtpm.transport(), o);
-  BOOST_REQUIRE_MESSAGE(paravisor.ok(), test::why(paravisor));
-  (*paravisor)->start();
-  const std::string tpm = "127.0.0.1:" + std::to_string(swtpm.port());
-  Agent agent("azure-restart", {}, kGood,
-              {"--evidence", "azure-vtpm", "--tpm", "tcp:" + tpm, "--vcek-file", w.keys + "/vcek.pem",
-               "--trust-sim-root", w.keys + "/ca_bundle.pem"});
+  AzureCvm cvm("agent-restart");
+  const std::string tpm = "127.0.0.1:" + std::to_string(cvm.swtpm.port());
+  Agent agent("azure-restart", {}, kGood, cvm.evidence_flags());
   RunResult before = connect(agent.url);
   BOOST_TEST(before.exit_code == 0, before.err << *read_text_file(agent.log));
 
-  swtpm.kill();
+  cvm.swtpm.kill();
   auto started = std::chrono::steady_clock::now();
   RunResult down = connect(agent.url);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -416,11 +422,10 @@ BOOST_AUTO_TEST_CASE(a_swtpm_restart_mid_run_is_a_device_error_then_the_same_age
   BOOST_TEST(down.out.find("is an attested SEV-SNP VM") == std::string::npos, down.out);
   BOOST_TEST(seconds < 10.0);
 
-  swtpm.restart();
+  cvm.swtpm.restart();
   RunResult after = connect(agent.url);
   BOOST_TEST(after.exit_code == 0, after.err << *read_text_file(agent.log));
   BOOST_TEST(after.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
-  (*paravisor)->stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
