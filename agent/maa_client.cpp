@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <charconv>
 #include <optional>
 #include <thread>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "crypto/base64.h"
+#include "crypto/jose.h"
 #include "net/http_client.h"
+#include "net/retry_after.h"
 
 namespace attestd::agent {
 
@@ -21,8 +23,15 @@ struct Attempt {
   std::optional<std::string> token;
   std::string cause;           // why there is no token
   bool retryable = false;
-  std::optional<int> retry_after_ms;  // the server's Retry-After, in seconds, as ms
+  std::optional<int> retry_after_ms;  // the server's Retry-After as a wait, capped
 };
+
+// "application/json", any case, parameters (charset) aside.
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return iequals(media, "application/json");
+}
 
 bool retryable_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
 
@@ -41,13 +50,13 @@ std::string describe_failure(const net::HttpResult& r) {
   return out;
 }
 
+// RFC 9110's delay-seconds or HTTP-date, saturating at the cap; anything else: no value.
 std::optional<int> retry_after_ms(const net::HttpResult& r, int cap_ms) {
   auto v = r.header("retry-after");
   if (!v) return std::nullopt;
-  long long seconds = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), seconds);
-  if (ec != std::errc() || end != v->data() + v->size() || seconds < 0) return std::nullopt;  // an HTTP-date: ignored
-  return static_cast<int>(std::min<long long>(seconds * 1000, cap_ms));
+  auto delay = net::retry_after_delay(*v, std::chrono::milliseconds(cap_ms), now_unix());
+  if (!delay) return std::nullopt;
+  return static_cast<int>(delay->count());  // at most cap_ms
 }
 
 Attempt judge(const Result<net::HttpResult>& r, int retry_after_cap_ms) {
@@ -63,9 +72,22 @@ Attempt judge(const Result<net::HttpResult>& r, int retry_after_cap_ms) {
     if (r->status == 429 || r->status == 503) a.retry_after_ms = retry_after_ms(*r, retry_after_cap_ms);
     return a;
   }
+  // MAA answers application/json; anything else (a captive portal's or a proxy's page)
+  // is not MAA's answer, whatever it holds.
+  const std::string type = r->header("content-type").value_or("");
+  if (!is_json_media_type(type)) {
+    a.cause = "HTTP 200 with " + (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
+              ", not application/json";
+    return a;
+  }
   auto body = parse_json(r->body, "MAA response");
   if (!body || !body->isObject() || !(*body)["token"].isString() || (*body)["token"].asString().empty()) {
     a.cause = "HTTP 200 without a token: " + (body ? std::string("no \"token\" string") : body.error().message());
+    return a;
+  }
+  // Only the shape: the signature is the relying party's to check, against MAA's keys.
+  if (auto jws = crypto::parse_compact_jws((*body)["token"].asString()); !jws) {
+    a.cause = "HTTP 200 whose token is not a compact JWS: " + jws.error().message();
     return a;
   }
   a.token = (*body)["token"].asString();

@@ -49,10 +49,12 @@ class MaaClient {
   explicit MaaClient(MaaClientOptions options);
 
   // The token (a compact JWS, not verified here: the relying party does that). Retries
-  // transport errors, 408, 429 (after Retry-After seconds, capped) and 5xx up to
+  // transport errors, 408, 429 (after Retry-After: seconds or an HTTP-date, capped at
+  // max_retry_after_ms; one that is neither gets the normal backoff) and 5xx up to
   // max_attempts; any other status is final. Every failure is MaaUnavailable naming the
-  // last cause, with MAA's CloudError code and message when it sent one; so is a 200
-  // without a "token" string.
+  // last cause, with MAA's CloudError code and message when it sent one; so is (final,
+  // not retried) a 200 that is not application/json, has no "token" string, or whose
+  // token is not a compact JWS. The token's signature is not checked here.
   Result<std::string> attest_sevsnpvm(const hal::Evidence& evidence, const std::vector<crypto::Certificate>& vcek_chain,
                                       const std::string& runtime_json);
 

@@ -59,12 +59,14 @@ Result<snp::HclReport> AzureVtpmSource::read_hcl_report() {
 
 Result<Evidence> AzureVtpmSource::get_evidence(const ReportData& report_data) {
   std::lock_guard<std::mutex> lock(mu_);
-  // Azure's guest attestation client defines the user-data index when it is absent.
-  auto pub = tpm_.nv_read_public(options_.user_data_index);
-  if (!pub) {
+  // Azure's guest attestation client defines the user-data index when it is absent (and
+  // only then: a TPM that cannot be reached is named as such, not "defined" over).
+  auto pub = tpm_.nv_find(options_.user_data_index);
+  if (!pub) return pub.error().with_context("user-data");
+  if (!*pub) {
     if (Status s = tpm_.nv_define_space(options_.user_data_index, report_data.size()); !s) return s.error();
-  } else if (pub->data_size != report_data.size()) {
-    return Error(ErrorCode::DeviceError, "user-data NV index has " + std::to_string(pub->data_size) +
+  } else if ((*pub)->data_size != report_data.size()) {
+    return Error(ErrorCode::DeviceError, "user-data NV index has " + std::to_string((*pub)->data_size) +
                                              " bytes, expected " + std::to_string(report_data.size()));
   }
   if (Status s = tpm_.nv_write(options_.user_data_index, report_data); !s) return s.error();

@@ -1,13 +1,13 @@
 #include "hal/vcek_sources.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
 #include "core/file.h"
 #include "core/json.h"
+#include "net/retry_after.h"
 #include "verify/chain.h"
 
 namespace attestd::hal {
@@ -136,16 +136,6 @@ std::string cache_path(const VcekSourceOptions& o, const VcekQuery& q) {
   return o.cache_dir + "/" + product_str(q.product) + "/" + hex_encode(hwid_of(q, q.product)) + "/" + tcb + ".der";
 }
 
-// Seconds of a Retry-After header; nullopt for an HTTP date or garbage.
-std::optional<int> retry_after_seconds(const net::HttpResult& r) {
-  auto h = r.header("retry-after");
-  if (!h) return std::nullopt;
-  int s = 0;
-  auto [end, ec] = std::from_chars(h->data(), h->data() + h->size(), s);
-  if (ec != std::errc() || end != h->data() + h->size() || s < 0) return std::nullopt;
-  return s;
-}
-
 Result<Bytes> kds_get(const std::string& url, const VcekSourceOptions& o) {
   int backoff = o.initial_backoff_ms;
   for (int attempt = 1;; ++attempt) {
@@ -157,9 +147,14 @@ Result<Bytes> kds_get(const std::string& url, const VcekSourceOptions& o) {
       return Error(ErrorCode::NetworkError, "GET " + url + ": HTTP " + std::to_string(r->status) +
                                                 (retry ? " after " + std::to_string(attempt) + " attempts" : ""));
     }
-    int wait = backoff;
-    if (auto s = retry_after_seconds(*r)) wait = std::max(wait, *s * 1000);
-    pause(o, std::min(wait, o.max_backoff_ms));
+    // Retry-After (seconds or an HTTP-date) lengthens the backoff, up to max_backoff_ms.
+    int wait = std::min(backoff, o.max_backoff_ms);
+    if (auto h = r->header("retry-after")) {
+      if (auto asked = net::retry_after_delay(*h, std::chrono::milliseconds(o.max_backoff_ms), now_unix())) {
+        wait = std::max(wait, static_cast<int>(asked->count()));
+      }
+    }
+    pause(o, wait);
     backoff = std::min(backoff * 2, o.max_backoff_ms);
   }
 }

@@ -92,6 +92,34 @@ Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::
   return runtime;
 }
 
+namespace {
+
+// An agent's refusal to attest. A failure on the agent's own side (its evidence device,
+// its VCEK, MAA as the agent reached it) keeps the name the agent gave it; any other
+// name, or none, is MaaUnavailable with that name in the message. The agent's word picks
+// only among these: it cannot make the client report a verification result.
+Error agent_failure(long status, const Result<Json::Value>& body, const std::optional<std::string>& retry_after) {
+  static constexpr ErrorCode kAgentSide[] = {ErrorCode::DeviceError, ErrorCode::NoEvidenceSource,
+                                             ErrorCode::MissingCertificate, ErrorCode::MaaUnavailable};
+  const bool described = body && body->isObject() && (*body)["error"].isObject();
+  std::string why = described && (*body)["error"]["message"].isString() ? (*body)["error"]["message"].asString()
+                                                                        : "HTTP " + std::to_string(status);
+  std::string name = described && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() : "";
+  if (status == 503 && name == error_name(ErrorCode::AgentOverloaded)) {
+    // Overload is its own failure: nothing is wrong with MAA or the VM, so come back later.
+    return Error(ErrorCode::AgentOverloaded, "the agent is overloaded: " + why +
+                                                 (retry_after ? " (it asks to retry after " +
+                                                                    printable_quoted(*retry_after) + " s)"
+                                                              : std::string()));
+  }
+  for (ErrorCode code : kAgentSide) {
+    if (name == error_name(code)) return Error(code, "the agent could not attest: " + why);
+  }
+  return Error(ErrorCode::MaaUnavailable, "the agent could not attest: " + (name.empty() ? "" : name + ": ") + why);
+}
+
+}  // namespace
+
 AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r,
                            crypto::MerkleProof p, Bytes n, int timeout_ms)
     : connection_(std::move(c)), token_ptr_(std::make_unique<VerifiedToken>(std::move(t))), runtime_(std::move(r)),
@@ -113,20 +141,7 @@ Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaK
                                        json_compact(request), options.timeout_ms);
   if (!answer) return answer.error();
   auto body = parse_json(answer->body, "attestation answer");
-  if (answer->status != 200) {
-    std::string why = body && (*body)["error"]["message"].isString() ? (*body)["error"]["message"].asString()
-                                                                     : "HTTP " + std::to_string(answer->status);
-    std::string code = body && (*body)["error"]["code"].isString() ? (*body)["error"]["code"].asString() : "";
-    if (answer->status == 503 && code == "AgentOverloaded") {
-      // Overload is its own failure: nothing is wrong with MAA or the VM, so come back later.
-      auto retry = answer->header("retry-after");
-      return Error(ErrorCode::AgentOverloaded,
-                   "the agent is overloaded: " + why +
-                       (retry ? " (it asks to retry after " + printable_quoted(*retry) + " s)" : std::string()));
-    }
-    return Error(ErrorCode::MaaUnavailable,
-                 "the agent could not attest: " + (code.empty() ? std::string() : code + ": ") + why);
-  }
+  if (answer->status != 200) return agent_failure(answer->status, body, answer->header("retry-after"));
   if (!body || !(*body)["token"].isString() || !(*body)["runtime"].isString() || !(*body)["proof"].isObject()) {
     return Error(ErrorCode::MalformedInput, "the agent's answer is not {\"token\", \"runtime\", \"proof\"}");
   }

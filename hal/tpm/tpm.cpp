@@ -31,6 +31,7 @@ constexpr std::uint16_t kStNoSessions = 0x8001;
 constexpr std::uint16_t kStSessions = 0x8002;
 constexpr std::uint32_t kRsPw = 0x40000009;
 constexpr std::uint32_t kRcInitialize = 0x100;
+constexpr std::uint32_t kRcHandle1 = 0x18B;  // TPM_RC_HANDLE, handle 1: nothing is there
 constexpr std::size_t kHeaderSize = 10;
 
 // Buffer bounds of the TPM2B types we read (generous: the TPM's own limits are lower).
@@ -235,18 +236,23 @@ Result<TpmResponse> parse_response(std::string_view name, bool sessions, ByteVie
   return out;
 }
 
+// The response code of a response (0 when it is too short to hold one).
+std::uint32_t response_code(ByteView response) {
+  if (response.size() < kHeaderSize) return 0;
+  return (std::uint32_t{response[6]} << 24) | (std::uint32_t{response[7]} << 16) | (std::uint32_t{response[8]} << 8) |
+         response[9];
+}
+
 // Warnings that ask for the same command again (Part 2 §6.6.3): the TPM is busy, was
 // interrupted, or is still testing an algorithm.
 bool should_retry(ByteView response) {
-  if (response.size() < kHeaderSize) return false;
-  std::uint32_t rc = (std::uint32_t{response[6]} << 24) | (std::uint32_t{response[7]} << 16) |
-                     (std::uint32_t{response[8]} << 8) | response[9];
+  std::uint32_t rc = response_code(response);
   return rc == 0x922 /* RETRY */ || rc == 0x908 /* YIELDED */ || rc == 0x90A /* TESTING */;
 }
 
 }  // namespace
 
-Result<TpmResponse> Tpm::execute(std::string_view name, ByteView command) {
+Result<Bytes> Tpm::send(std::string_view name, ByteView command) {
   constexpr int kAttempts = 50;  // 50 x 20 ms, a bounded wait
   Result<Bytes> raw = Error(ErrorCode::Internal, "not sent");
   for (int attempt = 0;; ++attempt) {
@@ -255,6 +261,16 @@ Result<TpmResponse> Tpm::execute(std::string_view name, ByteView command) {
     if (attempt + 1 >= kAttempts || !should_retry(*raw)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  return raw;
+}
+
+Result<TpmResponse> Tpm::execute(std::string_view name, ByteView command) {
+  auto raw = send(name, command);
+  if (!raw) return raw.error();
+  return parse(name, command, *raw);
+}
+
+Result<TpmResponse> Tpm::parse(std::string_view name, ByteView command, ByteView raw) {
   bool sessions = command.size() >= 2 && command[0] == 0x80 && command[1] == 0x02;
   unsigned handles = 0;
   std::uint32_t cc = command.size() >= kHeaderSize
@@ -262,7 +278,7 @@ Result<TpmResponse> Tpm::execute(std::string_view name, ByteView command) {
                                (std::uint32_t{command[8]} << 8) | command[9]
                          : 0;
   if (cc == kCcCreatePrimary) handles = 1;
-  return parse_response(name, sessions, *raw, handles);
+  return parse_response(name, sessions, raw, handles);
 }
 
 namespace {
@@ -294,10 +310,23 @@ Result<Bytes> Tpm::get_random(std::uint16_t count) {
 }
 
 Result<NvPublic> Tpm::nv_read_public(std::uint32_t index) {
+  auto pub = nv_find(index);
+  if (!pub) return pub.error();
+  if (!*pub) {
+    return device("TPM2_NV_ReadPublic", "TPM returned " + describe_rc(kRcHandle1)).with_context("NV index " + hex32(index));
+  }
+  return **pub;
+}
+
+Result<std::optional<NvPublic>> Tpm::nv_find(std::uint32_t index) {
   constexpr std::string_view name = "TPM2_NV_ReadPublic";
   Command c(kCcNvReadPublic, false);
   c.handle(index);
-  auto r = execute(name, c.finish());
+  Bytes command = c.finish();
+  auto raw = send(name, command);
+  if (!raw) return raw.error().with_context("NV index " + hex32(index));
+  if (response_code(*raw) == kRcHandle1) return std::optional<NvPublic>();
+  auto r = parse(name, command, *raw);
   if (!r) return r.error().with_context("NV index " + hex32(index));
   Unmarshaller u(r->params);
   std::uint16_t size = u.u16();
@@ -311,7 +340,7 @@ Result<NvPublic> Tpm::nv_read_public(std::uint32_t index) {
   u.tpm2b(kMaxName);
   if (Status s = finish_params(name, p.ok() ? u : p); !s) return s.error();
   if (pub.index != index) return device(name, "TPM answered for index " + hex32(pub.index) + ", not " + hex32(index));
-  return pub;
+  return std::optional<NvPublic>(pub);
 }
 
 Result<Bytes> Tpm::nv_read(std::uint32_t index, std::size_t chunk) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,9 @@ class Tpm {
   Result<Bytes> get_random(std::uint16_t count);
 
   Result<NvPublic> nv_read_public(std::uint32_t index);
+  // The same, or nullopt when no index is defined there (TPM_RC_HANDLE); a TPM that
+  // cannot be reached, or any other failure, is still an error.
+  Result<std::optional<NvPublic>> nv_find(std::uint32_t index);
   // The whole index, in chunks of at most `chunk` bytes (the TPM's MAX_NV_BUFFER_SIZE
   // is 1024 or more on every TPM we know; 2048 on Azure's vTPM). Authorised by the owner
   // when the index allows OWNERREAD, else by the index itself (AUTHREAD).
@@ -111,7 +115,10 @@ class Tpm {
   Status flush_context(std::uint32_t handle);
 
  private:
-  Result<struct TpmResponse> execute(std::string_view name, ByteView command);
+  // The command's response, resent while the TPM asks for a retry (bounded).
+  Result<Bytes> send(std::string_view name, ByteView command);
+  Result<struct TpmResponse> parse(std::string_view name, ByteView command, ByteView response);
+  Result<struct TpmResponse> execute(std::string_view name, ByteView command);  // send, then parse
 
   std::shared_ptr<TpmTransport> transport_;
 };

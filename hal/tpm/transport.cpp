@@ -129,6 +129,17 @@ Result<Bytes> DeviceTransport::transact(ByteView command) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd_ < 0) return device_error(path_, "open: " + errno_text());
   }
+  auto result = exchange(command);
+  if (!result) {
+    // After a failed exchange the device's state is unknown (a command half written, a
+    // response unread, a vTPM that went away): the next command opens it afresh.
+    ::close(fd_);
+    fd_ = -1;
+  }
+  return result;
+}
+
+Result<Bytes> DeviceTransport::exchange(ByteView command) {
   for (;;) {
     ssize_t n = ::write(fd_, command.data(), command.size());
     if (n < 0 && errno == EINTR) continue;

@@ -30,7 +30,8 @@ class TpmTransport {
 };
 
 // A TPM character device: write the command, read the response (one read). The device
-// is opened on first use and kept open.
+// is opened on first use and kept open until an exchange fails; the next command then
+// opens it again.
 class DeviceTransport : public TpmTransport {
  public:
   explicit DeviceTransport(std::string path = "/dev/tpmrm0") : path_(std::move(path)) {}
@@ -42,6 +43,8 @@ class DeviceTransport : public TpmTransport {
   std::string describe() const override { return path_; }
 
  private:
+  Result<Bytes> exchange(ByteView command);  // on fd_, open
+
   std::string path_;
   int fd_ = -1;
   std::mutex mu_;
@@ -50,7 +53,8 @@ class DeviceTransport : public TpmTransport {
 // The MS simulator TCP protocol that swtpm's --server port speaks: u32 TPM_SEND_COMMAND
 // (8), u8 locality, u32 size, the command; back: u32 size, the response, u32 ack (0).
 // One connection per command, so that several clients (the guest's source and a test's
-// paravisor emulator) can share one swtpm, which serves one connection at a time.
+// paravisor emulator) can share one swtpm, which serves one connection at a time, and a
+// restarted swtpm is reached by the next command.
 class SocketTransport : public TpmTransport {
  public:
   SocketTransport(std::string host, std::uint16_t port,

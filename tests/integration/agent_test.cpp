@@ -97,6 +97,47 @@ struct Agent {
   }
 };
 
+// A simulated Azure CVM: swtpm with an AK and an HCL report, and the paravisor that
+// regenerates the report when user data is written — all made with the world's sim keys,
+// for the measurement maa-emu knows.
+struct AzureCvm {
+  snpsim::SimIdentity identity;
+  azuresim::test::Swtpm swtpm;
+  std::unique_ptr<azuresim::Paravisor> paravisor;
+
+  explicit AzureCvm(const std::string& name) : identity(load(world().keys)), swtpm(name) {
+    azuresim::ParavisorOptions o;
+    o.identity = &identity;
+    auto m = *hex_decode(kGood);
+    std::copy(m.begin(), m.end(), o.report.measurement.begin());
+    auto p = azuresim::Paravisor::provision(swtpm.transport(), o);
+    BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));
+    paravisor = std::move(p).value();
+    paravisor->start();
+  }
+  // attestd's flags for this CVM's vTPM.
+  std::vector<std::string> evidence_flags() const {
+    return {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()),
+            "--vcek-file", world().keys + "/vcek.pem", "--trust-sim-root", world().keys + "/ca_bundle.pem"};
+  }
+
+ private:
+  static snpsim::SimIdentity load(const std::string& keys) {
+    auto id = snpsim::load_identity(keys);
+    if (!id) throw std::runtime_error(id.error().describe());
+    return std::move(id).value();
+  }
+};
+
+// The relying party's policy for an agent on an Azure vTPM (docs/policy.md, runtime_binding).
+std::string vtpm_policy() {
+  std::string path = world().dir + "/vtpm-policy.json";
+  if (!read_text_file(path)) {
+    BOOST_REQUIRE(write_file(path, as_bytes(R"({"runtime_binding": "vtpm-user-data"})")).ok());
+  }
+  return path;
+}
+
 // A TLS identity that is not the agent's, for relays.
 net::TlsIdentity relay_identity() {
   auto key = *crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
@@ -111,6 +152,39 @@ net::TlsIdentity relay_identity() {
 
 RunResult connect(const std::string& url, const std::string& extra = "") {
   return run(attest() + " connect " + url + world().client_flags() + " " + extra);
+}
+
+// maa-emu's faults, set through its admin endpoint for as long as this lives, then cleared
+// (also when a test stops early), so no fault outlives its test.
+struct MaaFault {
+  explicit MaaFault(const std::string& json) {
+    RunResult set = run("curl -sS --max-time 5 -X POST --data '" + json + "' " + world().admin + "/faults");
+    BOOST_REQUIRE_MESSAGE(set.exit_code == 0 && set.out.find("\"error\"") == std::string::npos, set.out + set.err);
+  }
+  ~MaaFault() { clear(); }
+  void clear() {
+    if (!cleared) cleared = run("curl -sS --max-time 5 -X DELETE " + world().admin + "/faults").exit_code == 0;
+  }
+  bool cleared = false;
+};
+
+// One fault of MAA's, end to end: `attest connect` to a real attestd fails within 10 s
+// with `exit_code` and a message holding `error`, and accepts no token; once the fault is
+// cleared, the next attestation succeeds with the same agent.
+void fault_then_recovery(const std::string& name, const std::string& fault, int exit_code, const std::string& error) {
+  Agent agent(name);
+  MaaFault injected(fault);
+  auto started = std::chrono::steady_clock::now();
+  RunResult failed = connect(agent.url);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  BOOST_TEST(failed.exit_code == exit_code, failed.err);
+  BOOST_TEST(failed.err.find(error) != std::string::npos, failed.err);
+  BOOST_TEST(failed.out.find("is an attested SEV-SNP VM") == std::string::npos, failed.out);
+  BOOST_TEST(seconds < 10.0);
+  injected.clear();
+  RunResult recovered = connect(agent.url);
+  BOOST_TEST(recovered.exit_code == 0, recovered.err);
+  BOOST_TEST(recovered.out.find("is an attested SEV-SNP VM") != std::string::npos);
 }
 
 }  // namespace
@@ -239,6 +313,53 @@ BOOST_AUTO_TEST_CASE(a_slow_maa_is_a_clear_error_within_the_agents_timeouts_then
   BOOST_TEST(up.exit_code == 0, up.err);
 }
 
+BOOST_AUTO_TEST_CASE(maa_throttling_past_the_attempts_is_maa_unavailable_naming_the_429_then_recovers) {
+  fault_then_recovery("maa-429s", R"({"status": 429, "retry_after": 1})", 60,
+                      "MaaUnavailable: the agent could not attest: MAA at " + world().maa +
+                          "/attest/SevSnpVm?api-version=2022-08-01 gave no token after 5 attempts: HTTP 429 "
+                          "TooManyRequests: fault injected by the maa-emu admin endpoint");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_cloud_error_500_is_maa_unavailable_naming_it_then_recovers) {
+  fault_then_recovery("maa-500", R"({"status": 500})", 60,
+                      "gave no token after 5 attempts: HTTP 500 InternalServerError: fault injected by the maa-emu "
+                      "admin endpoint");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_answer_that_is_not_json_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-not-json", R"({"answer": "not-json"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 without a token: MAA response");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_answer_without_a_token_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-no-token", R"({"answer": "no-token"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 without a token: no \"token\" string");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_token_that_is_not_a_jws_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-not-jws", R"({"answer": "not-jws"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 whose token is not a compact JWS");
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_maa_answer_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-truncated", R"({"answer": "truncated"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 without a token: MAA response");
+}
+
+BOOST_AUTO_TEST_CASE(a_maa_answer_labelled_html_is_maa_unavailable_then_recovers) {
+  fault_then_recovery("maa-html", R"({"answer": "wrong-content-type"})", 60,
+                      "gave no token after 1 attempt: HTTP 200 with Content-Type text/html; charset=utf-8, not "
+                      "application/json");
+}
+
+BOOST_AUTO_TEST_CASE(a_token_with_a_forged_signature_is_refused_by_the_client_then_recovers) {
+  fault_then_recovery("maa-forged", R"({"answer": "forged-signature"})", 20, "BadSignature");
+}
+
+BOOST_AUTO_TEST_CASE(a_token_signed_under_an_unknown_kid_is_refused_by_the_client_then_recovers) {
+  fault_then_recovery("maa-unknown-key", R"({"answer": "unknown-key"})", 58, "UnknownKey");
+}
+
 BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_call) {
   Agent agent("batch", {"--batch-window-ms", "1000"});
   // Every client connects first; then all ask at once, so they fall in one window even
@@ -278,38 +399,49 @@ BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_ca
 }
 
 BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
-  // A simulated Azure CVM: swtpm with an AK and an HCL report, and the paravisor that
-  // regenerates the report when user data is written — all made with the world's sim keys.
   World& w = world();
-  auto identity = snpsim::load_identity(w.keys);
-  BOOST_REQUIRE(identity.ok());
-  azuresim::test::Swtpm swtpm("agent");
-  azuresim::ParavisorOptions o;
-  o.identity = &*identity;
-  auto m = *hex_decode(kGood);
-  std::copy(m.begin(), m.end(), o.report.measurement.begin());
-  auto paravisor = azuresim::Paravisor::provision(swtpm.transport(), o);
-  BOOST_REQUIRE_MESSAGE(paravisor.ok(), test::why(paravisor));
-  (*paravisor)->start();
-  Agent agent("azure", {}, kGood,
-              {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()), "--vcek-file",
-               w.keys + "/vcek.pem", "--trust-sim-root", w.keys + "/ca_bundle.pem"});
+  AzureCvm cvm("agent");
+  Agent agent("azure", {}, kGood, cvm.evidence_flags());
   // The paravisor's claims bind the runtime only when the relying party's policy says so:
   // a SevSnpVm token's shape alone says its x-ms-runtime is the agent's runtime data.
   RunResult plain = connect(agent.url);
   BOOST_TEST(plain.exit_code == 11, plain.err);
   BOOST_TEST(plain.err.find("RuntimeDataMismatch") != std::string::npos, plain.err);
-  std::string policy = w.dir + "/vtpm-policy.json";
-  BOOST_REQUIRE(write_file(policy, as_bytes(R"({"runtime_binding": "vtpm-user-data"})")).ok());
-  RunResult c = connect(agent.url, "--policy " + policy);
+  RunResult c = connect(agent.url, "--policy " + vtpm_policy());
   BOOST_TEST(c.exit_code == 0, c.err << *read_text_file(agent.log));
   BOOST_TEST(c.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
   auto token = parse_json(
-      run(attest() + " connect " + agent.url + w.client_flags() + " --policy " + policy + " --json").out, "json");
+      run(attest() + " connect " + agent.url + w.client_flags() + " --policy " + vtpm_policy() + " --json").out, "json");
   BOOST_REQUIRE(token.ok());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["user-data"].isString());
   BOOST_TEST((*token)["claims"]["x-ms-runtime"]["keys"][0]["kid"].asString() == "HCLAkPub");
-  (*paravisor)->stop();
+}
+
+BOOST_AUTO_TEST_CASE(a_swtpm_restart_mid_run_is_a_device_error_then_the_same_agent_recovers) {
+  // A simulated Azure CVM whose TPM dies (swtpm killed by the PID this test started) and
+  // comes back on the same port with the same state, under one attestd.
+  AzureCvm cvm("agent-restart");
+  const std::string tpm = "127.0.0.1:" + std::to_string(cvm.swtpm.port());
+  Agent agent("azure-restart", {}, kGood, cvm.evidence_flags());
+  RunResult before = connect(agent.url, "--policy " + vtpm_policy());
+  BOOST_TEST(before.exit_code == 0, before.err << *read_text_file(agent.log));
+
+  cvm.swtpm.kill();
+  auto started = std::chrono::steady_clock::now();
+  RunResult down = connect(agent.url, "--policy " + vtpm_policy());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  BOOST_TEST(down.exit_code == 70, down.err);
+  BOOST_TEST(down.err.find("DeviceError: the agent could not attest: user-data: NV index 0x1400002: "
+                           "TPM2_NV_ReadPublic: TPM socket " + tpm +
+                           ": connect: Connection refused") != std::string::npos,
+             down.err);
+  BOOST_TEST(down.out.find("is an attested SEV-SNP VM") == std::string::npos, down.out);
+  BOOST_TEST(seconds < 10.0);
+
+  cvm.swtpm.restart();
+  RunResult after = connect(agent.url, "--policy " + vtpm_policy());
+  BOOST_TEST(after.exit_code == 0, after.err << *read_text_file(agent.log));
+  BOOST_TEST(after.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

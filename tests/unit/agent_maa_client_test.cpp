@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <ctime>
+#include <string>
 
 #include "agent/maa_client.h"
 #include "agent/runtime_data.h"
@@ -45,7 +47,7 @@ struct LocalMaa {
   }
   ~LocalMaa() { server->stop(); }
 
-  void faults(int status, int count, int retry_after = 0) {
+  void faults(int status, int count, std::string retry_after = "") {
     maaemu::Faults f;
     f.status = status;
     f.count = count;
@@ -157,7 +159,7 @@ BOOST_AUTO_TEST_CASE(a_token_over_https_with_a_pinned_ca_file) {
 
 BOOST_AUTO_TEST_CASE(a_429_is_retried_after_its_retry_after) {
   LocalMaa maa;
-  maa.faults(429, 1, 1);
+  maa.faults(429, 1, "1");
   std::vector<std::string> log;
   MaaClientOptions o = fast_options(maa.base);
   o.log = [&](const std::string& line) { log.push_back(line); };
@@ -176,7 +178,7 @@ BOOST_AUTO_TEST_CASE(a_429_is_retried_after_its_retry_after) {
 
 BOOST_AUTO_TEST_CASE(a_long_retry_after_is_capped) {
   LocalMaa maa;
-  maa.faults(429, 1, 3600);
+  maa.faults(429, 1, "3600");
   MaaClientOptions o = fast_options(maa.base);
   o.max_retry_after_ms = 100;
   MaaClient client(o);
@@ -185,6 +187,62 @@ BOOST_AUTO_TEST_CASE(a_long_retry_after_is_capped) {
   auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
   BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
   BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(3)));
+}
+
+// One 429 carrying `Retry-After: retry_after`, then a token: how long the client said it
+// would wait (from its log line) and how long the call took.
+struct RetryWait {
+  int logged_ms = -1;
+  std::chrono::steady_clock::duration took{};
+};
+
+RetryWait wait_after_429(const std::string& retry_after, int max_retry_after_ms = 30000) {
+  LocalMaa maa;
+  maa.faults(429, 1, retry_after);
+  std::vector<std::string> log;
+  MaaClientOptions o = fast_options(maa.base);  // backoff at most 50 ms
+  o.max_retry_after_ms = max_retry_after_ms;
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  MaaClient client(o);
+  std::string runtime = a_runtime();
+  auto started = std::chrono::steady_clock::now();
+  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  RetryWait w;
+  w.took = std::chrono::steady_clock::now() - started;
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_REQUIRE(log.size() == 1u);
+  auto at = log[0].find("retrying in ");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, log[0]);
+  w.logged_ms = std::stoi(log[0].substr(at + 12));
+  BOOST_TEST(log[0].find(" ms", at) != std::string::npos, log[0]);
+  return w;
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_beyond_any_integer_waits_the_cap) {
+  for (const char* huge : {"9223372036854775807", "99999999999999999999999"}) {
+    RetryWait w = wait_after_429(huge, 300);
+    BOOST_TEST(w.logged_ms == 300, huge);
+    BOOST_TEST((w.took >= std::chrono::milliseconds(300)), huge);
+    BOOST_TEST((w.took < std::chrono::seconds(3)), huge);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_that_is_not_delay_seconds_or_a_date_gets_the_normal_backoff) {
+  for (const char* junk : {"-1", "1.5", "soon"}) {
+    RetryWait w = wait_after_429(junk);
+    BOOST_TEST((w.logged_ms >= 0 && w.logged_ms <= 50), junk << ": " << w.logged_ms);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_http_date_waits_until_then) {
+  // Two seconds from now, in IMF-fixdate: a wait of one to two seconds, by the clock's tick.
+  std::time_t at = static_cast<std::time_t>(now_unix() + 2);
+  char date[64];
+  std::tm tm{};
+  gmtime_r(&at, &tm);
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  RetryWait w = wait_after_429(date);
+  BOOST_TEST((w.logged_ms >= 1000 && w.logged_ms <= 2000), date << ": " << w.logged_ms);
 }
 
 BOOST_AUTO_TEST_CASE(two_503s_then_a_token) {
@@ -246,18 +304,69 @@ BOOST_AUTO_TEST_CASE(a_dropped_connection_is_retried) {
   BOOST_TEST(maa.requests() == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(a_200_without_a_token_is_maa_unavailable) {
-  LocalMaa maa;
-  maaemu::Faults malformed;
-  malformed.malformed = true;
-  malformed.count = 1;
-  maa.emu->set_faults(malformed);
+// One attestation against `maa` answering `answer` once.
+Result<std::string> attest_answered_with(LocalMaa& maa, maaemu::BadAnswer answer) {
+  maaemu::Faults f;
+  f.answer = answer;
+  f.count = 1;
+  maa.emu->set_faults(f);
   MaaClient client(fast_options(maa.base));
   std::string runtime = a_runtime();
-  auto token = client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+  return client.attest_sevsnpvm(sim_evidence(runtime), sim_chain(), runtime);
+}
+
+// The error of that, which garbage from MAA ends in after one request: it is final, as a 4xx is.
+Error error_for_answer(maaemu::BadAnswer answer) {
+  LocalMaa maa;
+  auto token = attest_answered_with(maa, answer);
   BOOST_REQUIRE(!token.ok());
-  BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
-  BOOST_TEST(token.error().message().find("HTTP 200 without a token") != std::string::npos, token.error().message());
+  BOOST_TEST(maa.requests() == 1u);
+  return token.error();
+}
+
+BOOST_AUTO_TEST_CASE(a_200_without_a_token_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::NoToken);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 without a token: no \"token\" string") != std::string::npos, e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_200_that_is_not_json_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::NotJson);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("after 1 attempt: HTTP 200 without a token: MAA response") != std::string::npos,
+             e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_200_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::Truncated);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 without a token: MAA response") != std::string::npos, e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_200_labelled_other_than_json_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::WrongContentType);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 with Content-Type text/html; charset=utf-8, not application/json") !=
+                 std::string::npos,
+             e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_200_whose_token_is_not_a_jws_is_maa_unavailable) {
+  Error e = error_for_answer(maaemu::BadAnswer::NotJws);
+  BOOST_TEST((e.code() == ErrorCode::MaaUnavailable));
+  BOOST_TEST(e.message().find("HTTP 200 whose token is not a compact JWS: ") != std::string::npos, e.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_signed_by_another_key_is_passed_on_for_the_relying_party_to_refuse) {
+  // The agent does not verify tokens (it has no reason to trust its own view of MAA's
+  // keys); the client does, and refuses this one.
+  LocalMaa maa;
+  auto token = attest_answered_with(maa, maaemu::BadAnswer::ForgedSignature);
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  client::StaticMaaKeys keys(*crypto::parse_jwks(maa.emu->keys().jwks()));
+  auto verified = client::verify_maa_token(*token, maa.base, keys, now_unix(), 60);
+  BOOST_REQUIRE(!verified.ok());
+  BOOST_TEST((verified.error().code() == ErrorCode::BadSignature), verified.error().describe());
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_maa_exhausts_the_attempts_in_bounded_time) {

@@ -39,16 +39,18 @@ std::string genoa_kds_target() {
   return std::string("/vcek/v1/Genoa/") + kGenoaChipId + "?blSPL=10&teeSPL=00&snpSPL=27&ucodeSPL=27";
 }
 
-// A KDS on loopback: answers `body` for the exact target, after `throttle` 429s.
+// A KDS on loopback: answers `body` for the exact target, after `throttle` 429s that
+// carry `Retry-After: retry_after`.
 struct MockKds {
-  explicit MockKds(Bytes vcek, int throttle_first = 0) : body(std::move(vcek)), throttle(throttle_first) {
+  explicit MockKds(Bytes vcek, int throttle_first = 0, std::string retry_after_value = "2")
+      : body(std::move(vcek)), throttle(throttle_first), retry_after(std::move(retry_after_value)) {
     auto s = net::HttpServer::start(net::ServerOptions{}, [this](const net::HttpRequest& r) {
       std::lock_guard<std::mutex> lock(mu);
       targets.push_back(r.target);
       if (throttle > 0) {
         --throttle;
         net::HttpResponse busy = net::HttpResponse::text(429, "Too Many Requests");
-        busy.headers.emplace_back("Retry-After", "2");
+        busy.headers.emplace_back("Retry-After", retry_after);
         return busy;
       }
       if (r.target != genoa_kds_target()) return net::HttpResponse::text(404, "not found");
@@ -67,6 +69,7 @@ struct MockKds {
 
   Bytes body;
   int throttle;
+  std::string retry_after;
   std::mutex mu;
   std::vector<std::string> targets;
   std::unique_ptr<net::HttpServer> server;
@@ -140,6 +143,33 @@ BOOST_AUTO_TEST_CASE(a_429_is_retried_after_retry_after_seconds) {
   BOOST_TEST(kds.seen().size() == 2u);
   BOOST_REQUIRE(waits.size() == 1u);
   BOOST_TEST(waits[0].count() == 2000);
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_beyond_any_integer_waits_the_longest_backoff) {
+  for (const char* huge : {"3000000", "9223372036854775807", "99999999999999999999999"}) {
+    MockKds kds(read_vector("snp/lunal-attestation-rs_genoa_v5/vcek.der"), 1, huge);
+    VcekSourceOptions o = kds_only(kds);
+    o.max_backoff_ms = 4000;
+    std::vector<std::chrono::milliseconds> waits;
+    o.sleep = [&](std::chrono::milliseconds ms) { waits.push_back(ms); };
+    auto chain = find_vcek(genoa_report(), {}, o);
+    BOOST_REQUIRE_MESSAGE(chain.ok(), test::why(chain));
+    BOOST_REQUIRE(waits.size() == 1u);
+    BOOST_TEST(waits[0].count() == 4000, huge);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_after_that_is_not_delay_seconds_or_a_date_gets_the_backoff) {
+  for (const char* junk : {"-1", "1.5", "soon"}) {
+    MockKds kds(read_vector("snp/lunal-attestation-rs_genoa_v5/vcek.der"), 1, junk);
+    VcekSourceOptions o = kds_only(kds);
+    std::vector<std::chrono::milliseconds> waits;
+    o.sleep = [&](std::chrono::milliseconds ms) { waits.push_back(ms); };
+    auto chain = find_vcek(genoa_report(), {}, o);
+    BOOST_REQUIRE_MESSAGE(chain.ok(), test::why(chain));
+    BOOST_REQUIRE(waits.size() == 1u);
+    BOOST_TEST(waits[0].count() == o.initial_backoff_ms, junk);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(kds_throttling_beyond_the_attempts_is_reported) {

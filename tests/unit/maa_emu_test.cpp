@@ -1,6 +1,7 @@
 // maa-emu's behaviour, request by request (no network: the handler is called directly).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <optional>
 
 #include "client/lib/maa_token.h"
@@ -297,8 +298,8 @@ BOOST_AUTO_TEST_CASE(faults_answer_with_the_status_and_retry_after_then_clear) {
   for (const auto& [k, v] : limited.headers) retry = retry || (k == "Retry-After" && v == "2");
   BOOST_TEST(retry);
   BOOST_TEST(emu.handle(post(reference_body())).status == 200);  // count ran out
-  f.body = R"({"malformed": true})";
-  emu.handle_admin(f);
+  f.body = R"({"answer": "not-json"})";
+  BOOST_REQUIRE(emu.handle_admin(f).status == 200);
   net::HttpResponse bad = emu.handle(post(reference_body()));
   BOOST_TEST(bad.status == 200);
   BOOST_TEST(!parse_json(bad.body, "x").ok());
@@ -311,6 +312,119 @@ BOOST_AUTO_TEST_CASE(faults_answer_with_the_status_and_retry_after_then_clear) {
   f.method = "POST";
   f.body = R"({"lag": 5})";
   BOOST_TEST(emu.handle_admin(f).status == 400);
+}
+
+// The token of a 200 answer, or "" when the body has none.
+std::string token_of(const net::HttpResponse& r) {
+  auto body = parse_json(r.body, "answer");
+  return body && body->isObject() && (*body)["token"].isString() ? (*body)["token"].asString() : "";
+}
+
+std::string content_type(const net::HttpResponse& r) {
+  for (const auto& [k, v] : r.headers) {
+    if (net::iequals(k, "Content-Type")) return v;
+  }
+  return "";
+}
+
+net::HttpResponse answered_with(Emulator& emu, const std::string& answer) {
+  net::HttpRequest f;
+  f.method = "POST";
+  f.path = "/faults";
+  f.body = R"({"answer": ")" + answer + R"(", "count": 1})";
+  BOOST_REQUIRE(emu.handle_admin(f).status == 200);
+  return emu.handle(post(reference_body()));
+}
+
+Result<client::VerifiedToken> verify_with_published_keys(const std::string& token, const Emulator& emu) {
+  client::StaticMaaKeys source(*crypto::parse_jwks(emu.keys().jwks()));
+  return client::verify_maa_token(token, kBase, source, now_unix(), 60);
+}
+
+BOOST_AUTO_TEST_CASE(a_not_json_answer_is_an_html_page_labelled_json) {
+  Emulator emu = make_emulator();
+  net::HttpResponse r = answered_with(emu, "not-json");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(content_type(r) == "application/json; charset=utf-8");
+  BOOST_TEST(r.body.rfind("<html>", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_no_token_answer_is_a_json_object_without_a_token) {
+  Emulator emu = make_emulator();
+  net::HttpResponse r = answered_with(emu, "no-token");
+  BOOST_TEST(r.status == 200);
+  auto body = parse_json(r.body, "answer");
+  BOOST_REQUIRE(body.ok());
+  BOOST_TEST(body->isObject());
+  BOOST_TEST(!body->isMember("token"));
+}
+
+BOOST_AUTO_TEST_CASE(a_not_jws_answer_is_an_unsigned_token) {
+  Emulator emu = make_emulator();
+  std::string token = token_of(answered_with(emu, "not-jws"));
+  BOOST_TEST(std::count(token.begin(), token.end(), '.') == 1);
+  auto parsed = crypto::parse_compact_jws(token);
+  BOOST_REQUIRE(!parsed.ok());
+  BOOST_TEST((parsed.error().code() == ErrorCode::MalformedToken));
+}
+
+BOOST_AUTO_TEST_CASE(a_forged_signature_carries_the_active_kid_and_does_not_verify) {
+  Emulator emu = make_emulator();
+  std::string token = token_of(answered_with(emu, "forged-signature"));
+  BOOST_TEST(crypto::parse_compact_jws(token)->header["kid"].asString() == emu.keys().active().kid);
+  auto verified = verify_with_published_keys(token, emu);
+  BOOST_REQUIRE(!verified.ok());
+  BOOST_TEST((verified.error().code() == ErrorCode::BadSignature), verified.error().describe());
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_key_answer_is_signed_under_an_unpublished_kid) {
+  Emulator emu = make_emulator();
+  std::string token = token_of(answered_with(emu, "unknown-key"));
+  std::string kid = crypto::parse_compact_jws(token)->header["kid"].asString();
+  for (const Json::Value& k : emu.keys().jwks()["keys"]) BOOST_TEST(k["kid"].asString() != kid);
+  auto verified = verify_with_published_keys(token, emu);
+  BOOST_REQUIRE(!verified.ok());
+  BOOST_TEST((verified.error().code() == ErrorCode::UnknownKey), verified.error().describe());
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_answer_is_the_first_half_of_the_genuine_one) {
+  Emulator emu = make_emulator();
+  net::HttpResponse r = answered_with(emu, "truncated");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.body.rfind("{\"token\":\"ey", 0) == 0u, r.body);
+  BOOST_TEST(!parse_json(r.body, "answer").ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_content_type_answer_is_the_genuine_token_labelled_html) {
+  Emulator emu = make_emulator();
+  net::HttpResponse r = answered_with(emu, "wrong-content-type");
+  BOOST_TEST(content_type(r) == "text/html; charset=utf-8");
+  auto verified = verify_with_published_keys(token_of(r), emu);
+  BOOST_TEST(verified.ok(), test::why(verified));
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_answer_spoils_only_a_token_the_request_earned) {
+  Emulator emu = make_emulator();
+  net::HttpRequest f;
+  f.method = "POST";
+  f.path = "/faults";
+  f.body = R"({"answer": "forged-signature"})";
+  BOOST_REQUIRE(emu.handle_admin(f).status == 200);
+  net::HttpResponse refused = emu.handle(post(reference_body(), "/attest/SevSnpVm", "2019-01-01"));
+  BOOST_TEST(refused.status == 400);
+  BOOST_TEST(error_code(refused) == "InvalidApiVersionParameter");
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_answer_is_refused_naming_the_choices) {
+  Emulator emu = make_emulator();
+  net::HttpRequest f;
+  f.method = "POST";
+  f.path = "/faults";
+  f.body = R"({"answer": "garbage"})";
+  net::HttpResponse r = emu.handle_admin(f);
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(r.body.find("not-json, no-token, not-jws, forged-signature, unknown-key, truncated, wrong-content-type") !=
+             std::string::npos, r.body);
 }
 
 BOOST_AUTO_TEST_CASE(known_measurements_are_replaced_through_the_admin_endpoint) {

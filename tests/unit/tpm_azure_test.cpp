@@ -138,6 +138,31 @@ BOOST_AUTO_TEST_CASE(a_paravisor_that_never_answers_is_a_device_error_after_the_
   BOOST_TEST(e.error().message().find("did not publish") != std::string::npos, e.error().message());
 }
 
+BOOST_AUTO_TEST_CASE(the_source_names_a_dead_swtpm_and_recovers_when_it_restarts) {
+  azuresim::test::Swtpm tpm("azure-restart");
+  azuresim::ParavisorOptions o;
+  o.identity = &snpsim::test::milan();
+  auto p = azuresim::Paravisor::provision(tpm.transport(), o);
+  BOOST_REQUIRE_MESSAGE(p, test::why(p));
+  (*p)->start();
+  hal::AzureVtpmSource source(tpm.transport(), fast_options());
+  BOOST_REQUIRE(source.get_evidence(random_report_data()).ok());
+
+  tpm.kill();
+  auto down = source.get_evidence(random_report_data());
+  BOOST_REQUIRE(!down);
+  BOOST_TEST(down.error().describe() == "DeviceError: user-data: NV index 0x1400002: TPM2_NV_ReadPublic: TPM socket "
+                                        "127.0.0.1:" + std::to_string(tpm.port()) + ": connect: Connection refused");
+
+  tpm.restart();  // same state: the AK, the HCL index and the user-data index are still there
+  hal::ReportData data = random_report_data();
+  auto up = source.get_evidence(data);
+  BOOST_REQUIRE_MESSAGE(up, test::why(up));
+  auto checked = hal::check_azure_evidence(*up, data);
+  BOOST_TEST(checked.ok(), test::why(checked));
+  (*p)->stop();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace attestd

@@ -136,6 +136,19 @@ BOOST_AUTO_TEST_CASE(reading_an_undefined_nv_index_names_the_command_and_the_res
   BOOST_TEST(r.error().message().find("TPM_RC_HANDLE") != std::string::npos, r.error().message());
 }
 
+BOOST_AUTO_TEST_CASE(finding_an_undefined_nv_index_is_none_and_a_defined_one_its_public_area) {
+  Tpm tpm(swtpm().transport());
+  auto absent = tpm.nv_find(0x01500098);
+  BOOST_REQUIRE_MESSAGE(absent, test::why(absent));
+  BOOST_TEST(!absent->has_value());
+  BOOST_REQUIRE(tpm.nv_define_space(0x01500097, 32).ok());
+  auto present = tpm.nv_find(0x01500097);
+  BOOST_REQUIRE_MESSAGE(present, test::why(present));
+  BOOST_REQUIRE(present->has_value());
+  BOOST_TEST((*present)->data_size == 32u);
+  BOOST_REQUIRE(tpm.nv_undefine_space(0x01500097).ok());
+}
+
 BOOST_AUTO_TEST_CASE(quote_by_a_persistent_ak_verifies_here_and_with_tpm2_checkquote) {
   Tpm tpm(swtpm().transport());
   constexpr std::uint32_t kAk = 0x81000013;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,28 +58,32 @@ class Swtpm {
     dir_ = attestd::test::tmp_dir() + "/swtpm-" + name + "-" + std::to_string(::getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    program_ = program;
     for (int attempt = 0; attempt < 5; ++attempt) {
       port_ = free_port();
-      std::uint16_t ctrl = free_port();
-      process_ = std::make_unique<attestd::test::BackgroundProcess>(
-          std::vector<std::string>{program, "socket", "--tpm2", "--tpmstate", "dir=" + dir_, "--server",
-                                   "type=tcp,port=" + std::to_string(port_) + ",bindaddr=127.0.0.1", "--ctrl",
-                                   "type=tcp,port=" + std::to_string(ctrl) + ",bindaddr=127.0.0.1", "--flags",
-                                   "startup-clear"},
-          dir_ + "/swtpm.log");
+      ctrl_port_ = free_port();
       transport_ = std::make_shared<hal::tpm::SocketTransport>("127.0.0.1", port_, std::chrono::milliseconds(5000));
-      for (int i = 0; i < 100 && process_->running(); ++i) {
-        hal::tpm::Tpm tpm(transport_);
-        if (tpm.get_random(8)) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      process_->stop();
+      if (launch()) return;
     }
     throw std::runtime_error("swtpm did not start; see " + dir_ + "/swtpm.log");
   }
   ~Swtpm() {
     if (process_) process_->stop();
     std::filesystem::remove_all(dir_);
+  }
+
+  // Kills swtpm by its PID with SIGKILL, as a crash would; its state stays in dir().
+  void kill() {
+    if (!process_) return;
+    ::kill(process_->pid(), SIGKILL);
+    for (int i = 0; i < 250 && process_->running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    process_.reset();
+  }
+  // Starts swtpm again on the same ports with the same state (TPM2_Startup(CLEAR), as after
+  // a reboot); throws when it will not start.
+  void restart() {
+    kill();
+    if (!launch()) throw std::runtime_error("swtpm did not restart; see " + dir_ + "/swtpm.log");
   }
 
   std::shared_ptr<hal::tpm::TpmTransport> transport() const { return transport_; }
@@ -88,8 +93,26 @@ class Swtpm {
   std::string tcti() const { return "swtpm:host=127.0.0.1,port=" + std::to_string(port_); }
 
  private:
-  std::string dir_;
-  std::uint16_t port_ = 0;
+  // Runs swtpm on port_ and ctrl_port_ and waits until it answers through transport_.
+  bool launch() {
+    process_ = std::make_unique<attestd::test::BackgroundProcess>(
+        std::vector<std::string>{program_, "socket", "--tpm2", "--tpmstate", "dir=" + dir_, "--server",
+                                 "type=tcp,port=" + std::to_string(port_) + ",bindaddr=127.0.0.1", "--ctrl",
+                                 "type=tcp,port=" + std::to_string(ctrl_port_) + ",bindaddr=127.0.0.1", "--flags",
+                                 "startup-clear"},
+        dir_ + "/swtpm.log");
+    for (int i = 0; i < 100 && process_->running(); ++i) {
+      hal::tpm::Tpm tpm(transport_);
+      if (tpm.get_random(8)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    process_->stop();
+    process_.reset();
+    return false;
+  }
+
+  std::string program_, dir_;
+  std::uint16_t port_ = 0, ctrl_port_ = 0;
   std::unique_ptr<attestd::test::BackgroundProcess> process_;
   std::shared_ptr<hal::tpm::SocketTransport> transport_;
 };

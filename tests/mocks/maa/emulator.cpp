@@ -27,7 +27,27 @@ constexpr const char* kDefaultPolicy =
 
 bool iequals(std::string_view a, std::string_view b) { return net::iequals(a, b); }
 
+// Printable ASCII and spaces only: what a header value may carry verbatim.
+bool header_safe(std::string_view v) {
+  return v.size() <= 1024 && std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 }  // namespace
+
+std::optional<BadAnswer> parse_bad_answer(std::string_view name) {
+  static const std::pair<std::string_view, BadAnswer> kNames[] = {
+      {"not-json", BadAnswer::NotJson},
+      {"no-token", BadAnswer::NoToken},
+      {"not-jws", BadAnswer::NotJws},
+      {"forged-signature", BadAnswer::ForgedSignature},
+      {"unknown-key", BadAnswer::UnknownKey},
+      {"truncated", BadAnswer::Truncated},
+      {"wrong-content-type", BadAnswer::WrongContentType}};
+  for (auto [n, a] : kNames) {
+    if (n == name) return a;
+  }
+  return std::nullopt;
+}
 
 std::string default_policy_hash() { return crypto::base64url_encode(crypto::sha256(as_bytes(kDefaultPolicy))); }
 
@@ -82,25 +102,20 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& r) {
   return cloud_error(404, "NotFound", "no such endpoint: " + r.method + " " + r.path);
 }
 
-std::optional<net::HttpResponse> Emulator::apply_faults() {
-  Faults f;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (faults_.count == 0) return std::nullopt;
-    if (faults_.count > 0) --faults_.count;
-    f = faults_;
-  }
+Faults Emulator::take_fault() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (faults_.count == 0) return Faults{};
+  if (faults_.count > 0) --faults_.count;
+  return faults_;
+}
+
+std::optional<net::HttpResponse> Emulator::answer_early(const Faults& f) {
   if (f.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.latency_ms));
   if (f.drop) {
     net::HttpResponse drop;
     drop.status = net::HttpResponse::kDropConnection;
     drop.close = true;
     return drop;
-  }
-  if (f.malformed) {
-    net::HttpResponse bad = net::HttpResponse::text(200, "{\"token\": \"truncated");
-    bad.headers.push_back({"Content-Type", "application/json"});
-    return bad;
   }
   if (f.status != 0) {
     static const std::pair<int, const char*> kCodes[] = {
@@ -111,10 +126,60 @@ std::optional<net::HttpResponse> Emulator::apply_faults() {
       if (s == f.status) code = c;
     }
     net::HttpResponse e = cloud_error(f.status, code, "fault injected by the maa-emu admin endpoint");
-    if (f.retry_after > 0) e.headers.push_back({"Retry-After", std::to_string(f.retry_after)});
+    if (!f.retry_after.empty()) e.headers.push_back({"Retry-After", f.retry_after});
     return e;
   }
   return std::nullopt;
+}
+
+Result<SigningKey> Emulator::forger() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!forger_) {
+    auto keys = SigningKeys::generate(config_.base_url, 1, "maa-emu forger: never published");
+    if (!keys) return keys.error();
+    forger_ = keys->active();
+  }
+  return *forger_;
+}
+
+net::HttpResponse Emulator::spoil(net::HttpResponse earned, BadAnswer answer) {
+  auto answer_200 = [](std::string content_type, std::string body) {
+    net::HttpResponse r;
+    r.headers.push_back({"Content-Type", std::move(content_type)});
+    r.body = std::move(body);
+    return r;
+  };
+  auto token = crypto::parse_compact_jws((*parse_json(earned.body, "token response"))["token"].asString());
+  if (!token) return cloud_error(500, "InternalServerError", token.error().message());
+  switch (answer) {
+    case BadAnswer::None:
+      return earned;
+    case BadAnswer::NotJson:
+      return answer_200("application/json; charset=utf-8",
+                        "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>");
+    case BadAnswer::NoToken:
+      return answer_200("application/json; charset=utf-8", "{}");
+    case BadAnswer::NotJws:  // an unsecured JWT: header and claims, no signature segment
+      return answer_200("application/json; charset=utf-8",
+                        "{\"token\":\"" + token->header_b64 + "." + token->payload_b64 + "\"}");
+    case BadAnswer::ForgedSignature:
+    case BadAnswer::UnknownKey: {
+      auto key = forger();
+      if (!key) return cloud_error(500, "InternalServerError", key.error().message());
+      Json::Value header = token->header;
+      if (answer == BadAnswer::UnknownKey) header["kid"] = key->kid;
+      auto forged = crypto::sign_compact_jws(header, token->payload, key->key, crypto::SignatureScheme::RsaPkcs1Sha256);
+      if (!forged) return cloud_error(500, "InternalServerError", forged.error().message());
+      Json::Value out(Json::objectValue);
+      out["token"] = *forged;
+      return net::HttpResponse::json(200, out);
+    }
+    case BadAnswer::Truncated:
+      return answer_200("application/json; charset=utf-8", earned.body.substr(0, earned.body.size() / 2));
+    case BadAnswer::WrongContentType:
+      return answer_200("text/html; charset=utf-8", earned.body);
+  }
+  return earned;
 }
 
 net::HttpResponse Emulator::attest_sevsnpvm(const net::HttpRequest& r) {
@@ -122,13 +187,19 @@ net::HttpResponse Emulator::attest_sevsnpvm(const net::HttpRequest& r) {
     std::lock_guard<std::mutex> lock(mu_);
     ++counters_.attest_requests;
   }
+  Faults f = take_fault();
+  if (auto early = answer_early(f)) return *early;
+  net::HttpResponse earned = issue_token(r);
+  if (earned.status != 200 || f.answer == BadAnswer::None) return earned;
+  return spoil(std::move(earned), f.answer);
+}
+
+net::HttpResponse Emulator::issue_token(const net::HttpRequest& r) {
   auto fail = [&](int status, const std::string& code, const std::string& message) {
     std::lock_guard<std::mutex> lock(mu_);
     ++counters_.errors;
     return cloud_error(status, code, message);
   };
-  if (auto faulted = apply_faults()) return *faulted;
-
   auto version = r.query_param("api-version");
   if (!version) return fail(400, "MissingApiVersionParameter", "The api-version query parameter is required.");
   if (std::find_if(std::begin(kApiVersions), std::end(kApiVersions), [&](const char* v) { return *version == v; }) ==
@@ -264,11 +335,16 @@ net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
       const Json::Value& v = (*body)[k];
       if (k == "latency_ms" && v.isInt()) f.latency_ms = v.asInt();
       else if (k == "status" && v.isInt()) f.status = v.asInt();
-      else if (k == "retry_after" && v.isInt()) f.retry_after = v.asInt();
-      else if (k == "malformed" && v.isBool()) f.malformed = v.asBool();
+      else if (k == "retry_after" && v.isUInt()) f.retry_after = std::to_string(v.asUInt());
+      else if (k == "retry_after" && v.isString() && header_safe(v.asString())) f.retry_after = v.asString();
+      else if (k == "answer" && v.isString() && parse_bad_answer(v.asString())) f.answer = *parse_bad_answer(v.asString());
       else if (k == "drop" && v.isBool()) f.drop = v.asBool();
       else if (k == "count" && v.isInt()) f.count = v.asInt();
-      else return cloud_error(400, "InvalidParameter", "unknown or mistyped fault '" + k + "'");
+      else if (k == "answer") {
+        return cloud_error(400, "InvalidParameter",
+                           "fault 'answer' is one of not-json, no-token, not-jws, forged-signature, unknown-key, "
+                           "truncated, wrong-content-type");
+      } else return cloud_error(400, "InvalidParameter", "unknown or mistyped fault '" + k + "'");
     }
     if (f.latency_ms < 0 || f.latency_ms > 60000 || (f.status != 0 && (f.status < 400 || f.status > 599))) {
       return cloud_error(400, "InvalidParameter", "latency_ms must be 0-60000 and status 400-599");

@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/http.h"
@@ -24,12 +26,29 @@ struct EmulatorConfig {
   std::size_t max_request_bytes = 256 * 1024;
 };
 
+// What a broken MAA, or something between it and the agent, answers with status 200 in
+// place of the token a request earned (an invalid request still gets its CloudError).
+enum class BadAnswer {
+  None,
+  NotJson,           // "not-json": an HTML error page labelled application/json
+  NoToken,           // "no-token": a JSON object without "token"
+  NotJws,            // "not-jws": {"token": a string that is not a compact JWS}
+  ForgedSignature,   // "forged-signature": the earned claims under the active kid, signed by
+                     // a key that is not published at /certs
+  UnknownKey,        // "unknown-key": the same, under that key's own (unpublished) kid
+  Truncated,         // "truncated": the genuine body cut off halfway
+  WrongContentType,  // "wrong-content-type": the genuine body, labelled text/html
+};
+
+// "not-json" ... as above; nullopt for another name.
+std::optional<BadAnswer> parse_bad_answer(std::string_view name);
+
 // Faults for tests, switched through the admin handler or directly.
 struct Faults {
   int latency_ms = 0;       // added before answering
   int status = 0;           // answer attest requests with this status (429, 500, 503, ...)
-  int retry_after = 0;      // Retry-After seconds sent with `status`
-  bool malformed = false;   // answer 200 with a body that is not JSON
+  std::string retry_after;  // the Retry-After sent with `status`, verbatim (seconds, an HTTP-date, or junk)
+  BadAnswer answer = BadAnswer::None;
   bool drop = false;        // close the connection without answering
   int count = -1;           // how many attest requests the fault applies to; -1: all
 };
@@ -55,13 +74,21 @@ class Emulator {
 
  private:
   net::HttpResponse attest_sevsnpvm(const net::HttpRequest& request);
-  std::optional<net::HttpResponse> apply_faults();
+  net::HttpResponse issue_token(const net::HttpRequest& request);
+  // The fault in force for this request (counting it down), or none.
+  Faults take_fault();
+  // What latency, drop and status make of a request, before it is looked at.
+  std::optional<net::HttpResponse> answer_early(const Faults& f);
+  // `earned` (a 200 with a token) as `answer` spoils it.
+  net::HttpResponse spoil(net::HttpResponse earned, BadAnswer answer);
+  Result<SigningKey> forger();
 
   EmulatorConfig config_;
   SigningKeys keys_;
   mutable std::mutex mu_;
   Faults faults_;
   Counters counters_;
+  std::optional<SigningKey> forger_;  // made on first use: RSA key generation is slow
 };
 
 // Launch measurements as 96 hex digits each (--known-measurement, PUT /known-measurements);
