@@ -2,6 +2,8 @@
 
 #include <json/value.h>
 
+#include <climits>
+
 #include "core/file.h"
 #include "core/json.h"
 
@@ -62,9 +64,10 @@ Result<AgentConfig> parse_config(std::string_view json) {
     const Json::Value& v = (*doc)[key];
     if (key == "comment") continue;
     if (key == "vmpl" || key == "max_connections") {
-      if (!v.isUInt()) return bad(key, "must be a non-negative integer");
-      if (key == "vmpl") c.vmpl = v.asUInt();
-      else c.max_connections = v.asUInt();
+      auto n = json_integer(v, 0, UINT_MAX);
+      if (!n) return bad(key, "must be a non-negative integer");
+      if (key == "vmpl") c.vmpl = static_cast<unsigned>(*n);
+      else c.max_connections = static_cast<std::size_t>(*n);
       continue;
     }
     const Field* f = nullptr;
@@ -78,8 +81,8 @@ Result<AgentConfig> parse_config(std::string_view json) {
         c.*(f->text) = v.asString();
         break;
       case Field::Int:
-        if (!v.isInt()) return bad(key, "must be an integer");
-        c.*(f->number) = v.asInt();
+        if (auto n = json_integer(v, INT_MIN, INT_MAX)) c.*(f->number) = static_cast<int>(*n);
+        else return bad(key, "must be an integer");
         break;
       case Field::Strings:
         if (!v.isArray()) return bad(key, "must be a list of strings");

@@ -36,6 +36,13 @@ BOOST_AUTO_TEST_CASE(unknown_keys_and_wrong_types_name_the_key) {
   BOOST_TEST(problem("[1]") == "MalformedConfig: the configuration must be a JSON object");
 }
 
+BOOST_AUTO_TEST_CASE(integers_written_as_reals_are_refused_naming_the_key) {
+  BOOST_TEST(problem(R"({"vmpl": 1.0})") == "MalformedConfig: config key 'vmpl': must be a non-negative integer");
+  BOOST_TEST(problem(R"({"batch_window_ms": 5.0})") == "MalformedConfig: config key 'batch_window_ms': must be an integer");
+  BOOST_TEST(problem(R"({"max_connections": 1e2})") ==
+             "MalformedConfig: config key 'max_connections': must be a non-negative integer");
+}
+
 BOOST_AUTO_TEST_CASE(values_out_of_range_are_refused) {
   std::string base = R"("maa_url": "https://maa.test")";
   BOOST_TEST(problem("{" + base + R"(, "evidence": "nitro"})") ==

@@ -117,6 +117,22 @@ BOOST_AUTO_TEST_CASE(size_and_depth_are_bounded) {
   BOOST_TEST(!parse_json(std::string(100, ' ') + "1", "t", 50).ok());
 }
 
+BOOST_AUTO_TEST_CASE(json_integer_takes_only_integers_as_written_and_in_range) {
+  auto v = parse_json(R"({"i": 3, "neg": -2, "real": 1.0, "exp": 1e2, "big": 18446744073709551615, "b": true, "s": "3"})",
+                      "t");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST(json_integer((*v)["i"], 0, 3).value_or(-1) == 3);
+  BOOST_TEST(json_integer((*v)["neg"], -5, 5).value_or(0) == -2);
+  BOOST_TEST(!json_integer((*v)["i"], 0, 2).has_value());
+  BOOST_TEST(!json_integer((*v)["neg"], 0, 5).has_value());
+  BOOST_TEST(!json_integer((*v)["real"], 0, 3).has_value());
+  BOOST_TEST(!json_integer((*v)["exp"], 0, 1000).has_value());
+  BOOST_TEST(!json_integer((*v)["big"], 0, INT64_MAX).has_value());
+  BOOST_TEST(!json_integer((*v)["b"], 0, 3).has_value());
+  BOOST_TEST(!json_integer((*v)["s"], 0, 3).has_value());
+  BOOST_TEST(!json_integer((*v)["missing"], 0, 3).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(errors_name_the_document) {
   auto r = parse_json("{", "policy");
   BOOST_REQUIRE(!r.ok());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <thread>
 
 #include "client/lib/maa_claims.h"
@@ -262,12 +263,13 @@ net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
     Faults f;
     for (const auto& k : body->getMemberNames()) {
       const Json::Value& v = (*body)[k];
-      if (k == "latency_ms" && v.isInt()) f.latency_ms = v.asInt();
-      else if (k == "status" && v.isInt()) f.status = v.asInt();
-      else if (k == "retry_after" && v.isInt()) f.retry_after = v.asInt();
+      const auto n = json_integer(v, INT_MIN, INT_MAX);
+      if (k == "latency_ms" && n) f.latency_ms = static_cast<int>(*n);
+      else if (k == "status" && n) f.status = static_cast<int>(*n);
+      else if (k == "retry_after" && n) f.retry_after = static_cast<int>(*n);
       else if (k == "malformed" && v.isBool()) f.malformed = v.asBool();
       else if (k == "drop" && v.isBool()) f.drop = v.asBool();
-      else if (k == "count" && v.isInt()) f.count = v.asInt();
+      else if (k == "count" && n) f.count = static_cast<int>(*n);
       else return cloud_error(400, "InvalidParameter", "unknown or mistyped fault '" + k + "'");
     }
     if (f.latency_ms < 0 || f.latency_ms > 60000 || (f.status != 0 && (f.status < 400 || f.status > 599))) {
