@@ -36,15 +36,20 @@ attestation (claims under x-ms-isolation-tee).
   --json               machine-readable result on stdout
 )";
 
+// A compact JWS is at most crypto::kMaxJwsSize; allow a little trailing whitespace.
+constexpr std::size_t kMaxTokenInput = crypto::kMaxJwsSize + 1024;
+
 Result<std::string> read_token(const std::string& arg) {
   std::string text;
   if (arg == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    auto t = read_text_stdin(kMaxTokenInput);
+    if (!t) return t.error();
+    text = *t;
   } else if (::access(arg.c_str(), F_OK) != 0 && arg.find('.') != std::string::npos &&
              arg.find('/') == std::string::npos) {
     text = arg;  // no such file, and shaped like a JWS (dots, no slash): the token itself
   } else {
-    auto t = read_text_file(arg, crypto::kMaxJwsSize + 1024);
+    auto t = read_text_file(arg, kMaxTokenInput);
     if (!t) return t.error();
     text = *t;
   }

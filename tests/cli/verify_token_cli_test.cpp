@@ -53,6 +53,15 @@ BOOST_AUTO_TEST_CASE(a_nonce_the_token_does_not_carry_is_a_nonce_mismatch) {
   BOOST_TEST(r.exit_code == 52);
 }
 
+// A token is at most 64 KiB (crypto::kMaxJwsSize) plus 1 KiB of trailing whitespace:
+// standard input is read that far, then refused, whatever follows.
+BOOST_AUTO_TEST_CASE(standard_input_is_read_only_up_to_the_token_bound) {
+  RunResult r = run("head -c 10000000 /dev/zero | tr '\\0' a | " + attest() + " verify-token - --maa " + kWeu +
+                    " --jwks " + vec("maa/maa_signing_keys.json"));
+  BOOST_TEST(r.exit_code == 3, r.err);
+  BOOST_TEST(r.err == "attest verify-token: FileError: standard input: larger than the limit of 66560 bytes\n");
+}
+
 BOOST_AUTO_TEST_CASE(the_token_may_come_from_standard_input) {
   RunResult r = run("cat " + vec("maa/azureguest_sharedweu_2023.jwt") + " | " + attest() + " verify-token - --maa " +
                     kWeu + " --jwks " + vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z");

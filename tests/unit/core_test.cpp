@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <set>
 
 #include "core/bytes.h"
@@ -155,6 +157,34 @@ BOOST_AUTO_TEST_CASE(read_file_refuses_more_than_its_limit_and_directories) {
   BOOST_TEST(read_file(path, 100).ok());
   BOOST_TEST(!read_file(path, 99).ok());
   BOOST_TEST(!read_file(test::tmp_dir()).ok());
+}
+
+// A stream of unknown size (a pipe, standard input) is read up to one byte past the
+// limit and no further: the rest stays unread, never in memory.
+BOOST_AUTO_TEST_CASE(read_stream_stops_one_byte_past_its_limit) {
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  Bytes data(60000, 'a');  // fits in a pipe's buffer: no writer thread needed
+  BOOST_REQUIRE(::write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+  ::close(fds[1]);
+  auto r = read_stream(fds[0], "standard input", 1000);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().describe() == "FileError: standard input: larger than the limit of 1000 bytes");
+  auto rest = read_stream(fds[0], "the rest", 100000);
+  ::close(fds[0]);
+  BOOST_REQUIRE(rest.ok());
+  BOOST_TEST(rest->size() == 60000u - 1001u);
+}
+
+BOOST_AUTO_TEST_CASE(read_stream_returns_everything_within_its_limit) {
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  BOOST_REQUIRE(::write(fds[1], "token", 5) == 5);
+  ::close(fds[1]);
+  auto r = read_stream(fds[0], "standard input", 5);
+  ::close(fds[0]);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(as_chars(*r) == "token");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
