@@ -120,26 +120,23 @@ Status apply_flags(const cli::Args& args, AgentConfig& c) {
       case Field::Text:
         if (auto v = args.value(flag)) c.*(f.text) = *v;
         break;
-      case Field::Int:
-        if (auto v = args.value(flag)) {
-          try {
-            c.*(f.number) = std::stoi(*v);
-          } catch (...) {
-            return Error(ErrorCode::Usage, "--" + flag + " takes a number, not '" + *v + "'");
-          }
-        }
+      case Field::Int: {
+        auto n = args.integer(flag, 0, INT_MAX);
+        if (!n) return n.error();
+        if (*n) c.*(f.number) = static_cast<int>(**n);
         break;
+      }
       case Field::Strings:
         for (const auto& v : args.values(flag)) (c.*(f.list)).push_back(v);
         break;
     }
   }
-  try {
-    if (auto v = args.value("vmpl")) c.vmpl = static_cast<unsigned>(std::stoul(*v));
-    if (auto v = args.value("max-connections")) c.max_connections = std::stoul(*v);
-  } catch (...) {
-    return Error(ErrorCode::Usage, "--vmpl and --max-connections take numbers");
-  }
+  auto vmpl = args.integer("vmpl", 0, 3);
+  if (!vmpl) return vmpl.error();
+  if (*vmpl) c.vmpl = static_cast<unsigned>(**vmpl);
+  auto max_connections = args.integer("max-connections", 1, 65536);
+  if (!max_connections) return max_connections.error();
+  if (*max_connections) c.max_connections = static_cast<std::size_t>(**max_connections);
   return ok_status();
 }
 

@@ -31,6 +31,8 @@ same TLS connection and prints the application's answer (body on stdout; status 
 stderr). Nothing is sent to the application unless every check passed.
 )";
 
+constexpr std::uint64_t kMaxTimeoutSeconds = 3600;
+
 const std::vector<OptionSpec> kCommon = {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true},
                                          {"timeout", true}};
 
@@ -54,13 +56,9 @@ Result<Setup> setup(const Args& args) {
     if (!p) return p.error();
     s.options.policy = std::move(p).value();
   }
-  if (auto t = args.value("timeout")) {
-    try {
-      s.options.timeout_ms = std::stoi(*t) * 1000;
-    } catch (...) {
-      return Error(ErrorCode::Usage, "--timeout takes seconds");
-    }
-  }
+  auto timeout = args.integer("timeout", 1, kMaxTimeoutSeconds);
+  if (!timeout) return timeout.error();
+  if (*timeout) s.options.timeout_ms = static_cast<int>(**timeout * 1000);
   auto keys = make_maa_keys(*maa, args.value("jwks"), args.value("ca-file").value_or(""));
   if (!keys) return keys.error();
   s.keys = std::move(keys).value();

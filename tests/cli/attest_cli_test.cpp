@@ -121,6 +121,21 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_name_the_argument) {
   BOOST_TEST(run(attest() + " frobnicate").exit_code == 2);
 }
 
+// --timeout is seconds; 3000000 * 1000 overflowed an int. Numeric flags take the whole
+// string, in range, or are a usage error naming the flag and the range.
+BOOST_AUTO_TEST_CASE(numeric_flags_out_of_range_or_not_numbers_are_usage_errors) {
+  const std::string connect = attest() + " connect https://127.0.0.1:1 --maa https://maa.test --timeout ";
+  RunResult big = run(connect + "3000000");
+  BOOST_TEST(big.exit_code == 2, big.err);
+  BOOST_TEST(big.err == "attest connect: Usage: --timeout: '3000000' is out of range (1 to 3600)\n");
+  RunResult suffix = run(connect + "10s");
+  BOOST_TEST(suffix.exit_code == 2, suffix.err);
+  BOOST_TEST(suffix.err == "attest connect: Usage: --timeout: '10s' is not a decimal integer (1 to 3600)\n");
+  RunResult negative = run(attest() + " request https://127.0.0.1:1/x --maa https://maa.test --timeout -5");
+  BOOST_TEST(negative.exit_code == 2, negative.err);
+  BOOST_TEST(negative.err == "attest request: Usage: --timeout: '-5' is not a decimal integer (1 to 3600)\n");
+}
+
 BOOST_AUTO_TEST_CASE(missing_and_malformed_files_are_named) {
   RunResult r = run(attest() + " show /nonexistent/report.bin");
   BOOST_TEST(r.exit_code == 3);

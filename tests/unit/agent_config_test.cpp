@@ -67,7 +67,24 @@ BOOST_AUTO_TEST_CASE(flags_override_the_file) {
   BOOST_TEST(c->maa_resolve.size() == 2u);
   auto bad = cli::Args::parse({"--batch-window-ms", "soon"}, config_flags(), 0, 0);
   BOOST_REQUIRE(bad.ok());
-  BOOST_TEST(apply_flags(*bad, *c).error().describe() == "Usage: --batch-window-ms takes a number, not 'soon'");
+  BOOST_TEST(apply_flags(*bad, *c).error().describe() == "Usage: --batch-window-ms: 'soon' is not a decimal integer (0 to 2147483647)");
+}
+
+BOOST_AUTO_TEST_CASE(numeric_flags_are_whole_strings_in_range) {
+  AgentConfig c;
+  auto apply = [&c](const std::vector<std::string>& argv) {
+    auto args = cli::Args::parse(argv, config_flags(), 0, 0);
+    BOOST_REQUIRE(args.ok());
+    Status s = apply_flags(*args, c);
+    return s ? std::string("ok") : s.error().describe();
+  };
+  BOOST_TEST(apply({"--vmpl", "1x"}) == "Usage: --vmpl: '1x' is not a decimal integer (0 to 3)");
+  BOOST_TEST(apply({"--max-connections", "99999999999999999999"}) ==
+             "Usage: --max-connections: '99999999999999999999' is out of range (1 to 65536)");
+  BOOST_TEST(apply({"--maa-timeout-ms", "-1"}) == "Usage: --maa-timeout-ms: '-1' is not a decimal integer (0 to 2147483647)");
+  BOOST_TEST(apply({"--vmpl", "2", "--max-connections", "512"}) == "ok");
+  BOOST_TEST(c.vmpl == 2u);
+  BOOST_TEST(c.max_connections == 512u);
 }
 
 BOOST_AUTO_TEST_CASE(the_documented_example_config_loads) {

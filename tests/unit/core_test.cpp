@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "core/args.h"
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -139,6 +140,40 @@ BOOST_AUTO_TEST_CASE(errors_name_the_document) {
   auto r = parse_json("{", "policy");
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message().rfind("policy: invalid JSON", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_args)
+
+BOOST_AUTO_TEST_CASE(flag_integers_are_whole_strings_in_range) {
+  using cli::parse_flag_integer;
+  BOOST_TEST(parse_flag_integer("--timeout", "30", 1, 3600).value() == 30u);
+  BOOST_TEST(parse_flag_integer("--timeout", "3600", 1, 3600).value() == 3600u);
+  BOOST_TEST(parse_flag_integer("--timeout", "3601", 1, 3600).error().describe() ==
+             "Usage: --timeout: '3601' is out of range (1 to 3600)");
+  BOOST_TEST(parse_flag_integer("--timeout", "0", 1, 3600).error().message() == "--timeout: '0' is out of range (1 to 3600)");
+  for (const char* bad : {"", " 5", "5 ", "+5", "-5", "5s", "0x10", "1e3", "99999999999999999999999"}) {
+    auto r = parse_flag_integer("--timeout", bad, 1, 3600);
+    BOOST_TEST(!r.ok(), bad);
+    if (!r.ok()) BOOST_TEST(r.error().name() == "Usage");
+  }
+  BOOST_TEST(parse_flag_integer("--timeout", "99999999999999999999999", 1, 3600).error().message() ==
+             "--timeout: '99999999999999999999999' is out of range (1 to 3600)");
+}
+
+BOOST_AUTO_TEST_CASE(flag_integers_may_be_hex_when_the_flag_says_so) {
+  using cli::IntegerBase;
+  using cli::parse_flag_integer;
+  BOOST_TEST(parse_flag_integer("--guest-features", "0x21", 0, UINT64_MAX, IntegerBase::DecimalOrHex).value() == 0x21u);
+  BOOST_TEST(parse_flag_integer("--guest-features", "0XfFfFfFfFfFfFfFfF", 0, UINT64_MAX, IntegerBase::DecimalOrHex).value() ==
+             UINT64_MAX);
+  BOOST_TEST(parse_flag_integer("--guest-features", "33", 0, UINT64_MAX, IntegerBase::DecimalOrHex).value() == 33u);
+  BOOST_TEST(!parse_flag_integer("--guest-features", "0x", 0, UINT64_MAX, IntegerBase::DecimalOrHex).ok());
+  BOOST_TEST(!parse_flag_integer("--guest-features", "0x1_0", 0, UINT64_MAX, IntegerBase::DecimalOrHex).ok());
+  BOOST_TEST(parse_flag_integer("--guest-features", "0x10000000000000000", 0, UINT64_MAX, IntegerBase::DecimalOrHex)
+                 .error()
+                 .message() == "--guest-features: '0x10000000000000000' is out of range (0 to 18446744073709551615)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -140,26 +140,16 @@ int main(int argc, char** argv) {
   if (auto admin = args->value("admin-listen"); admin && !loopback(*admin)) {
     return usage_error("--admin-listen must be a loopback address (127.x.x.x or [::1])");
   }
-  int key_count = 2;
-  if (auto k = args->value("keys")) {
-    try {
-      key_count = std::stoi(*k);
-    } catch (...) {
-      return usage_error("--keys takes a number");
-    }
-  }
+  auto key_count = args->integer("keys", 1, 16);
+  if (!key_count) return usage_error(key_count.error().message());
   auto known = measurements(*args);
   if (!known) return usage_error(known.error().message());
 
   maaemu::EmulatorConfig config;
   config.known_measurements = std::move(known).value();
-  if (auto lifetime = args->value("token-lifetime")) {
-    try {
-      config.token_lifetime_seconds = std::stol(*lifetime);
-    } catch (...) {
-      return usage_error("--token-lifetime takes a number of seconds");
-    }
-  }
+  auto lifetime = args->integer("token-lifetime", 1, 366 * 86400);
+  if (!lifetime) return usage_error(lifetime.error().message());
+  if (*lifetime) config.token_lifetime_seconds = static_cast<std::int64_t>(**lifetime);
   for (const auto& path : args->values("trust-sim-root")) {
     auto chain = client::load_product_chain(path, "snp-sim (" + path + ")");
     if (!chain) return fail(chain.error());
@@ -202,7 +192,8 @@ int main(int argc, char** argv) {
   if (!server) return fail(server.error());
   std::string scheme = plain ? "http" : "https";
   config.base_url = args->value("base-url").value_or(scheme + "://" + names.front() + ":" + std::to_string((*server)->port()));
-  auto keys = maaemu::SigningKeys::generate(config.base_url, key_count, args->value("seed").value_or(""));
+  auto keys = maaemu::SigningKeys::generate(config.base_url, static_cast<int>(key_count->value_or(2)),
+                                            args->value("seed").value_or(""));
   if (!keys) return fail(keys.error());
   owner = std::make_unique<maaemu::Emulator>(std::move(config), std::move(keys).value());
   emulator.store(owner.get());
