@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "crypto/keys.h"
 #include "crypto/x509.h"
+#include "net/address.h"
 #include "net/http_server.h"
 #include "tests/mocks/maa/emulator.h"
 #include "verify/roots.h"
@@ -37,7 +38,7 @@ CA to --ca-out. Runs until SIGTERM or SIGINT.
   --base-url URL            the instance URL in tokens (iss, jku); default
                             https://FIRST-HOSTNAME:PORT
   --plain-http              serve plain HTTP instead of HTTPS (tests only)
-  --admin-listen ADDR       faults and key rotation (loopback addresses only)
+  --admin-listen ADDR       faults and key rotation (a numeric loopback address only)
   --trust-sim-root PEM      also accept reports chaining to this snp-sim ASK/ARK bundle
   --known-measurement HEX   a launch measurement Azure vouches for (compliance)
   --known-measurements FILE one such measurement per line
@@ -56,8 +57,11 @@ int fail(const Error& e) {
   return exit_code(e.code());
 }
 
+// The admin port changes what the emulator answers: loopback only, judged by the
+// address itself (numeric, never resolved), not by how its text begins.
 bool loopback(const std::string& listen) {
-  return listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 || listen.rfind("localhost:", 0) == 0;
+  auto host_port = net::split_host_port(listen);
+  return host_port && net::is_loopback_ip(host_port->host);
 }
 
 // A test CA and a server certificate for `names`, both ECDSA P-256.
@@ -138,7 +142,7 @@ int main(int argc, char** argv) {
     return usage_error("--tls-cert and --tls-key go together");
   }
   if (auto admin = args->value("admin-listen"); admin && !loopback(*admin)) {
-    return usage_error("--admin-listen must be a loopback address (127.x.x.x or [::1])");
+    return usage_error("--admin-listen '" + *admin + "': must be a numeric loopback address (127.0.0.0/8 or [::1]) and port");
   }
   auto key_count = args->integer("keys", 1, 16);
   if (!key_count) return usage_error(key_count.error().message());
