@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "client/lib/maa_token.h"
 #include "core/file.h"
 #include "core/json.h"
 
@@ -63,6 +64,11 @@ Result<AgentConfig> parse_config(std::string_view json) {
   for (const std::string& key : doc->getMemberNames()) {
     const Json::Value& v = (*doc)[key];
     if (key == "comment") continue;
+    if (key == "maa_allow_plain_http") {
+      if (!v.isBool()) return bad(key, "must be true or false");
+      c.maa_allow_plain_http = v.asBool();
+      continue;
+    }
     if (key == "vmpl" || key == "max_connections") {
       auto n = json_integer(v, 0, UINT_MAX);
       if (!n) return bad(key, "must be a non-negative integer");
@@ -106,7 +112,8 @@ Result<AgentConfig> load_config(const std::string& path) {
 
 const std::vector<cli::OptionSpec>& config_flags() {
   static const std::vector<cli::OptionSpec> flags = [] {
-    std::vector<cli::OptionSpec> f = {{"config", true}, {"vmpl", true}, {"max-connections", true}};
+    std::vector<cli::OptionSpec> f = {{"config", true}, {"vmpl", true}, {"max-connections", true},
+                                      {"maa-allow-plain-http"}};
     for (const Field& field : kFields) f.push_back({flag_name(field.name), true, field.kind == Field::Strings});
     return f;
   }();
@@ -131,6 +138,7 @@ Status apply_flags(const cli::Args& args, AgentConfig& c) {
         break;
     }
   }
+  if (args.flag("maa-allow-plain-http")) c.maa_allow_plain_http = true;
   auto vmpl = args.integer("vmpl", 0, 3);
   if (!vmpl) return vmpl.error();
   if (*vmpl) c.vmpl = static_cast<unsigned>(**vmpl);
@@ -145,6 +153,10 @@ Status validate(const AgentConfig& c) {
     return Error(ErrorCode::MalformedConfig, key + ": " + why);
   };
   if (c.maa_url.empty()) return bad_value("maa_url", "required: the MAA instance to attest with");
+  auto plain_http = c.maa_allow_plain_http ? client::PlainHttp::LoopbackAllowed : client::PlainHttp::Refused;
+  if (auto url = client::normalize_maa_url(c.maa_url, plain_http, "maa_allow_plain_http"); !url) {
+    return bad_value("maa_url", url.error().message());
+  }
   if (c.batch_window_ms < 0 || c.batch_window_ms > 10000) return bad_value("batch_window_ms", "must be 0 to 10000");
   if (c.vmpl > 3) return bad_value("vmpl", "must be 0 to 3");
   if (c.max_connections < 1 || c.max_connections > 65536) return bad_value("max_connections", "must be 1 to 65536");

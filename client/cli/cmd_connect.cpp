@@ -14,27 +14,33 @@ namespace attestd::cli {
 namespace {
 
 constexpr const char* kConnectHelp = R"(usage: attest connect https://HOST:PORT --maa URL [--jwks FILE] [--ca-file PEM]
-                      [--policy FILE] [--json]
+                      [--policy FILE] [--timeout SECONDS] [--allow-plain-http-maa] [--json]
 
 Connects to an attestd agent over attested TLS, sends a fresh nonce, and verifies the
 answer: the MAA token (pinned instance, RS256, issuer, lifetime), the guest (SEV-SNP, not
 debuggable, compliant, the policy), that x-ms-runtime is the agent's runtime data, that
 our nonce is in its Merkle tree (NonceMismatch) and that the TLS key of this connection
 is the attested key (ChannelBindingMismatch). Prints the verified claims.
+
+  --timeout SECONDS       for each network step, 1 to 3600 (default 30)
+  --allow-plain-http-maa  accept --maa http://127.x.x.x:PORT or http://[::1]:PORT (a local
+                          emulator); plain http to any other host is always refused
 )";
 
 constexpr const char* kRequestHelp = R"(usage: attest request https://HOST:PORT/PATH --maa URL [-X METHOD] [-d DATA]
                       [-H 'Name: value' ...] [--jwks FILE] [--ca-file PEM] [--policy FILE]
+                      [--timeout SECONDS] [--allow-plain-http-maa]
 
 Attests the agent exactly as `attest connect` does, then sends the request over that
 same TLS connection and prints the application's answer (body on stdout; status on
-stderr). Nothing is sent to the application unless every check passed.
+stderr). Nothing is sent to the application unless every check passed. --timeout and
+--allow-plain-http-maa as for `attest connect`.
 )";
 
 constexpr std::uint64_t kMaxTimeoutSeconds = 3600;
 
 const std::vector<OptionSpec> kCommon = {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true},
-                                         {"timeout", true}};
+                                         {"timeout", true}, {"allow-plain-http-maa"}};
 
 struct Setup {
   client::AgentEndpoint endpoint;
@@ -48,7 +54,9 @@ Result<Setup> setup(const Args& args) {
   if (!endpoint) return endpoint.error();
   s.endpoint = std::move(endpoint).value();
   if (!args.value("maa")) return Error(ErrorCode::Usage, "--maa is required: the MAA instance you trust");
-  auto maa = client::normalize_maa_url(*args.value("maa"));
+  auto maa = client::normalize_maa_url(*args.value("maa"), args.flag("allow-plain-http-maa")
+                                                               ? client::PlainHttp::LoopbackAllowed
+                                                               : client::PlainHttp::Refused);
   if (!maa) return maa.error();
   s.options.maa_url = *maa;
   if (auto path = args.value("policy")) {

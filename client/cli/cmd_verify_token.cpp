@@ -25,6 +25,9 @@ Both token shapes are understood: SevSnpVm (claims at the top level) and Azure g
 attestation (claims under x-ms-isolation-tee).
 
   --maa URL            the MAA instance, e.g. https://sharedweu.weu.attest.azure.net
+  --allow-plain-http-maa
+                       accept http://127.x.x.x:PORT or http://[::1]:PORT for --maa (a
+                       local emulator); plain http to any other host is always refused
   --jwks FILE          that instance's keys from a file (a JWK Set); otherwise they are
                        fetched from URL/certs over HTTPS
   --ca-file PEM        CA bundle for fetching the keys (default: the system's)
@@ -92,14 +95,16 @@ void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims&
 int cmd_verify_token(const std::vector<std::string>& argv) {
   Args command_args;
   if (auto done = parse_command("verify-token", argv, kHelp, {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true}, {"nonce", true},
-                           {"runtime-data", true}, {"at", true}, {"json"}}, 1, 1, command_args)) {
+                           {"runtime-data", true}, {"at", true}, {"json"}, {"allow-plain-http-maa"}}, 1, 1, command_args)) {
     return *done;
   }
   const Args* args = &command_args;
   const bool json = args->flag("json");
   auto fail = [&](const Error& e) { return report_error("verify-token", e, json); };
   if (!args->value("maa")) return fail(Error(ErrorCode::Usage, "--maa is required: the MAA instance you trust"));
-  auto maa = client::normalize_maa_url(*args->value("maa"));
+  auto maa = client::normalize_maa_url(*args->value("maa"), args->flag("allow-plain-http-maa")
+                                                                ? client::PlainHttp::LoopbackAllowed
+                                                                : client::PlainHttp::Refused);
   if (!maa) return fail(maa.error());
   UnixTime at = now_unix();
   if (auto a = args->value("at")) {

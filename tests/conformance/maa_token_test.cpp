@@ -68,7 +68,11 @@ BOOST_AUTO_TEST_CASE(the_genuine_token_with_a_noncanonical_signature_encoding_is
 
 BOOST_AUTO_TEST_CASE(maa_urls_are_normalised_to_scheme_and_host) {
   BOOST_TEST(*normalize_maa_url("https://SharedWEU.weu.attest.azure.net/") == kWeu);
-  BOOST_TEST(*normalize_maa_url("http://127.0.0.1:8443") == "http://127.0.0.1:8443");
+  BOOST_TEST(*normalize_maa_url("http://127.0.0.1:8443/", PlainHttp::LoopbackAllowed) == "http://127.0.0.1:8443");
+  BOOST_TEST(*normalize_maa_url("http://[::1]", PlainHttp::LoopbackAllowed) == "http://[::1]");
+  BOOST_TEST(normalize_maa_url("http://127.0.0.1:8443").error().name() == "Usage");
+  BOOST_TEST(normalize_maa_url("http://localhost:8443", PlainHttp::LoopbackAllowed).error().name() == "Usage");
+  BOOST_TEST(normalize_maa_url("http://maa.example", PlainHttp::LoopbackAllowed).error().name() == "Usage");
   BOOST_TEST(!normalize_maa_url("sharedweu.weu.attest.azure.net").ok());
   BOOST_TEST(!normalize_maa_url("https://x/attest").ok());
   BOOST_TEST(!normalize_maa_url("ftp://x").ok());

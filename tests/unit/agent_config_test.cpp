@@ -70,6 +70,27 @@ BOOST_AUTO_TEST_CASE(flags_override_the_file) {
   BOOST_TEST(apply_flags(*bad, *c).error().describe() == "Usage: --batch-window-ms: 'soon' is not a decimal integer (0 to 2147483647)");
 }
 
+BOOST_AUTO_TEST_CASE(plain_http_maa_needs_loopback_and_maa_allow_plain_http) {
+  BOOST_TEST(problem(R"({"maa_url": "http://maa.test"})") ==
+             "MalformedConfig: maa_url: MAA URL 'http://maa.test': plain http is allowed only for a numeric loopback "
+             "address (127.0.0.0/8 or [::1]); use https://");
+  BOOST_TEST(problem(R"({"maa_url": "http://127.0.0.1:8080"})") ==
+             "MalformedConfig: maa_url: MAA URL 'http://127.0.0.1:8080': plain http needs maa_allow_plain_http "
+             "(a local emulator only); otherwise use https://");
+  BOOST_TEST(problem(R"({"maa_url": "http://127.0.0.1:8080", "maa_allow_plain_http": true})") == "ok");
+  BOOST_TEST(problem(R"({"maa_url": "http://10.0.0.1", "maa_allow_plain_http": true})").find("loopback") !=
+             std::string::npos);
+  BOOST_TEST(problem(R"({"maa_url": "https://maa.test/attest"})").find("MalformedConfig: maa_url: ") == 0u);
+  BOOST_TEST(problem(R"({"maa_url": "https://maa.test", "maa_allow_plain_http": "yes"})") ==
+             "MalformedConfig: config key 'maa_allow_plain_http': must be true or false");
+  AgentConfig c;
+  c.maa_url = "http://127.0.0.1:8080";
+  auto args = cli::Args::parse({"--maa-allow-plain-http"}, config_flags(), 0, 0);
+  BOOST_REQUIRE(args.ok());
+  BOOST_REQUIRE(apply_flags(*args, c).ok());
+  BOOST_TEST(validate(c).ok());
+}
+
 BOOST_AUTO_TEST_CASE(numeric_flags_are_whole_strings_in_range) {
   AgentConfig c;
   auto apply = [&c](const std::vector<std::string>& argv) {
