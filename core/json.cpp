@@ -57,7 +57,7 @@ std::string json_compact(const Json::Value& v) {
 std::string json_pretty(const Json::Value& v) {
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
-  builder["emitUTF8"] = true;
+  builder["emitUTF8"] = false;
   return Json::writeString(builder, v);
 }
 

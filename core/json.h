@@ -26,6 +26,8 @@ std::optional<std::int64_t> json_integer(const Json::Value& v, std::int64_t min,
 
 // Compact, deterministic (keys sorted as JsonCpp stores them) serialisation.
 std::string json_compact(const Json::Value& v);
+// Indented, for people: ASCII only, every other character as \uXXXX, so no control
+// character or invalid UTF-8 inside a string reaches a terminal (DEL stays, harmless).
 std::string json_pretty(const Json::Value& v);
 
 }  // namespace attestd

@@ -4,6 +4,7 @@
 
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
+#include "client/cli/output.h"
 #include "client/lib/agent_session.h"
 #include "core/json.h"
 #include "core/text.h"
@@ -75,10 +76,8 @@ Result<Setup> setup(const Args& args) {
 
 void print_session(const client::AgentSession& session, const client::AgentEndpoint& endpoint) {
   const verify::GuestFacts& f = session.claims().facts;
-  auto row = [](const std::string& k, const std::string& v) {
-    std::cout << "  " << k << std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') << v << "\n";
-  };
-  std::cout << "OK: " << endpoint.host << ":" << endpoint.port << " is an attested SEV-SNP VM\n";
+  auto row = print_row;
+  print_line(std::cout, "OK: " + endpoint.host + ":" + std::to_string(endpoint.port) + " is an attested SEV-SNP VM");
   row("issuer", session.token().issuer());
   row("token valid until", format_rfc3339(session.token().expires_at()));
   const Json::Value& tee = *session.claims().tee;
@@ -117,7 +116,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
     out["nonce_index"] = Json::UInt64(session->proof().index);
     out["batch_size"] = Json::UInt64(session->proof().count);
     out["tls_key_sha256"] = hex_encode(crypto::sha256(session->runtime().tls_key.spki_der()));
-    std::cout << json_pretty(out) << std::endl;
+    print_json(out);
   } else {
     print_session(*session, s->endpoint);
   }
@@ -152,10 +151,9 @@ int cmd_request(const std::vector<std::string>& argv) {
   if (!session) return report_error("request", session.error(), false);
   auto answer = session->request(method, s->endpoint.target, headers, data);
   if (!answer) return report_error("request", answer.error(), false);
-  std::cerr << "attest request: attested; " << method << " " << s->endpoint.target << " -> HTTP " << answer->status
-            << "\n";
-  std::cout << answer->body;
-  if (!answer->body.empty() && answer->body.back() != '\n') std::cout << "\n";
+  print_line(std::cerr, "attest request: attested; " + method + " " + s->endpoint.target + " -> HTTP " +
+                           std::to_string(answer->status));
+  print_payload(answer->body);
   return answer->status >= 200 && answer->status < 300 ? 0 : exit_code(ErrorCode::NetworkError);
 }
 

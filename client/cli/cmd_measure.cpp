@@ -5,6 +5,7 @@
 #include <json/value.h>
 
 #include "client/cli/commands.h"
+#include "client/cli/output.h"
 #include "client/lib/measure.h"
 #include "core/args.h"
 #include "core/file.h"
@@ -148,7 +149,7 @@ int cmd_measure(const std::vector<std::string>& argv) {
   } else {
     v["direct_boot"] = Json::Value(Json::nullValue);
   }
-  std::cout << json_pretty(v) << std::endl;
+  print_json(v);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "core/args.h"
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
+#include "client/cli/output.h"
 #include "client/lib/maa_claims.h"
 #include "client/lib/maa_token.h"
 #include "core/file.h"
@@ -63,9 +64,7 @@ Result<std::string> read_token(const std::string& arg) {
 void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims& snp, const std::string& policy) {
   const verify::GuestFacts& f = snp.facts;
   const Json::Value& tee = *snp.tee;
-  auto row = [](const std::string& k, const std::string& v) {
-    std::cout << "  " << k << std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') << v << "\n";
-  };
+  auto row = print_row;
   std::cout << "OK: token verified and policy satisfied\n";
   row("issuer", t.issuer());
   row("signing key", t.kid());
@@ -148,7 +147,7 @@ int cmd_verify_token(const std::vector<std::string>& argv) {
     out["verified_at"] = format_rfc3339(at);
     out["policy"] = policy_name;
     out["claims"] = verified->claims();
-    std::cout << json_pretty(out) << std::endl;
+    print_json(out);
   } else {
     print_summary(*verified, *snp, policy_name);
   }

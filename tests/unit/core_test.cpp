@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "tests/support.h"
 
@@ -140,6 +141,33 @@ BOOST_AUTO_TEST_CASE(errors_name_the_document) {
   auto r = parse_json("{", "policy");
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message().rfind("policy: invalid JSON", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_text)
+
+BOOST_AUTO_TEST_CASE(terminal_safe_escapes_every_control_and_keeps_printable_utf8) {
+  BOOST_TEST(terminal_safe("\x1b[2K\rOK: attested") == "\\x1b[2K\\x0dOK: attested");
+  BOOST_TEST(terminal_safe("a\nb\tc\x7f") == "a\\x0ab\\x09c\\x7f");
+  BOOST_TEST(terminal_safe("a\nb\tc\x7f", true) == "a\nb\tc\\x7f");
+  BOOST_TEST(terminal_safe("\xc2\x9b" "31m") == "\\xc2\\x9b31m");  // U+009B, CSI
+  BOOST_TEST(terminal_safe("\x9b" "31m") == "\\x9b31m");              // a lone byte: not UTF-8
+  BOOST_TEST(terminal_safe("caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x94\x92") == "caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x94\x92");
+  BOOST_TEST(terminal_safe("\xc0\xaf") == "\\xc0\\xaf");                     // overlong '/'
+  BOOST_TEST(terminal_safe("\xed\xa0\x80") == "\\xed\\xa0\\x80");            // a surrogate
+  BOOST_TEST(terminal_safe("\xe2\x80") == "\\xe2\\x80");                     // cut short
+  BOOST_TEST(terminal_safe(std::string("a\0b", 3)) == "a\\x00b");
+}
+
+BOOST_AUTO_TEST_CASE(pretty_json_is_ascii_with_every_control_escaped) {
+  Json::Value v(Json::objectValue);
+  v["m"] = "\x1b[2K \xc2\x9b caf\xc3\xa9";
+  std::string text = json_pretty(v);
+  BOOST_TEST(text.find("\\u001b[2K \\u009b caf\\u00e9") != std::string::npos, text);
+  auto back = parse_json(text, "t");
+  BOOST_REQUIRE(back.ok());
+  BOOST_TEST((*back)["m"].asString() == v["m"].asString());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
