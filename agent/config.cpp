@@ -2,6 +2,9 @@
 
 #include <json/value.h>
 
+#include <climits>
+
+#include "client/lib/maa_token.h"
 #include "core/file.h"
 #include "core/json.h"
 
@@ -70,10 +73,16 @@ Result<AgentConfig> parse_config(std::string_view json) {
       c.require_attestation = v.asBool();
       continue;
     }
+    if (key == "maa_allow_plain_http") {
+      if (!v.isBool()) return bad(key, "must be true or false");
+      c.maa_allow_plain_http = v.asBool();
+      continue;
+    }
     if (key == "vmpl" || key == "max_connections") {
-      if (!v.isUInt()) return bad(key, "must be a non-negative integer");
-      if (key == "vmpl") c.vmpl = v.asUInt();
-      else c.max_connections = v.asUInt();
+      auto n = json_integer(v, 0, UINT_MAX);
+      if (!n) return bad(key, "must be a non-negative integer");
+      if (key == "vmpl") c.vmpl = static_cast<unsigned>(*n);
+      else c.max_connections = static_cast<std::size_t>(*n);
       continue;
     }
     const Field* f = nullptr;
@@ -87,8 +96,8 @@ Result<AgentConfig> parse_config(std::string_view json) {
         c.*(f->text) = v.asString();
         break;
       case Field::Int:
-        if (!v.isInt()) return bad(key, "must be an integer");
-        c.*(f->number) = v.asInt();
+        if (auto n = json_integer(v, INT_MIN, INT_MAX)) c.*(f->number) = static_cast<int>(*n);
+        else return bad(key, "must be an integer");
         break;
       case Field::Strings:
         if (!v.isArray()) return bad(key, "must be a list of strings");
@@ -113,7 +122,7 @@ Result<AgentConfig> load_config(const std::string& path) {
 const std::vector<cli::OptionSpec>& config_flags() {
   static const std::vector<cli::OptionSpec> flags = [] {
     std::vector<cli::OptionSpec> f = {{"config", true}, {"vmpl", true}, {"max-connections", true},
-                                         {"require-attestation", true}};
+                                         {"maa-allow-plain-http"}, {"require-attestation", true}};
     for (const Field& field : kFields) f.push_back({flag_name(field.name), true, field.kind == Field::Strings});
     return f;
   }();
@@ -127,15 +136,12 @@ Status apply_flags(const cli::Args& args, AgentConfig& c) {
       case Field::Text:
         if (auto v = args.value(flag)) c.*(f.text) = *v;
         break;
-      case Field::Int:
-        if (auto v = args.value(flag)) {
-          try {
-            c.*(f.number) = std::stoi(*v);
-          } catch (...) {
-            return Error(ErrorCode::Usage, "--" + flag + " takes a number, not '" + *v + "'");
-          }
-        }
+      case Field::Int: {
+        auto n = args.integer(flag, 0, INT_MAX);
+        if (!n) return n.error();
+        if (*n) c.*(f.number) = static_cast<int>(**n);
         break;
+      }
       case Field::Strings:
         for (const auto& v : args.values(flag)) (c.*(f.list)).push_back(v);
         break;
@@ -145,12 +151,13 @@ Status apply_flags(const cli::Args& args, AgentConfig& c) {
     if (*v != "on" && *v != "off") return Error(ErrorCode::Usage, "--require-attestation takes on or off");
     c.require_attestation = *v == "on";
   }
-  try {
-    if (auto v = args.value("vmpl")) c.vmpl = static_cast<unsigned>(std::stoul(*v));
-    if (auto v = args.value("max-connections")) c.max_connections = std::stoul(*v);
-  } catch (...) {
-    return Error(ErrorCode::Usage, "--vmpl and --max-connections take numbers");
-  }
+  if (args.flag("maa-allow-plain-http")) c.maa_allow_plain_http = true;
+  auto vmpl = args.integer("vmpl", 0, 3);
+  if (!vmpl) return vmpl.error();
+  if (*vmpl) c.vmpl = static_cast<unsigned>(**vmpl);
+  auto max_connections = args.integer("max-connections", 1, 65536);
+  if (!max_connections) return max_connections.error();
+  if (*max_connections) c.max_connections = static_cast<std::size_t>(**max_connections);
   return ok_status();
 }
 
@@ -159,6 +166,10 @@ Status validate(const AgentConfig& c) {
     return Error(ErrorCode::MalformedConfig, key + ": " + why);
   };
   if (c.maa_url.empty()) return bad_value("maa_url", "required: the MAA instance to attest with");
+  auto plain_http = c.maa_allow_plain_http ? client::PlainHttp::LoopbackAllowed : client::PlainHttp::Refused;
+  if (auto url = client::normalize_maa_url(c.maa_url, plain_http, "maa_allow_plain_http"); !url) {
+    return bad_value("maa_url", url.error().message());
+  }
   if (c.batch_window_ms < 0 || c.batch_window_ms > 10000) return bad_value("batch_window_ms", "must be 0 to 10000");
   if (c.vmpl > 3) return bad_value("vmpl", "must be 0 to 3");
   if (c.max_connections < 1 || c.max_connections > 65536) return bad_value("max_connections", "must be 1 to 65536");

@@ -20,6 +20,7 @@ struct AgentConfig {
   std::string sim_policy = "0x30000";
   std::string sim_measurement;  // 96 hex digits; empty: zero
   std::string maa_url;          // required
+  bool maa_allow_plain_http = false;  // http:// maa_url on a loopback address (an emulator)
   std::string maa_ca_file;
   std::vector<std::string> maa_resolve;  // "host:port:addr"
   int maa_timeout_ms = 20000;

@@ -2,6 +2,38 @@
 
 namespace attestd::cli {
 
+Result<std::uint64_t> parse_flag_integer(std::string_view flag, std::string_view text, std::uint64_t min,
+                                         std::uint64_t max, IntegerBase base) {
+  const std::string range = "(" + std::to_string(min) + " to " + std::to_string(max) + ")";
+  const std::string quoted = std::string(flag) + ": '" + std::string(text) + "'";
+  std::string_view digits = text;
+  unsigned radix = 10;
+  if (base == IntegerBase::DecimalOrHex && digits.size() >= 2 && digits[0] == '0' &&
+      (digits[1] == 'x' || digits[1] == 'X')) {
+    digits.remove_prefix(2);
+    radix = 16;
+  }
+  auto not_integer = [&] {
+    return Error(ErrorCode::Usage, quoted + " is not a " +
+                                       (base == IntegerBase::DecimalOrHex ? "decimal or 0x-hex" : "decimal") +
+                                       " integer " + range);
+  };
+  if (digits.empty()) return not_integer();
+  std::uint64_t v = 0;
+  bool overflow = false;
+  for (char c : digits) {
+    unsigned d;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (radix == 16 && c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else if (radix == 16 && c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+    else return not_integer();
+    if (v > (UINT64_MAX - d) / radix) overflow = true;  // keep scanning: junk is reported first
+    else v = v * radix + d;
+  }
+  if (overflow || v < min || v > max) return Error(ErrorCode::Usage, quoted + " is out of range " + range);
+  return v;
+}
+
 Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector<OptionSpec>& specs,
                          std::size_t min_positional, std::size_t max_positional) {
   Args out;
@@ -69,6 +101,15 @@ std::optional<std::string> Args::value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end() || it->second.empty()) return std::nullopt;
   return it->second.back();
+}
+
+Result<std::optional<std::uint64_t>> Args::integer(const std::string& name, std::uint64_t min, std::uint64_t max,
+                                                   IntegerBase base) const {
+  auto text = value(name);
+  if (!text) return std::optional<std::uint64_t>();
+  auto n = parse_flag_integer("--" + name, *text, min, max, base);
+  if (!n) return n.error();
+  return std::optional<std::uint64_t>(*n);
 }
 
 std::vector<std::string> Args::values(const std::string& name) const {

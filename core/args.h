@@ -1,9 +1,11 @@
 // A small, strict command-line parser: --flag, --option VALUE, --option=VALUE, positionals.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -16,6 +18,15 @@ struct OptionSpec {
   bool repeatable = false;
   char short_name = 0;     // e.g. 'X' for -X (its value is the next argument)
 };
+
+enum class IntegerBase { Decimal, DecimalOrHex /* "0x…" is hexadecimal */ };
+
+// The one parser for numeric flags and their config-file twins: the whole string is an
+// unsigned integer (no sign, space, suffix or exponent) in [min, max]; otherwise a Usage
+// error naming the flag and the range, e.g. "--timeout: '10s' is not a decimal integer
+// (1 to 3600)".
+Result<std::uint64_t> parse_flag_integer(std::string_view flag, std::string_view text, std::uint64_t min,
+                                         std::uint64_t max, IntegerBase base = IntegerBase::Decimal);
 
 class Args {
  public:
@@ -30,6 +41,9 @@ class Args {
   bool flag(const std::string& name) const { return values_.count(name) > 0; }
   std::optional<std::string> value(const std::string& name) const;
   std::vector<std::string> values(const std::string& name) const;
+  // The option's value through parse_flag_integer (nullopt when the option is absent).
+  Result<std::optional<std::uint64_t>> integer(const std::string& name, std::uint64_t min, std::uint64_t max,
+                                               IntegerBase base = IntegerBase::Decimal) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

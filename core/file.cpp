@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +16,32 @@ Error file_error(const std::string& path, const std::string& what) {
 }
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
+
+Result<Bytes> read_stream(int fd, const std::string& name, std::size_t max_size) {
+  Bytes out;
+  std::uint8_t buf[65536];
+  for (;;) {
+    // Ask for no more than one byte past the limit: enough to know it is exceeded.
+    std::size_t want = std::min(sizeof buf, max_size + 1 - out.size());
+    ssize_t n = ::read(fd, buf, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return file_error(name, errno_text());
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > max_size) {
+      return file_error(name, "larger than the limit of " + std::to_string(max_size) + " bytes");
+    }
+  }
+  return out;
+}
+
+Result<std::string> read_text_stdin(std::size_t max_size) {
+  auto bytes = read_stream(STDIN_FILENO, "standard input", max_size);
+  if (!bytes) return bytes.error();
+  return std::string(bytes->begin(), bytes->end());
+}
 
 Result<Bytes> read_file(const std::string& path, std::size_t max_size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -29,23 +56,7 @@ Result<Bytes> read_file(const std::string& path, std::size_t max_size) {
     ::close(fd);
     return file_error(path, "is a directory");
   }
-  Bytes out;
-  std::uint8_t buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error e = file_error(path, errno_text());
-      ::close(fd);
-      return e;
-    }
-    if (n == 0) break;
-    if (out.size() + static_cast<std::size_t>(n) > max_size) {
-      ::close(fd);
-      return file_error(path, "larger than the limit of " + std::to_string(max_size) + " bytes");
-    }
-    out.insert(out.end(), buf, buf + n);
-  }
+  auto out = read_stream(fd, path, max_size);
   ::close(fd);
   return out;
 }

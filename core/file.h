@@ -15,6 +15,12 @@ inline constexpr std::size_t kDefaultMaxFileSize = 16 * 1024 * 1024;
 Result<Bytes> read_file(const std::string& path, std::size_t max_size = kDefaultMaxFileSize);
 Result<std::string> read_text_file(const std::string& path,
                                    std::size_t max_size = kDefaultMaxFileSize);
+// Reads an open descriptor (a pipe, standard input) to its end, but never more than
+// max_size + 1 bytes: past the limit it stops with FileError "NAME: larger than the
+// limit of N bytes", leaving the rest unread. Every reader above goes through it.
+Result<Bytes> read_stream(int fd, const std::string& name, std::size_t max_size);
+// Standard input as text, bounded the same way (named "standard input").
+Result<std::string> read_text_stdin(std::size_t max_size);
 // Writes atomically (temporary file, then rename) with the given mode.
 Status write_file(const std::string& path, ByteView data, unsigned mode = 0644);
 

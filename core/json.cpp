@@ -39,6 +39,14 @@ Result<Json::Value> parse_json(std::string_view text, std::string_view what,
   return root;
 }
 
+std::optional<std::int64_t> json_integer(const Json::Value& v, std::int64_t min, std::int64_t max) {
+  if (v.type() != Json::intValue && v.type() != Json::uintValue) return std::nullopt;
+  if (!v.isInt64()) return std::nullopt;  // a uintValue above INT64_MAX
+  std::int64_t n = v.asInt64();
+  if (n < min || n > max) return std::nullopt;
+  return n;
+}
+
 std::string json_compact(const Json::Value& v) {
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "";
@@ -49,7 +57,7 @@ std::string json_compact(const Json::Value& v) {
 std::string json_pretty(const Json::Value& v) {
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
-  builder["emitUTF8"] = true;
+  builder["emitUTF8"] = false;
   return Json::writeString(builder, v);
 }
 

@@ -14,4 +14,10 @@ bool iequals(std::string_view a, std::string_view b);
 // quote and backslash) written as \xNN: what a caller or peer sent, shown unambiguously.
 std::string printable_quoted(std::string_view s);
 
+// Text from outside (a network peer, an input file) made safe to show on a terminal:
+// C0 controls (ESC, CR, ...), DEL, C1 controls (U+0080-U+009F, e.g. the one-byte CSI)
+// and bytes that are not UTF-8 become visible "\xNN" text; printable UTF-8 stays as it
+// is. With `keep_line_breaks`, "\n" and "\t" stay too (for multi-line blocks).
+std::string terminal_safe(std::string_view s, bool keep_line_breaks = false);
+
 }  // namespace attestd

@@ -28,6 +28,14 @@ namespace {
 
 enum Alphabet { kStandard = 1, kUrl = 2 };
 
+// The 6-bit value of a character of the standard alphabet.
+unsigned sextet(char c) {
+  if (c >= 'A' && c <= 'Z') return static_cast<unsigned>(c - 'A');
+  if (c >= 'a' && c <= 'z') return static_cast<unsigned>(c - 'a' + 26);
+  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0' + 52);
+  return c == '+' ? 62 : 63;
+}
+
 // Normalises to padded standard base64, then lets mbedTLS decode it.
 Result<Bytes> decode(std::string_view text, int alphabets, const char* what) {
   auto bad = [&](const std::string& why) {
@@ -57,6 +65,12 @@ Result<Bytes> decode(std::string_view text, int alphabets, const char* what) {
   if (norm.size() % 4 == 1) return bad("impossible length " + std::to_string(text.size()));
   std::size_t need = (4 - norm.size() % 4) % 4;
   if (pad && pad != need) return bad("wrong padding");
+  // RFC 4648 §3.5: a last character carrying 4 (or 2) unused bits must have them zero;
+  // otherwise several texts decode to the same bytes.
+  if (need != 0) {
+    const unsigned unused_mask = need == 2 ? 0x0F : 0x03;
+    if (sextet(norm.back()) & unused_mask) return bad("non-canonical: the unused bits of the last character are not zero");
+  }
   norm.append(need, '=');
   Bytes out(norm.size() / 4 * 3);
   std::size_t len = 0;

@@ -13,7 +13,7 @@ Error malformed(const std::string& why) { return Error(ErrorCode::MalformedToken
 Result<Bytes> segment(std::string_view s, const char* name) {
   if (s.find('=') != std::string_view::npos) return malformed(std::string(name) + " is padded base64url");
   auto b = base64url_decode(s);
-  if (!b) return malformed(std::string(name) + " is not base64url");
+  if (!b) return malformed(std::string(name) + " is not base64url (" + b.error().message() + ")");
   return b;
 }
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/json.h"
 #include "crypto/sha.h"
 
 namespace attestd::crypto {
@@ -11,9 +12,6 @@ namespace {
 constexpr std::size_t kHashSize = 32;
 
 Error malformed(const std::string& what) { return Error(ErrorCode::MalformedInput, "Merkle proof: " + what); }
-
-// A JSON integer as written (JsonCpp's isUInt64 also accepts 1.0).
-bool is_json_integer(const Json::Value& v) { return v.type() == Json::intValue || v.type() == Json::uintValue; }
 
 }  // namespace
 
@@ -118,18 +116,16 @@ Result<MerkleProof> proof_from_json(const Json::Value& json) {
   const Json::Value& index = json["index"];
   const Json::Value& count = json["count"];
   const Json::Value& path = json["path"];
-  if (!is_json_integer(count) || !count.isUInt64() || count.asUInt64() == 0 || count.asUInt64() > kMerkleMaxLeaves) {
-    return malformed("\"count\" must be an integer from 1 to " + std::to_string(kMerkleMaxLeaves));
-  }
-  if (!is_json_integer(index) || !index.isUInt64() || index.asUInt64() >= count.asUInt64()) {
-    return malformed("\"index\" must be an integer below \"count\"");
-  }
+  auto count_n = json_integer(count, 1, static_cast<std::int64_t>(kMerkleMaxLeaves));
+  if (!count_n) return malformed("\"count\" must be an integer from 1 to " + std::to_string(kMerkleMaxLeaves));
+  auto index_n = json_integer(index, 0, *count_n - 1);
+  if (!index_n) return malformed("\"index\" must be an integer below \"count\"");
   if (!path.isArray() || path.size() > kMerkleMaxPath) {
     return malformed("\"path\" must be an array of at most " + std::to_string(kMerkleMaxPath) + " hashes");
   }
   MerkleProof proof;
-  proof.index = index.asUInt64();
-  proof.count = count.asUInt64();
+  proof.index = static_cast<std::size_t>(*index_n);
+  proof.count = static_cast<std::size_t>(*count_n);
   for (Json::ArrayIndex i = 0; i < path.size(); ++i) {
     auto h = path[i].isString() ? hex_decode(path[i].asString()) : Result<Bytes>(malformed(""));
     if (!h || h->size() != kHashSize) {

@@ -1,5 +1,7 @@
 #include "net/internal/socket.h"
 
+#include "net/address.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -39,36 +41,14 @@ std::string numeric_host(const sockaddr* sa, socklen_t len, std::uint16_t* port)
   return host;
 }
 
-// Splits "host:port" / "[v6]:port"; false when the form is wrong.
-bool split_host_port(std::string_view address, std::string& host, std::string& port) {
-  std::size_t colon;
-  if (!address.empty() && address.front() == '[') {
-    std::size_t close = address.find(']');
-    if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':') return false;
-    host = std::string(address.substr(1, close - 1));
-    colon = close + 1;
-  } else {
-    colon = address.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    host = std::string(address.substr(0, colon));
-    if (host.find(':') != std::string::npos) return false;  // bare IPv6 needs brackets
-  }
-  port = std::string(address.substr(colon + 1));
-  if (host.empty() || port.empty() || port.size() > 5) return false;
-  for (char c : port) {
-    if (c < '0' || c > '9') return false;
-  }
-  return std::stoul(port) <= 65535;
-}
-
 }  // namespace
 
 Result<Listener> listen_tcp(std::string_view address, int backlog) {
-  std::string host, port;
   const std::string where = "listen on " + std::string(address);
-  if (!split_host_port(address, host, port)) {
-    return Error(ErrorCode::NetworkError, where + ": expected host:port or [ipv6]:port");
-  }
+  auto host_port = split_host_port(address);
+  if (!host_port) return Error(ErrorCode::NetworkError, where + ": expected host:port or [ipv6]:port");
+  const std::string& host = host_port->host;
+  const std::string port = std::to_string(host_port->port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

@@ -46,11 +46,9 @@ Result<bool> get_bool(const Json::Value& v, const std::string& key) {
 }
 
 Result<std::uint32_t> get_uint(const Json::Value& v, const std::string& key, std::uint32_t max) {
-  if (!v.isIntegral() || v.isBool() || (v.isInt64() && v.asInt64() < 0) || !v.isUInt64() ||
-      v.asUInt64() > max) {
-    return bad(key, "must be an integer from 0 to " + std::to_string(max));
-  }
-  return static_cast<std::uint32_t>(v.asUInt64());
+  auto n = json_integer(v, 0, max);
+  if (!n) return bad(key, "must be an integer from 0 to " + std::to_string(max));
+  return static_cast<std::uint32_t>(*n);
 }
 
 Result<Bytes> get_hex(const Json::Value& v, const std::string& key, std::size_t min_len,

@@ -4,6 +4,7 @@
 
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
+#include "client/cli/output.h"
 #include "client/lib/agent_session.h"
 #include "core/json.h"
 #include "core/text.h"
@@ -14,25 +15,33 @@ namespace attestd::cli {
 namespace {
 
 constexpr const char* kConnectHelp = R"(usage: attest connect https://HOST:PORT --maa URL [--jwks FILE] [--ca-file PEM]
-                      [--policy FILE] [--json]
+                      [--policy FILE] [--timeout SECONDS] [--allow-plain-http-maa] [--json]
 
 Connects to an attestd agent over attested TLS, sends a fresh nonce, and verifies the
 answer: the MAA token (pinned instance, RS256, issuer, lifetime), the guest (SEV-SNP, not
 debuggable, compliant, the policy), that x-ms-runtime is the agent's runtime data, that
 our nonce is in its Merkle tree (NonceMismatch) and that the TLS key of this connection
 is the attested key (ChannelBindingMismatch). Prints the verified claims.
+
+  --timeout SECONDS       for each network step, 1 to 3600 (default 30)
+  --allow-plain-http-maa  accept --maa http://127.x.x.x:PORT or http://[::1]:PORT (a local
+                          emulator); plain http to any other host is always refused
 )";
 
 constexpr const char* kRequestHelp = R"(usage: attest request https://HOST:PORT/PATH --maa URL [-X METHOD] [-d DATA]
                       [-H 'Name: value' ...] [--jwks FILE] [--ca-file PEM] [--policy FILE]
+                      [--timeout SECONDS] [--allow-plain-http-maa]
 
 Attests the agent exactly as `attest connect` does, then sends the request over that
 same TLS connection and prints the application's answer (body on stdout; status on
-stderr). Nothing is sent to the application unless every check passed.
+stderr). Nothing is sent to the application unless every check passed. --timeout and
+--allow-plain-http-maa as for `attest connect`.
 )";
 
+constexpr std::uint64_t kMaxTimeoutSeconds = 3600;
+
 const std::vector<OptionSpec> kCommon = {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true},
-                                         {"timeout", true}};
+                                         {"timeout", true}, {"allow-plain-http-maa"}};
 
 struct Setup {
   client::AgentEndpoint endpoint;
@@ -46,7 +55,9 @@ Result<Setup> setup(const Args& args) {
   if (!endpoint) return endpoint.error();
   s.endpoint = std::move(endpoint).value();
   if (!args.value("maa")) return Error(ErrorCode::Usage, "--maa is required: the MAA instance you trust");
-  auto maa = client::normalize_maa_url(*args.value("maa"));
+  auto maa = client::normalize_maa_url(*args.value("maa"), args.flag("allow-plain-http-maa")
+                                                               ? client::PlainHttp::LoopbackAllowed
+                                                               : client::PlainHttp::Refused);
   if (!maa) return maa.error();
   s.options.maa_url = *maa;
   if (auto path = args.value("policy")) {
@@ -54,13 +65,9 @@ Result<Setup> setup(const Args& args) {
     if (!p) return p.error();
     s.options.policy = std::move(p).value();
   }
-  if (auto t = args.value("timeout")) {
-    try {
-      s.options.timeout_ms = std::stoi(*t) * 1000;
-    } catch (...) {
-      return Error(ErrorCode::Usage, "--timeout takes seconds");
-    }
-  }
+  auto timeout = args.integer("timeout", 1, kMaxTimeoutSeconds);
+  if (!timeout) return timeout.error();
+  if (*timeout) s.options.timeout_ms = static_cast<int>(**timeout * 1000);
   auto keys = make_maa_keys(*maa, args.value("jwks"), args.value("ca-file").value_or(""));
   if (!keys) return keys.error();
   s.keys = std::move(keys).value();
@@ -69,10 +76,8 @@ Result<Setup> setup(const Args& args) {
 
 void print_session(const client::AgentSession& session, const client::AgentEndpoint& endpoint) {
   const verify::GuestFacts& f = session.claims().facts;
-  auto row = [](const std::string& k, const std::string& v) {
-    std::cout << "  " << k << std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') << v << "\n";
-  };
-  std::cout << "OK: " << endpoint.host << ":" << endpoint.port << " is an attested SEV-SNP VM\n";
+  auto row = print_row;
+  print_line(std::cout, "OK: " + endpoint.host + ":" + std::to_string(endpoint.port) + " is an attested SEV-SNP VM");
   row("issuer", session.token().issuer());
   row("token valid until", format_rfc3339(session.token().expires_at()));
   const Json::Value& tee = *session.claims().tee;
@@ -111,7 +116,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
     out["nonce_index"] = Json::UInt64(session->proof().index);
     out["batch_size"] = Json::UInt64(session->proof().count);
     out["tls_key_sha256"] = hex_encode(crypto::sha256(session->runtime().tls_key.spki_der()));
-    std::cout << json_pretty(out) << std::endl;
+    print_json(out);
   } else {
     print_session(*session, s->endpoint);
   }
@@ -146,10 +151,9 @@ int cmd_request(const std::vector<std::string>& argv) {
   if (!session) return report_error("request", session.error(), false);
   auto answer = session->request(method, s->endpoint.target, headers, data);
   if (!answer) return report_error("request", answer.error(), false);
-  std::cerr << "attest request: attested; " << method << " " << s->endpoint.target << " -> HTTP " << answer->status
-            << "\n";
-  std::cout << answer->body;
-  if (!answer->body.empty() && answer->body.back() != '\n') std::cout << "\n";
+  print_line(std::cerr, "attest request: attested; " + method + " " + s->endpoint.target + " -> HTTP " +
+                           std::to_string(answer->status));
+  print_payload(answer->body);
   return answer->status >= 200 && answer->status < 300 ? 0 : exit_code(ErrorCode::NetworkError);
 }
 

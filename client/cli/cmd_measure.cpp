@@ -5,6 +5,7 @@
 #include <json/value.h>
 
 #include "client/cli/commands.h"
+#include "client/cli/output.h"
 #include "client/lib/measure.h"
 #include "core/args.h"
 #include "core/file.h"
@@ -43,29 +44,6 @@ const char* kCommand = "measure";
 
 Error usage(const std::string& message) { return Error(ErrorCode::Usage, message); }
 
-Result<std::uint64_t> parse_number(const std::string& option, const std::string& text, std::uint64_t max) {
-  std::string digits = text;
-  int base = 10;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    digits = digits.substr(2);
-    base = 16;
-  }
-  if (digits.empty() || digits.size() > 16) return usage(option + ": '" + text + "' is not a number");
-  std::uint64_t v = 0;
-  for (char c : digits) {
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return usage(option + ": '" + text + "' is not a " + (base == 16 ? "hex " : "decimal ") + "number");
-    if (v > (max - static_cast<std::uint64_t>(d)) / static_cast<std::uint64_t>(base)) {
-      return usage(option + ": '" + text + "' is above " + std::to_string(max));
-    }
-    v = v * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
-  }
-  return v;
-}
-
 std::string hex_u64(std::uint64_t v, int width) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%0*llx", width, static_cast<unsigned long long>(v));
@@ -95,14 +73,12 @@ int cmd_measure(const std::vector<std::string>& argv) {
 
   auto ovmf_path = args.value("ovmf");
   if (!ovmf_path) return fail(usage("--ovmf FILE is required"));
-  auto vcpus_text = args.value("vcpus");
-  if (!vcpus_text) return fail(usage("--vcpus N is required"));
-  auto vcpus = parse_number("--vcpus", *vcpus_text, client::kMaxVcpus);
+  auto vcpus = args.integer("vcpus", 1, client::kMaxVcpus);
   if (!vcpus) return fail(vcpus.error());
-  if (*vcpus == 0) return fail(usage("--vcpus: at least one vCPU"));
+  if (!*vcpus) return fail(usage("--vcpus N is required"));
 
   client::MeasureParams params;
-  params.vcpus = static_cast<std::uint32_t>(*vcpus);
+  params.vcpus = static_cast<std::uint32_t>(**vcpus);
   if (auto v = args.value("vmm-type")) {
     auto vmm = client::vmm_type_from_name(*v);
     if (!vmm) return fail(vmm.error().with_context("--vmm-type"));
@@ -116,11 +92,9 @@ int cmd_measure(const std::vector<std::string>& argv) {
   } else if (params.vmm == client::VmmType::Qemu) {
     return fail(usage("--vcpu-type TYPE is required for QEMU (e.g. EPYC-v4, EPYC-Milan, EPYC-Genoa)"));
   }
-  if (auto f = args.value("guest-features")) {
-    auto features = parse_number("--guest-features", *f, ~std::uint64_t{0});
-    if (!features) return fail(features.error());
-    params.guest_features = *features;
-  }
+  auto features = args.integer("guest-features", 0, UINT64_MAX, IntegerBase::DecimalOrHex);
+  if (!features) return fail(features.error());
+  if (*features) params.guest_features = **features;
   if (auto h = args.value("ovmf-hash")) {
     auto bytes = hex_decode(*h);
     if (!bytes || bytes->size() != client::kLaunchDigestSize) {
@@ -175,7 +149,7 @@ int cmd_measure(const std::vector<std::string>& argv) {
   } else {
     v["direct_boot"] = Json::Value(Json::nullValue);
   }
-  std::cout << json_pretty(v) << std::endl;
+  print_json(v);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/args.h"
 #include "client/cli/commands.h"
+#include "client/cli/output.h"
 #include "client/lib/evidence_files.h"
 #include "client/lib/report_view.h"
 #include "core/json.h"
@@ -35,10 +36,11 @@ int cmd_show(const std::vector<std::string>& argv) {
     Json::Value v = file->hcl ? client::hcl_json(*file->hcl, product)
                               : client::report_json(file->report, product);
     if (!file->hcl) v["type"] = "snp";
-    std::cout << json_pretty(v) << std::endl;
+    print_json(v);
   } else {
-    std::cout << (file->hcl ? client::hcl_table(*file->hcl, product)
-                            : client::report_table(file->report, product));
+    // An HCL report carries its runtime claims as text from the guest: shown escaped.
+    print_block(std::cout, file->hcl ? client::hcl_table(*file->hcl, product)
+                                     : client::report_table(file->report, product));
   }
   return 0;
 }

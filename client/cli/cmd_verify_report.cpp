@@ -1,8 +1,10 @@
 // attest verify-report: signature, chain to AMD's roots, KDS extensions, then policy.
 #include <iostream>
+#include <sstream>
 
 #include "core/args.h"
 #include "client/cli/commands.h"
+#include "client/cli/output.h"
 #include "client/lib/evidence_files.h"
 #include "client/lib/report_view.h"
 #include "core/json.h"
@@ -101,10 +103,11 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
     out["policy"] = policy_name;
     out["hcl"] = file->hcl.has_value();
     out["report"] = client::report_json(v.report(), v.product());
-    std::cout << json_pretty(out) << std::endl;
+    print_json(out);
     return 0;
   }
-  std::cout << "OK: report verified and policy satisfied\n"
+  std::ostringstream text;
+  text << "OK: report verified and policy satisfied\n"
             << "  product               " << snp::product_name(v.product()) << "\n"
             << "  signed by             " << verify::key_kind_name(v.signing_key()) << " (valid "
             << format_rfc3339(leaf.not_before()) << " to " << format_rfc3339(leaf.not_after()) << ")\n"
@@ -112,8 +115,9 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
             << v.chain().ark.subject_common_name() << " (" << v.chain().origin << ")\n"
             << "  verified at           " << format_rfc3339(options.at) << "\n"
             << "  policy                " << policy_name << "\n";
-  if (file->hcl) std::cout << "  runtime claims        bound by REPORT_DATA (Azure HCL report)\n";
-  std::cout << "\n" << client::report_table(v.report(), v.product());
+  if (file->hcl) text << "  runtime claims        bound by REPORT_DATA (Azure HCL report)\n";
+  text << "\n" << client::report_table(v.report(), v.product());
+  print_block(std::cout, text.str());
   return 0;
 }
 

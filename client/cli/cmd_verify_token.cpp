@@ -6,6 +6,7 @@
 #include "core/args.h"
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
+#include "client/cli/output.h"
 #include "client/lib/maa_claims.h"
 #include "client/lib/maa_token.h"
 #include "core/file.h"
@@ -25,6 +26,9 @@ Both token shapes are understood: SevSnpVm (claims at the top level) and Azure g
 attestation (claims under x-ms-isolation-tee).
 
   --maa URL            the MAA instance, e.g. https://sharedweu.weu.attest.azure.net
+  --allow-plain-http-maa
+                       accept http://127.x.x.x:PORT or http://[::1]:PORT for --maa (a
+                       local emulator); plain http to any other host is always refused
   --jwks FILE          that instance's keys from a file (a JWK Set); otherwise they are
                        fetched from URL/certs over HTTPS
   --ca-file PEM        CA bundle for fetching the keys (default: the system's)
@@ -36,15 +40,20 @@ attestation (claims under x-ms-isolation-tee).
   --json               machine-readable result on stdout
 )";
 
+// A compact JWS is at most crypto::kMaxJwsSize; allow a little trailing whitespace.
+constexpr std::size_t kMaxTokenInput = crypto::kMaxJwsSize + 1024;
+
 Result<std::string> read_token(const std::string& arg) {
   std::string text;
   if (arg == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    auto t = read_text_stdin(kMaxTokenInput);
+    if (!t) return t.error();
+    text = *t;
   } else if (::access(arg.c_str(), F_OK) != 0 && arg.find('.') != std::string::npos &&
              arg.find('/') == std::string::npos) {
     text = arg;  // no such file, and shaped like a JWS (dots, no slash): the token itself
   } else {
-    auto t = read_text_file(arg, crypto::kMaxJwsSize + 1024);
+    auto t = read_text_file(arg, kMaxTokenInput);
     if (!t) return t.error();
     text = *t;
   }
@@ -55,9 +64,7 @@ Result<std::string> read_token(const std::string& arg) {
 void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims& snp, const std::string& policy) {
   const verify::GuestFacts& f = snp.facts;
   const Json::Value& tee = *snp.tee;
-  auto row = [](const std::string& k, const std::string& v) {
-    std::cout << "  " << k << std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') << v << "\n";
-  };
+  auto row = print_row;
   std::cout << "OK: token verified and policy satisfied\n";
   row("issuer", t.issuer());
   row("signing key", t.kid());
@@ -87,14 +94,16 @@ void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims&
 int cmd_verify_token(const std::vector<std::string>& argv) {
   Args command_args;
   if (auto done = parse_command("verify-token", argv, kHelp, {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true}, {"nonce", true},
-                           {"runtime-data", true}, {"at", true}, {"json"}}, 1, 1, command_args)) {
+                           {"runtime-data", true}, {"at", true}, {"json"}, {"allow-plain-http-maa"}}, 1, 1, command_args)) {
     return *done;
   }
   const Args* args = &command_args;
   const bool json = args->flag("json");
   auto fail = [&](const Error& e) { return report_error("verify-token", e, json); };
   if (!args->value("maa")) return fail(Error(ErrorCode::Usage, "--maa is required: the MAA instance you trust"));
-  auto maa = client::normalize_maa_url(*args->value("maa"));
+  auto maa = client::normalize_maa_url(*args->value("maa"), args->flag("allow-plain-http-maa")
+                                                                ? client::PlainHttp::LoopbackAllowed
+                                                                : client::PlainHttp::Refused);
   if (!maa) return fail(maa.error());
   UnixTime at = now_unix();
   if (auto a = args->value("at")) {
@@ -138,7 +147,7 @@ int cmd_verify_token(const std::vector<std::string>& argv) {
     out["verified_at"] = format_rfc3339(at);
     out["policy"] = policy_name;
     out["claims"] = verified->claims();
-    std::cout << json_pretty(out) << std::endl;
+    print_json(out);
   } else {
     print_summary(*verified, *snp, policy_name);
   }

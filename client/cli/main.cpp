@@ -8,6 +8,7 @@
 #include <json/value.h>
 
 #include "client/cli/commands.h"
+#include "client/cli/output.h"
 #include "core/json.h"
 
 namespace attestd::cli {
@@ -21,9 +22,10 @@ int report_error(const std::string& command, const Error& error, bool json) {
     e["exit_code"] = exit_code(error.code());
     e["message"] = error.message();
     v["error"] = e;
-    std::cout << json_pretty(v) << std::endl;
+    print_json(v);
   } else {
-    std::cerr << "attest " << command << ": " << error.describe() << std::endl;
+    // Messages carry text from the network (an agent's or MAA's error): escaped.
+    print_line(std::cerr, "attest " + command + ": " + error.describe());
   }
   return exit_code(error.code());
 }

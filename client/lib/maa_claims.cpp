@@ -1,5 +1,7 @@
 #include "client/lib/maa_claims.h"
 
+#include "core/json.h"
+
 namespace attestd::client {
 
 namespace {
@@ -76,10 +78,9 @@ Result<verify::GuestFacts> facts_from_claims(const Json::Value& tee) {
   }
   auto get_uint = [&](const char* name, std::uint32_t max) -> Result<std::uint32_t> {
     const Json::Value& v = tee[claim(name)];
-    if (!v.isIntegral() || v.isBool() || !v.isUInt64() || v.asUInt64() > max) {
-      return not_snp("claim " + claim(name) + " is missing or not an integer from 0 to " + std::to_string(max));
-    }
-    return static_cast<std::uint32_t>(v.asUInt64());
+    auto n = json_integer(v, 0, max);
+    if (!n) return not_snp("claim " + claim(name) + " is missing or not an integer from 0 to " + std::to_string(max));
+    return static_cast<std::uint32_t>(*n);
   };
   struct {
     const char* name;

@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "core/text.h"
 #include "crypto/sha.h"
+#include "net/address.h"
 
 namespace attestd::client {
 
@@ -19,16 +20,37 @@ Result<StaticMaaKeys> StaticMaaKeys::from_file(const std::string& path) {
   return StaticMaaKeys(std::move(keys).value());
 }
 
-Result<std::string> normalize_maa_url(const std::string& url) {
+namespace {
+
+// The host of an authority "host", "host:port", "[v6]" or "[v6]:port".
+std::string authority_host(const std::string& authority) {
+  if (auto hp = net::split_host_port(authority)) return hp->host;
+  if (authority.size() > 2 && authority.front() == '[' && authority.back() == ']') {
+    return authority.substr(1, authority.size() - 2);
+  }
+  return authority;
+}
+
+}  // namespace
+
+Result<std::string> normalize_maa_url(const std::string& url, PlainHttp plain_http, std::string_view opt_in) {
   auto bad = [&](const std::string& why) { return Error(ErrorCode::Usage, "MAA URL '" + url + "': " + why); };
   std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return bad("expected https://host[:port]");
   std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "https" && scheme != "http") return bad("scheme must be https (or http for a local emulator)");
+  if (scheme != "https" && scheme != "http") return bad("scheme must be https");
   std::string rest = url.substr(scheme_end + 3);
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
   if (rest.empty() || rest.find_first_of("/?#@ ") != std::string::npos) {
     return bad("expected only a scheme and a host[:port], no path, query or user");
+  }
+  if (scheme == "http") {
+    if (!net::is_loopback_ip(authority_host(rest))) {
+      return bad("plain http is allowed only for a numeric loopback address (127.0.0.0/8 or [::1]); use https://");
+    }
+    if (plain_http != PlainHttp::LoopbackAllowed) {
+      return bad("plain http needs " + std::string(opt_in) + " (a local emulator only); otherwise use https://");
+    }
   }
   return scheme + "://" + ascii_lower(rest);
 }

@@ -37,8 +37,17 @@ class StaticMaaKeys : public MaaKeySource {
   std::vector<crypto::Jwk> keys_;
 };
 
+// Whether an MAA URL may be plain http. Over http anyone on the path could swap the
+// signing keys (and tokens), so only a local emulator on a loopback address may use it,
+// and only when the user opted in.
+enum class PlainHttp { Refused, LoopbackAllowed };
+
 // "https://x.attest.azure.net/" -> "https://x.attest.azure.net": scheme and authority only.
-Result<std::string> normalize_maa_url(const std::string& url);
+// http:// only with PlainHttp::LoopbackAllowed and a numeric loopback host (127.0.0.0/8,
+// [::1]); Usage errors say what to do, naming the opt-in (`opt_in`: the caller's flag or
+// config key).
+Result<std::string> normalize_maa_url(const std::string& url, PlainHttp plain_http = PlainHttp::Refused,
+                                      std::string_view opt_in = "--allow-plain-http-maa");
 
 enum class TokenShape {
   SevSnpVm,    // POST /attest/SevSnpVm: x-ms-sevsnpvm-* at the top level

@@ -13,9 +13,6 @@ namespace {
 
 Error malformed(const std::string& what) { return Error(ErrorCode::MalformedInput, "runtime data: " + what); }
 
-// A JSON integer as written (JsonCpp's isUInt64 also accepts 1.0).
-bool is_json_integer(const Json::Value& v) { return v.type() == Json::intValue || v.type() == Json::uintValue; }
-
 }  // namespace
 
 std::string runtime_json(const crypto::PublicKey& tls_key, ByteView merkle_root, std::size_t count, UnixTime now) {
@@ -65,15 +62,16 @@ Result<RuntimeData> parse_runtime(std::string_view text) {
   auto root = nonces["root"].isString() ? hex_decode(nonces["root"].asString()) : Result<Bytes>(malformed(""));
   if (!root || root->size() != 32) return malformed("\"nonces\".\"root\" is not 32 bytes of hex");
   const Json::Value& count = nonces["count"];
-  if (!is_json_integer(count) || !count.isUInt64() || count.asUInt64() == 0 || count.asUInt64() > crypto::kMerkleMaxLeaves) {
+  auto count_n = json_integer(count, 1, static_cast<std::int64_t>(crypto::kMerkleMaxLeaves));
+  if (!count_n) {
     return malformed("\"nonces\".\"count\" is not an integer from 1 to " + std::to_string(crypto::kMerkleMaxLeaves));
   }
-  const Json::Value& time = rt["time"];
-  if (!is_json_integer(time) || !time.isInt64() || time.asInt64() <= 0) return malformed("\"time\" is not a positive integer");
+  auto time = json_integer(rt["time"], 1, INT64_MAX);
+  if (!time) return malformed("\"time\" is not a positive integer");
   const Json::Value& agent = rt["agent"];
   if (!agent.isString()) return malformed("\"agent\" is not a string");
 
-  return RuntimeData{jwk->key, std::move(root).value(), static_cast<std::size_t>(count.asUInt64()), time.asInt64(),
+  return RuntimeData{jwk->key, std::move(root).value(), static_cast<std::size_t>(*count_n), *time,
                      agent.asString()};
 }
 

@@ -8,6 +8,7 @@
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
 #include "tests/process.h"
+#include "tests/unit/net_test_support.h"
 
 using namespace attestd;
 using namespace attestd::test;
@@ -173,6 +174,21 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_and_name_the_argument) {
   BOOST_TEST(run(attest() + " frobnicate").exit_code == 2);
 }
 
+// --timeout is seconds; 3000000 * 1000 overflowed an int. Numeric flags take the whole
+// string, in range, or are a usage error naming the flag and the range.
+BOOST_AUTO_TEST_CASE(numeric_flags_out_of_range_or_not_numbers_are_usage_errors) {
+  const std::string connect = attest() + " connect https://127.0.0.1:1 --maa https://maa.test --timeout ";
+  RunResult big = run(connect + "3000000");
+  BOOST_TEST(big.exit_code == 2, big.err);
+  BOOST_TEST(big.err == "attest connect: Usage: --timeout: '3000000' is out of range (1 to 3600)\n");
+  RunResult suffix = run(connect + "10s");
+  BOOST_TEST(suffix.exit_code == 2, suffix.err);
+  BOOST_TEST(suffix.err == "attest connect: Usage: --timeout: '10s' is not a decimal integer (1 to 3600)\n");
+  RunResult negative = run(attest() + " request https://127.0.0.1:1/x --maa https://maa.test --timeout -5");
+  BOOST_TEST(negative.exit_code == 2, negative.err);
+  BOOST_TEST(negative.err == "attest request: Usage: --timeout: '-5' is not a decimal integer (1 to 3600)\n");
+}
+
 BOOST_AUTO_TEST_CASE(missing_and_malformed_files_are_named) {
   RunResult r = run(attest() + " show /nonexistent/report.bin");
   BOOST_TEST(r.exit_code == 3);
@@ -192,6 +208,33 @@ BOOST_AUTO_TEST_CASE(errors_lists_every_name) {
   BOOST_TEST(r.exit_code == 0);
   BOOST_TEST(r.out.find(" 30  DebugMode") != std::string::npos);
   BOOST_TEST(r.out.find(" 51  NonCompliantUvm") != std::string::npos);
+}
+
+// An agent (or anything on the network) chooses the text of its error message. Printed
+// raw, "\x1b[2K\r" erases the line and "OK: attested" takes its place; every byte of
+// network text that could steer a terminal is printed as visible "\xNN" instead.
+BOOST_AUTO_TEST_CASE(an_agent_error_message_cannot_steer_the_terminal) {
+  auto agent = net_test::start_server(net_test::tls_options(), [](const net::HttpRequest&) {
+    Json::Value e(Json::objectValue);
+    e["error"]["code"] = "DeviceError";
+    e["error"]["message"] = "\x1b[2K\rOK: attested \xc2\x9b" "31m\x7f caf\xc3\xa9";
+    return net::HttpResponse::json(503, e);
+  });
+  const std::string url = "https://127.0.0.1:" + std::to_string(agent->port());
+  const std::string flags = " --maa " + std::string("https://sharedweu.weu.attest.azure.net --jwks ") +
+                            vec("maa/maa_signing_keys.json");
+  RunResult human = run(attest() + " connect " + url + flags);
+  BOOST_TEST(human.exit_code == 60, human.err);
+  BOOST_TEST(human.err == "attest connect: MaaUnavailable: the agent could not attest: DeviceError: "
+                          "\\x1b[2K\\x0dOK: attested \\xc2\\x9b31m\\x7f caf\xc3\xa9\n");
+  // JSON output escapes the same bytes as JSON does (\u001b), keeping the document valid.
+  RunResult json = run(attest() + " connect " + url + flags + " --json");
+  BOOST_TEST(json.exit_code == 60);
+  BOOST_TEST(json.out.find('\x1b') == std::string::npos);
+  BOOST_TEST(json.out.find("\xc2\x9b") == std::string::npos);
+  auto v = parse_json(json.out, "out");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["error"]["message"].asString().find("\x1b[2K\rOK: attested") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -150,12 +150,13 @@ BOOST_AUTO_TEST_CASE(missing_and_wrong_options_are_usage_errors) {
   expect_usage("--vcpus 1" + kEpyc, "--ovmf FILE is required");
   expect_usage(amdsev() + kEpyc, "--vcpus N is required");
   expect_usage(amdsev() + " --vcpus 1", "--vcpu-type TYPE is required for QEMU");
-  expect_usage(amdsev() + " --vcpus 0" + kEpyc, "at least one vCPU");
-  expect_usage(amdsev() + " --vcpus 5000" + kEpyc, "above 4096");
-  expect_usage(amdsev() + " --vcpus two" + kEpyc, "'two' is not a");
+  expect_usage(amdsev() + " --vcpus 0" + kEpyc, "--vcpus: '0' is out of range (1 to 4096)");
+  expect_usage(amdsev() + " --vcpus 5000" + kEpyc, "--vcpus: '5000' is out of range (1 to 4096)");
+  expect_usage(amdsev() + " --vcpus two" + kEpyc, "--vcpus: 'two' is not a decimal integer (1 to 4096)");
   expect_usage(amdsev() + " --vcpus 1 --vcpu-type Skylake", "unknown vCPU type 'Skylake'");
   expect_usage(amdsev() + " --vcpus 1" + kEpyc + " --vmm-type xen", "unknown VMM type 'xen'");
-  expect_usage(amdsev() + " --vcpus 1" + kEpyc + " --guest-features 0xzz", "not a hex number");
+  expect_usage(amdsev() + " --vcpus 1" + kEpyc + " --guest-features 0xzz",
+               "--guest-features: '0xzz' is not a decimal or 0x-hex integer (0 to 18446744073709551615)");
   expect_usage(amdsev() + " --vcpus 1" + kEpyc + " --guest-features 0x20", "lack SNPActive");
   expect_usage(amdsev() + " --vcpus 1" + kEpyc + " --ovmf-hash abcd", "expected 96 hex digits");
   expect_usage(amdsev() + " --vcpus 1" + kEpyc + " --append 'quiet'", "--append is only measured with --kernel");

@@ -53,6 +53,15 @@ BOOST_AUTO_TEST_CASE(a_nonce_the_token_does_not_carry_is_a_nonce_mismatch) {
   BOOST_TEST(r.exit_code == 52);
 }
 
+// A token is at most 64 KiB (crypto::kMaxJwsSize) plus 1 KiB of trailing whitespace:
+// standard input is read that far, then refused, whatever follows.
+BOOST_AUTO_TEST_CASE(standard_input_is_read_only_up_to_the_token_bound) {
+  RunResult r = run("head -c 10000000 /dev/zero | tr '\\0' a | " + attest() + " verify-token - --maa " + kWeu +
+                    " --jwks " + vec("maa/maa_signing_keys.json"));
+  BOOST_TEST(r.exit_code == 3, r.err);
+  BOOST_TEST(r.err == "attest verify-token: FileError: standard input: larger than the limit of 66560 bytes\n");
+}
+
 BOOST_AUTO_TEST_CASE(the_token_may_come_from_standard_input) {
   RunResult r = run("cat " + vec("maa/azureguest_sharedweu_2023.jwt") + " | " + attest() + " verify-token - --maa " +
                     kWeu + " --jwks " + vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z");
@@ -66,6 +75,31 @@ BOOST_AUTO_TEST_CASE(a_token_file_in_the_current_directory_is_read_not_taken_for
   RunResult r = run("cd " + dir + " && " + attest() + " verify-token token.jwt --maa " + kWeu + " --jwks " +
                     vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z");
   BOOST_TEST(r.exit_code == 0, r.err);
+}
+
+// Over plain http anyone on the path could swap the JWKS and forge tokens: http:// is
+// refused unless the host is a numeric loopback address AND --allow-plain-http-maa is
+// given (a local emulator). --jwks keeps these runs offline.
+BOOST_AUTO_TEST_CASE(plain_http_maa_needs_a_loopback_address_and_the_explicit_flag) {
+  auto with_maa = [](const std::string& maa) {
+    return attest() + " verify-token " + vec("maa/azureguest_sharedweu_2023.jwt") + " --jwks " +
+           vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z --maa " + maa;
+  };
+  RunResult remote = run(with_maa("http://maa.example --allow-plain-http-maa"));
+  BOOST_TEST(remote.exit_code == 2, remote.err);
+  BOOST_TEST(remote.err == "attest verify-token: Usage: MAA URL 'http://maa.example': plain http is allowed only for a "
+                           "numeric loopback address (127.0.0.0/8 or [::1]); use https://\n");
+  RunResult lookalike = run(with_maa("http://127.0.0.1.nip.io --allow-plain-http-maa"));
+  BOOST_TEST(lookalike.exit_code == 2, lookalike.err);
+  RunResult no_flag = run(with_maa("http://127.0.0.1:8443"));
+  BOOST_TEST(no_flag.exit_code == 2, no_flag.err);
+  BOOST_TEST(no_flag.err == "attest verify-token: Usage: MAA URL 'http://127.0.0.1:8443': plain http needs "
+                            "--allow-plain-http-maa (a local emulator only); otherwise use https://\n");
+  // Allowed: the URL is accepted, and the genuine token is then refused for its issuer.
+  RunResult allowed = run(with_maa("http://127.0.0.1:8443 --allow-plain-http-maa"));
+  BOOST_TEST(allowed.exit_code == 56, allowed.err);
+  RunResult v6 = run(with_maa("http://[::1]:8443 --allow-plain-http-maa"));
+  BOOST_TEST(v6.exit_code == 56, v6.err);
 }
 
 BOOST_AUTO_TEST_CASE(usage_and_input_errors_are_named) {

@@ -51,9 +51,28 @@ BOOST_AUTO_TEST_CASE(the_genuine_token_is_refused_for_another_instance) {
   BOOST_TEST(t.error().name() == "UntrustedIssuer");
 }
 
+// The last character of the signature carries 2 bits of data and 4 unused bits: 'A' and
+// 'B' both decode to the same bytes. Only the canonical text is the token MAA signed.
+BOOST_AUTO_TEST_CASE(the_genuine_token_with_a_noncanonical_signature_encoding_is_malformed) {
+  auto keys = StaticMaaKeys::from_file(test::vector_path("maa/maa_signing_keys.json"));
+  BOOST_REQUIRE_MESSAGE(keys.ok(), test::why(keys));
+  std::string t = token("azureguest_sharedweu_2023.jwt");
+  BOOST_REQUIRE(t.back() == 'A');
+  t.back() = 'B';
+  auto v = verify_maa_token(t, kWeu, *keys, *parse_rfc3339("2023-03-30T12:00:00Z"), 60);
+  BOOST_REQUIRE(!v.ok());
+  BOOST_TEST(v.error().name() == "MalformedToken");
+  BOOST_TEST(v.error().message().find("signature") != std::string::npos, v.error().message());
+  BOOST_TEST(v.error().message().find("non-canonical") != std::string::npos, v.error().message());
+}
+
 BOOST_AUTO_TEST_CASE(maa_urls_are_normalised_to_scheme_and_host) {
   BOOST_TEST(*normalize_maa_url("https://SharedWEU.weu.attest.azure.net/") == kWeu);
-  BOOST_TEST(*normalize_maa_url("http://127.0.0.1:8443") == "http://127.0.0.1:8443");
+  BOOST_TEST(*normalize_maa_url("http://127.0.0.1:8443/", PlainHttp::LoopbackAllowed) == "http://127.0.0.1:8443");
+  BOOST_TEST(*normalize_maa_url("http://[::1]", PlainHttp::LoopbackAllowed) == "http://[::1]");
+  BOOST_TEST(normalize_maa_url("http://127.0.0.1:8443").error().name() == "Usage");
+  BOOST_TEST(normalize_maa_url("http://localhost:8443", PlainHttp::LoopbackAllowed).error().name() == "Usage");
+  BOOST_TEST(normalize_maa_url("http://maa.example", PlainHttp::LoopbackAllowed).error().name() == "Usage");
   BOOST_TEST(!normalize_maa_url("sharedweu.weu.attest.azure.net").ok());
   BOOST_TEST(!normalize_maa_url("https://x/attest").ok());
   BOOST_TEST(!normalize_maa_url("ftp://x").ok());

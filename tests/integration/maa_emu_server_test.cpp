@@ -168,6 +168,22 @@ BOOST_AUTO_TEST_CASE(a_dropped_connection_and_a_body_that_is_not_json_reach_real
   BOOST_TEST(run(post).out == "200");
 }
 
+// The admin port must be loopback: the address is checked, not its text. A name that
+// merely starts with "127." (127.0.0.1.nip.io resolves there through public DNS) is
+// refused before anything is resolved. (The missing --known-measurements file stops an
+// emulator that wrongly accepted the name before it could listen, so no test ever looks
+// the name up.)
+BOOST_AUTO_TEST_CASE(an_admin_address_that_only_looks_like_loopback_is_refused) {
+  for (const std::string addr : {"127.0.0.1.nip.io:0", "localhost:0", "[::ffff:10.0.0.1]:0", "0.0.0.0:0"}) {
+    RunResult r = run(bin_dir() + "/maa-emu --admin-listen '" + addr + "' --known-measurements /nonexistent/m");
+    BOOST_TEST(r.exit_code == 2, addr);
+    BOOST_TEST(r.err.rfind("maa-emu: --admin-listen '" + addr +
+                               "': must be a numeric loopback address (127.0.0.0/8 or [::1]) and port\n",
+                           0) == 0u,
+               r.err);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(an_unreachable_maa_is_maa_unavailable) {
   // A token naming an instance on a closed port: fetching its keys is what fails.
   const std::string dead = "https://127.0.0.1:1";

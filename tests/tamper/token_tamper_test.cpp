@@ -167,9 +167,25 @@ BOOST_AUTO_TEST_CASE(a_payload_edited_after_signing_is_a_bad_signature) {
   BOOST_TEST(verdict(forged) == "BadSignature");
 }
 
+// A signed token whose integer claims are written as reals (1.0): JsonCpp's isUInt()
+// would take them; they are not the integers MAA writes, so the token is refused.
+BOOST_AUTO_TEST_CASE(an_integer_claim_written_as_a_real_is_refused_naming_the_claim) {
+  std::string token = with_claims([](Json::Value& c) { c["x-ms-sevsnpvm-vmpl"] = 1.0; });
+  BOOST_REQUIRE(token.find("\"x-ms-sevsnpvm-vmpl\":1.0") != std::string::npos ||
+                as_chars(crypto::parse_compact_jws(token)->payload).find("\"x-ms-sevsnpvm-vmpl\":1.0") != std::string::npos);
+  StaticMaaKeys keys = trusted_keys();
+  auto t = verify_maa_token(token, kMaa, keys, kNow, 60);
+  BOOST_REQUIRE(t.ok());
+  Status s = check_token(*t, verify::default_policy(), {});
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.error().describe() ==
+             "NotAnEnclave: claim x-ms-sevsnpvm-vmpl is missing or not an integer from 0 to 3");
+}
+
 BOOST_AUTO_TEST_CASE(a_truncated_or_flipped_signature_is_bad) {
   std::string token = sign(good_header(), good_claims());
-  BOOST_TEST(verdict(token.substr(0, token.size() - 4)) == "BadSignature");
+  // 342 characters less 6 is whole 4-character groups: canonical, 252 bytes, a bad signature.
+  BOOST_TEST(verdict(token.substr(0, token.size() - 6)) == "BadSignature");
   std::string flipped = token;
   flipped[flipped.size() - 10] = flipped[flipped.size() - 10] == 'A' ? 'B' : 'A';
   BOOST_TEST(verdict(flipped) == "BadSignature");

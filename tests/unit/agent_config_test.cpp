@@ -36,6 +36,13 @@ BOOST_AUTO_TEST_CASE(unknown_keys_and_wrong_types_name_the_key) {
   BOOST_TEST(problem("[1]") == "MalformedConfig: the configuration must be a JSON object");
 }
 
+BOOST_AUTO_TEST_CASE(integers_written_as_reals_are_refused_naming_the_key) {
+  BOOST_TEST(problem(R"({"vmpl": 1.0})") == "MalformedConfig: config key 'vmpl': must be a non-negative integer");
+  BOOST_TEST(problem(R"({"batch_window_ms": 5.0})") == "MalformedConfig: config key 'batch_window_ms': must be an integer");
+  BOOST_TEST(problem(R"({"max_connections": 1e2})") ==
+             "MalformedConfig: config key 'max_connections': must be a non-negative integer");
+}
+
 BOOST_AUTO_TEST_CASE(values_out_of_range_are_refused) {
   std::string base = R"("maa_url": "https://maa.test")";
   BOOST_TEST(problem("{" + base + R"(, "evidence": "nitro"})") ==
@@ -60,7 +67,45 @@ BOOST_AUTO_TEST_CASE(flags_override_the_file) {
   BOOST_TEST(c->maa_resolve.size() == 2u);
   auto bad = cli::Args::parse({"--batch-window-ms", "soon"}, config_flags(), 0, 0);
   BOOST_REQUIRE(bad.ok());
-  BOOST_TEST(apply_flags(*bad, *c).error().describe() == "Usage: --batch-window-ms takes a number, not 'soon'");
+  BOOST_TEST(apply_flags(*bad, *c).error().describe() == "Usage: --batch-window-ms: 'soon' is not a decimal integer (0 to 2147483647)");
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_maa_needs_loopback_and_maa_allow_plain_http) {
+  BOOST_TEST(problem(R"({"maa_url": "http://maa.test"})") ==
+             "MalformedConfig: maa_url: MAA URL 'http://maa.test': plain http is allowed only for a numeric loopback "
+             "address (127.0.0.0/8 or [::1]); use https://");
+  BOOST_TEST(problem(R"({"maa_url": "http://127.0.0.1:8080"})") ==
+             "MalformedConfig: maa_url: MAA URL 'http://127.0.0.1:8080': plain http needs maa_allow_plain_http "
+             "(a local emulator only); otherwise use https://");
+  BOOST_TEST(problem(R"({"maa_url": "http://127.0.0.1:8080", "maa_allow_plain_http": true})") == "ok");
+  BOOST_TEST(problem(R"({"maa_url": "http://10.0.0.1", "maa_allow_plain_http": true})").find("loopback") !=
+             std::string::npos);
+  BOOST_TEST(problem(R"({"maa_url": "https://maa.test/attest"})").find("MalformedConfig: maa_url: ") == 0u);
+  BOOST_TEST(problem(R"({"maa_url": "https://maa.test", "maa_allow_plain_http": "yes"})") ==
+             "MalformedConfig: config key 'maa_allow_plain_http': must be true or false");
+  AgentConfig c;
+  c.maa_url = "http://127.0.0.1:8080";
+  auto args = cli::Args::parse({"--maa-allow-plain-http"}, config_flags(), 0, 0);
+  BOOST_REQUIRE(args.ok());
+  BOOST_REQUIRE(apply_flags(*args, c).ok());
+  BOOST_TEST(validate(c).ok());
+}
+
+BOOST_AUTO_TEST_CASE(numeric_flags_are_whole_strings_in_range) {
+  AgentConfig c;
+  auto apply = [&c](const std::vector<std::string>& argv) {
+    auto args = cli::Args::parse(argv, config_flags(), 0, 0);
+    BOOST_REQUIRE(args.ok());
+    Status s = apply_flags(*args, c);
+    return s ? std::string("ok") : s.error().describe();
+  };
+  BOOST_TEST(apply({"--vmpl", "1x"}) == "Usage: --vmpl: '1x' is not a decimal integer (0 to 3)");
+  BOOST_TEST(apply({"--max-connections", "99999999999999999999"}) ==
+             "Usage: --max-connections: '99999999999999999999' is out of range (1 to 65536)");
+  BOOST_TEST(apply({"--maa-timeout-ms", "-1"}) == "Usage: --maa-timeout-ms: '-1' is not a decimal integer (0 to 2147483647)");
+  BOOST_TEST(apply({"--vmpl", "2", "--max-connections", "512"}) == "ok");
+  BOOST_TEST(c.vmpl == 2u);
+  BOOST_TEST(c.max_connections == 512u);
 }
 
 BOOST_AUTO_TEST_CASE(the_documented_example_config_loads) {

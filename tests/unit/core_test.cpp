@@ -1,11 +1,15 @@
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <set>
 
+#include "core/args.h"
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "tests/support.h"
 
@@ -117,10 +121,87 @@ BOOST_AUTO_TEST_CASE(size_and_depth_are_bounded) {
   BOOST_TEST(!parse_json(std::string(100, ' ') + "1", "t", 50).ok());
 }
 
+BOOST_AUTO_TEST_CASE(json_integer_takes_only_integers_as_written_and_in_range) {
+  auto v = parse_json(R"({"i": 3, "neg": -2, "real": 1.0, "exp": 1e2, "big": 18446744073709551615, "b": true, "s": "3"})",
+                      "t");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST(json_integer((*v)["i"], 0, 3).value_or(-1) == 3);
+  BOOST_TEST(json_integer((*v)["neg"], -5, 5).value_or(0) == -2);
+  BOOST_TEST(!json_integer((*v)["i"], 0, 2).has_value());
+  BOOST_TEST(!json_integer((*v)["neg"], 0, 5).has_value());
+  BOOST_TEST(!json_integer((*v)["real"], 0, 3).has_value());
+  BOOST_TEST(!json_integer((*v)["exp"], 0, 1000).has_value());
+  BOOST_TEST(!json_integer((*v)["big"], 0, INT64_MAX).has_value());
+  BOOST_TEST(!json_integer((*v)["b"], 0, 3).has_value());
+  BOOST_TEST(!json_integer((*v)["s"], 0, 3).has_value());
+  BOOST_TEST(!json_integer((*v)["missing"], 0, 3).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(errors_name_the_document) {
   auto r = parse_json("{", "policy");
   BOOST_REQUIRE(!r.ok());
   BOOST_TEST(r.error().message().rfind("policy: invalid JSON", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_text)
+
+BOOST_AUTO_TEST_CASE(terminal_safe_escapes_every_control_and_keeps_printable_utf8) {
+  BOOST_TEST(terminal_safe("\x1b[2K\rOK: attested") == "\\x1b[2K\\x0dOK: attested");
+  BOOST_TEST(terminal_safe("a\nb\tc\x7f") == "a\\x0ab\\x09c\\x7f");
+  BOOST_TEST(terminal_safe("a\nb\tc\x7f", true) == "a\nb\tc\\x7f");
+  BOOST_TEST(terminal_safe("\xc2\x9b" "31m") == "\\xc2\\x9b31m");  // U+009B, CSI
+  BOOST_TEST(terminal_safe("\x9b" "31m") == "\\x9b31m");              // a lone byte: not UTF-8
+  BOOST_TEST(terminal_safe("caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x94\x92") == "caf\xc3\xa9 \xe2\x80\xa6 \xf0\x9f\x94\x92");
+  BOOST_TEST(terminal_safe("\xc0\xaf") == "\\xc0\\xaf");                     // overlong '/'
+  BOOST_TEST(terminal_safe("\xed\xa0\x80") == "\\xed\\xa0\\x80");            // a surrogate
+  BOOST_TEST(terminal_safe("\xe2\x80") == "\\xe2\\x80");                     // cut short
+  BOOST_TEST(terminal_safe(std::string("a\0b", 3)) == "a\\x00b");
+}
+
+BOOST_AUTO_TEST_CASE(pretty_json_is_ascii_with_every_control_escaped) {
+  Json::Value v(Json::objectValue);
+  v["m"] = "\x1b[2K \xc2\x9b caf\xc3\xa9";
+  std::string text = json_pretty(v);
+  BOOST_TEST(text.find("\\u001b[2K \\u009b caf\\u00e9") != std::string::npos, text);
+  auto back = parse_json(text, "t");
+  BOOST_REQUIRE(back.ok());
+  BOOST_TEST((*back)["m"].asString() == v["m"].asString());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(core_args)
+
+BOOST_AUTO_TEST_CASE(flag_integers_are_whole_strings_in_range) {
+  using cli::parse_flag_integer;
+  BOOST_TEST(parse_flag_integer("--timeout", "30", 1, 3600).value() == 30u);
+  BOOST_TEST(parse_flag_integer("--timeout", "3600", 1, 3600).value() == 3600u);
+  BOOST_TEST(parse_flag_integer("--timeout", "3601", 1, 3600).error().describe() ==
+             "Usage: --timeout: '3601' is out of range (1 to 3600)");
+  BOOST_TEST(parse_flag_integer("--timeout", "0", 1, 3600).error().message() == "--timeout: '0' is out of range (1 to 3600)");
+  for (const char* bad : {"", " 5", "5 ", "+5", "-5", "5s", "0x10", "1e3", "99999999999999999999999"}) {
+    auto r = parse_flag_integer("--timeout", bad, 1, 3600);
+    BOOST_TEST(!r.ok(), bad);
+    if (!r.ok()) BOOST_TEST(r.error().name() == "Usage");
+  }
+  BOOST_TEST(parse_flag_integer("--timeout", "99999999999999999999999", 1, 3600).error().message() ==
+             "--timeout: '99999999999999999999999' is out of range (1 to 3600)");
+}
+
+BOOST_AUTO_TEST_CASE(flag_integers_may_be_hex_when_the_flag_says_so) {
+  using cli::IntegerBase;
+  using cli::parse_flag_integer;
+  BOOST_TEST(parse_flag_integer("--guest-features", "0x21", 0, UINT64_MAX, IntegerBase::DecimalOrHex).value() == 0x21u);
+  BOOST_TEST(parse_flag_integer("--guest-features", "0XfFfFfFfFfFfFfFfF", 0, UINT64_MAX, IntegerBase::DecimalOrHex).value() ==
+             UINT64_MAX);
+  BOOST_TEST(parse_flag_integer("--guest-features", "33", 0, UINT64_MAX, IntegerBase::DecimalOrHex).value() == 33u);
+  BOOST_TEST(!parse_flag_integer("--guest-features", "0x", 0, UINT64_MAX, IntegerBase::DecimalOrHex).ok());
+  BOOST_TEST(!parse_flag_integer("--guest-features", "0x1_0", 0, UINT64_MAX, IntegerBase::DecimalOrHex).ok());
+  BOOST_TEST(parse_flag_integer("--guest-features", "0x10000000000000000", 0, UINT64_MAX, IntegerBase::DecimalOrHex)
+                 .error()
+                 .message() == "--guest-features: '0x10000000000000000' is out of range (0 to 18446744073709551615)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -139,6 +220,34 @@ BOOST_AUTO_TEST_CASE(read_file_refuses_more_than_its_limit_and_directories) {
   BOOST_TEST(read_file(path, 100).ok());
   BOOST_TEST(!read_file(path, 99).ok());
   BOOST_TEST(!read_file(test::tmp_dir()).ok());
+}
+
+// A stream of unknown size (a pipe, standard input) is read up to one byte past the
+// limit and no further: the rest stays unread, never in memory.
+BOOST_AUTO_TEST_CASE(read_stream_stops_one_byte_past_its_limit) {
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  Bytes data(60000, 'a');  // fits in a pipe's buffer: no writer thread needed
+  BOOST_REQUIRE(::write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+  ::close(fds[1]);
+  auto r = read_stream(fds[0], "standard input", 1000);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().describe() == "FileError: standard input: larger than the limit of 1000 bytes");
+  auto rest = read_stream(fds[0], "the rest", 100000);
+  ::close(fds[0]);
+  BOOST_REQUIRE(rest.ok());
+  BOOST_TEST(rest->size() == 60000u - 1001u);
+}
+
+BOOST_AUTO_TEST_CASE(read_stream_returns_everything_within_its_limit) {
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  BOOST_REQUIRE(::write(fds[1], "token", 5) == 5);
+  ::close(fds[1]);
+  auto r = read_stream(fds[0], "standard input", 5);
+  ::close(fds[0]);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(as_chars(*r) == "token");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

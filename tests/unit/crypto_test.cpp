@@ -79,6 +79,19 @@ BOOST_AUTO_TEST_CASE(decoders_reject_the_other_alphabet_bad_padding_and_junk) {
   BOOST_TEST(error_name(base64url_decode("a b").error().code()) == "MalformedInput");
 }
 
+// RFC 4648 §3.5: the unused low bits of the last character must be zero, or two
+// texts decode to the same bytes (a token could then be altered and still verify).
+BOOST_AUTO_TEST_CASE(decoders_reject_nonzero_unused_bits_in_the_last_character) {
+  BOOST_TEST((*base64url_decode("Zg") == Bytes{'f'}));
+  auto two = base64url_decode("Zh");  // 'f' again, with a 1 in the unused bits
+  BOOST_REQUIRE(!two.ok());
+  BOOST_TEST(two.error().describe() ==
+             "MalformedInput: invalid base64url: non-canonical: the unused bits of the last character are not zero");
+  BOOST_TEST(!base64_decode("Zm9=").ok());  // "fo" is Zm8=
+  BOOST_TEST(!base64_decode_any("Zm9").ok());
+  BOOST_TEST((*base64_decode("Zm8=") == to_bytes(as_bytes("fo"))));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(crypto_keys)

@@ -137,6 +137,13 @@ BOOST_AUTO_TEST_CASE(malformed_policies_name_the_key_and_the_problem) {
   BOOST_TEST(p.error().name() == "MalformedPolicy");
 }
 
+// JsonCpp's isUInt() is true for 1.0; a policy integer is one written as an integer.
+BOOST_AUTO_TEST_CASE(integers_written_as_reals_are_refused_naming_the_key) {
+  BOOST_TEST(policy_error(R"({"vmpls": [1.0]})") == "policy key 'vmpls[0]': must be an integer from 0 to 3");
+  BOOST_TEST(policy_error(R"({"min_guest_svn": 2e0})") == "policy key 'min_guest_svn': must be an integer from 0 to 4294967295");
+  BOOST_TEST(policy_error(R"({"min_tcb": {"snp": 8.0}})") == "policy key 'min_tcb.snp': must be an integer from 0 to 255");
+}
+
 BOOST_AUTO_TEST_CASE(the_documented_example_policy_parses) {
   auto p = load_policy(test::src_dir() + "/docs/examples/policy.json");
   BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <thread>
 
 #include "client/lib/maa_claims.h"
@@ -333,13 +334,14 @@ net::HttpResponse Emulator::handle_admin(const net::HttpRequest& r) {
     Faults f;
     for (const auto& k : body->getMemberNames()) {
       const Json::Value& v = (*body)[k];
-      if (k == "latency_ms" && v.isInt()) f.latency_ms = v.asInt();
-      else if (k == "status" && v.isInt()) f.status = v.asInt();
-      else if (k == "retry_after" && v.isUInt()) f.retry_after = std::to_string(v.asUInt());
+      const auto n = json_integer(v, INT_MIN, INT_MAX);
+      if (k == "latency_ms" && n) f.latency_ms = static_cast<int>(*n);
+      else if (k == "status" && n) f.status = static_cast<int>(*n);
+      else if (k == "retry_after" && n && *n >= 0) f.retry_after = std::to_string(*n);
       else if (k == "retry_after" && v.isString() && header_safe(v.asString())) f.retry_after = v.asString();
       else if (k == "answer" && v.isString() && parse_bad_answer(v.asString())) f.answer = *parse_bad_answer(v.asString());
       else if (k == "drop" && v.isBool()) f.drop = v.asBool();
-      else if (k == "count" && v.isInt()) f.count = v.asInt();
+      else if (k == "count" && n) f.count = static_cast<int>(*n);
       else if (k == "answer") {
         return cloud_error(400, "InvalidParameter",
                            "fault 'answer' is one of not-json, no-token, not-jws, forged-signature, unknown-key, "

@@ -37,11 +37,12 @@ Json::Value tcb_json(const SimIdentity& id) {
 Result<std::uint8_t> svn_from_json(const Json::Value& tcb, const char* name, bool required) {
   const Json::Value& v = tcb[name];
   if (v.isNull() && !required) return std::uint8_t{0};
-  if (!v.isUInt() || v.asUInt() > 255) {
+  auto n = json_integer(v, 0, 255);
+  if (!n) {
     return Error(ErrorCode::MalformedInput,
                  std::string("identity.json: tcb.") + name + " must be an integer 0..255");
   }
-  return static_cast<std::uint8_t>(v.asUInt());
+  return static_cast<std::uint8_t>(*n);
 }
 
 Result<snp::TcbVersion> tcb_from_json(const Json::Value& tcb, snp::Product product) {

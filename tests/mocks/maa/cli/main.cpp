@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "crypto/keys.h"
 #include "crypto/x509.h"
+#include "net/address.h"
 #include "net/http_server.h"
 #include "tests/mocks/maa/emulator.h"
 #include "verify/roots.h"
@@ -37,7 +38,7 @@ CA to --ca-out. Runs until SIGTERM or SIGINT.
   --base-url URL            the instance URL in tokens (iss, jku); default
                             https://FIRST-HOSTNAME:PORT
   --plain-http              serve plain HTTP instead of HTTPS (tests only)
-  --admin-listen ADDR       faults and key rotation (loopback addresses only)
+  --admin-listen ADDR       faults and key rotation (a numeric loopback address only)
   --trust-sim-root PEM      also accept reports chaining to this snp-sim ASK/ARK bundle
   --known-measurement HEX   a launch measurement Azure vouches for (compliance)
   --known-measurements FILE one such measurement per line
@@ -56,8 +57,11 @@ int fail(const Error& e) {
   return exit_code(e.code());
 }
 
+// The admin port changes what the emulator answers: loopback only, judged by the
+// address itself (numeric, never resolved), not by how its text begins.
 bool loopback(const std::string& listen) {
-  return listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 || listen.rfind("localhost:", 0) == 0;
+  auto host_port = net::split_host_port(listen);
+  return host_port && net::is_loopback_ip(host_port->host);
 }
 
 // A test CA and a server certificate for `names`, both ECDSA P-256.
@@ -138,28 +142,18 @@ int main(int argc, char** argv) {
     return usage_error("--tls-cert and --tls-key go together");
   }
   if (auto admin = args->value("admin-listen"); admin && !loopback(*admin)) {
-    return usage_error("--admin-listen must be a loopback address (127.x.x.x or [::1])");
+    return usage_error("--admin-listen '" + *admin + "': must be a numeric loopback address (127.0.0.0/8 or [::1]) and port");
   }
-  int key_count = 2;
-  if (auto k = args->value("keys")) {
-    try {
-      key_count = std::stoi(*k);
-    } catch (...) {
-      return usage_error("--keys takes a number");
-    }
-  }
+  auto key_count = args->integer("keys", 1, 16);
+  if (!key_count) return usage_error(key_count.error().message());
   auto known = measurements(*args);
   if (!known) return usage_error(known.error().message());
 
   maaemu::EmulatorConfig config;
   config.known_measurements = std::move(known).value();
-  if (auto lifetime = args->value("token-lifetime")) {
-    try {
-      config.token_lifetime_seconds = std::stol(*lifetime);
-    } catch (...) {
-      return usage_error("--token-lifetime takes a number of seconds");
-    }
-  }
+  auto lifetime = args->integer("token-lifetime", 1, 366 * 86400);
+  if (!lifetime) return usage_error(lifetime.error().message());
+  if (*lifetime) config.token_lifetime_seconds = static_cast<std::int64_t>(**lifetime);
   for (const auto& path : args->values("trust-sim-root")) {
     auto chain = client::load_product_chain(path, "snp-sim (" + path + ")");
     if (!chain) return fail(chain.error());
@@ -202,7 +196,8 @@ int main(int argc, char** argv) {
   if (!server) return fail(server.error());
   std::string scheme = plain ? "http" : "https";
   config.base_url = args->value("base-url").value_or(scheme + "://" + names.front() + ":" + std::to_string((*server)->port()));
-  auto keys = maaemu::SigningKeys::generate(config.base_url, key_count, args->value("seed").value_or(""));
+  auto keys = maaemu::SigningKeys::generate(config.base_url, static_cast<int>(key_count->value_or(2)),
+                                            args->value("seed").value_or(""));
   if (!keys) return fail(keys.error());
   owner = std::make_unique<maaemu::Emulator>(std::move(config), std::move(keys).value());
   emulator.store(owner.get());
