@@ -12,6 +12,7 @@
 
 #include "net/http.h"
 #include "net/http_server.h"
+#include "agent/proxy.h"
 #include "net/internal/http_codec.h"
 
 namespace {
@@ -71,7 +72,7 @@ void check_request(const HttpRequest& r, std::size_t max_body) {
 // What the proxy may send upstream for `r` from `peer_ip` (RFC 9110 §7.6.1, §7.6.2; issue 9
 // finding 4): fields a handler can trust, no hop-by-hop field, none that the client's
 // Connection header names, and the real peer as the only X-Forwarded-For.
-[[maybe_unused]] void check_upstream(const HttpRequest& r, const attestd::net::HeaderList& upstream,
+void check_upstream(const HttpRequest& r, const attestd::net::HeaderList& upstream,
                                      std::string_view peer_ip) {
   std::vector<std::string> named;  // connection options: comma-separated tokens
   for (const auto& [name, value] : r.headers) {
@@ -95,14 +96,17 @@ void check_request(const HttpRequest& r, std::size_t max_body) {
     }
     for (const auto& option : named) require(!attestd::iequals(name, option));
     if (attestd::iequals(name, "X-Forwarded-For")) require(value == peer_ip);
+    if (attestd::iequals(name, "Forwarded")) require(value == "for=\"" + std::string(peer_ip) + "\";proto=https");
+    require(!attestd::iequals(name, "X-Real-IP") && !attestd::iequals(name, "X-Forwarded-Host"));
   }
 }
 
-// THE PROXY HOOK. The proxy's header rewriting (agent/service.cpp, finding 4 of issue 9)
-// is becoming a pure function of the parsed request; when it lands, call it here (one
-// line; the fuzz build links build/fuzz/lib/libagent.a), e.g.:
-//   check_upstream(r, attestd::agent::upstream_headers(r, "192.0.2.7:40000"), "192.0.2.7");
-void proxy_hook(const HttpRequest& r) { (void)r; }
+// The proxy's header rewriting (agent::upstream_headers) on every request the parser takes.
+void proxy_hook(HttpRequest r) {
+  r.peer = "192.0.2.7:40000";
+  r.tls = true;
+  check_upstream(r, attestd::agent::upstream_headers(r), "192.0.2.7");
+}
 
 }  // namespace
 
