@@ -167,6 +167,7 @@ PYTHON ?= /usr/bin/python3
 bench: $(BENCH) $(ATTESTD) $(MAAEMU) $(SNPSIM)
 	@mkdir -p $(BUILD)/tmp
 	$(TEST_ENV) $(PYTHON) tests/bench/bench.py $(BENCH)
+	$(PYTHON) tests/bench/connection_cost.py $(BUILD)/bin $(BUILD)/tmp/connection-cost 1000
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS from a seed corpus of genuine vectors.
 # Every target links the clang-built libraries: the agent's (for the proxy), the test
