@@ -1,21 +1,22 @@
 #include "agent/proxy.h"
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 #include <string_view>
 
 namespace attestd::agent {
 
 namespace {
 
-constexpr std::array<std::string_view, 17> kNeverForwarded = {
+constexpr std::string_view kNeverForwarded[] = {
     // Hop-by-hop (RFC 9110 §7.6.1, and the ones older proxies use).
     "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "trailer",
     "proxy-authorization", "proxy-authenticate",
     // Framing, made anew for the upstream request.
     "host", "content-length", "expect",
-    // Who the client is, and how it came: said by attestd, never by the client.
-    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded"};
+    // Who the client is, and how it came: said by attestd, never by the client (and every
+    // X-Forwarded-* field, by prefix below).
+    "x-real-ip", "forwarded", "x-client-ip", "true-client-ip"};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -46,7 +47,8 @@ net::HeaderList upstream_headers(const net::HttpRequest& r) {
   net::HeaderList out;
   for (const auto& [name, value] : r.headers) {
     std::string lower = ascii_lower(name);
-    if (std::find(kNeverForwarded.begin(), kNeverForwarded.end(), lower) != kNeverForwarded.end()) continue;
+    if (std::find(std::begin(kNeverForwarded), std::end(kNeverForwarded), lower) != std::end(kNeverForwarded)) continue;
+    if (lower.rfind("x-forwarded-", 0) == 0) continue;
     if (std::find(named.begin(), named.end(), lower) != named.end()) continue;
     out.emplace_back(name, value);
   }

@@ -11,8 +11,8 @@ namespace attestd::agent {
 //   Connection names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer,
 //   Proxy-Authorization, Proxy-Authenticate; and the framing the upstream request gets
 //   anew: Host, Content-Length, Expect;
-// - the client's own X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Real-IP and
-//   Forwarded are dropped: what the application reads there comes from attestd alone;
+// - the client's own X-Forwarded-* (every one), Forwarded, X-Real-IP, X-Client-IP and
+//   True-Client-IP are dropped: what the application reads there comes from attestd alone;
 // - appended: X-Forwarded-For (the peer's address), X-Forwarded-Proto and Forwarded
 //   (RFC 7239: for="ADDRESS";proto=https) for a TCP peer; X-Forwarded-Proto: http and no
 //   address for the unix socket.

@@ -179,7 +179,8 @@ net::HttpResponse AgentService::handle(const net::HttpRequest& r) {
     return net::HttpResponse::json(405, Json::Value(Json::objectValue));
   }
   if (r.path == "/healthz" && r.method == "GET") return health();
-  if (parts_.require_attestation && r.connection && !r.connection->attestation_answered) return attestation_gate();
+  // Fails closed: a request without connection state is not known to be on an attested connection.
+  if (parts_.require_attestation && (!r.connection || !r.connection->attestation_answered)) return attestation_gate();
   return proxy(r);
 }
 

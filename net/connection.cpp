@@ -39,9 +39,10 @@ enum class ReadEnd { Request, Closed, Abandoned };
 
 // Reads one request into `parser`. `buf` carries bytes already received (pipelining).
 // Until its first byte, the request is awaited until `wait_until` (a raised stop ends the
-// wait); from its first byte the header must be complete within header_timeout_ms and the
-// whole request within read_timeout_ms.
-ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, Deadline wait_until,
+// wait); from its first byte the header must be complete within header_timeout_ms (the
+// connection's `first` request: and by `wait_until`) and the whole request within
+// read_timeout_ms.
+ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, Deadline wait_until, bool first,
                      ConnectionPhases& phases, const ConnectionContext& ctx) {
   const ServerOptions& o = ctx.options;
   bool started = false;
@@ -49,7 +50,9 @@ ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, De
   auto start = [&] {
     started = true;
     phases.busy();
-    header_by = std::min(wait_until, after_ms(o.header_timeout_ms));
+    // The first request's header is due header_timeout_ms after the handshake at the
+    // latest (wait_until); a later one's from its own first byte.
+    header_by = first ? std::min(wait_until, after_ms(o.header_timeout_ms)) : after_ms(o.header_timeout_ms);
     request_by = after_ms(o.read_timeout_ms);
   };
   RequestParser::State state = RequestParser::State::NeedMore;
@@ -104,10 +107,10 @@ void serve_connection(Stream& stream, const std::string& peer, ConnectionState& 
   // The first request's header must arrive within header_timeout_ms of the handshake.
   Deadline wait_until = after_ms(o.header_timeout_ms);
   std::string buf;
-  for (;;) {
-    phases.idle();
+  for (bool first = true;; first = false) {
+    phases.idle(!first);
     RequestParser parser(o.max_header_bytes, o.max_body_bytes);
-    switch (read_request(stream, parser, buf, wait_until, phases, ctx)) {
+    switch (read_request(stream, parser, buf, wait_until, first, phases, ctx)) {
       case ReadEnd::Request: break;
       case ReadEnd::Closed: stream.close_gracefully(false); return;  // nothing unread to protect
       case ReadEnd::Abandoned: return;

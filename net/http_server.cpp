@@ -36,9 +36,16 @@ constexpr int kReapIntervalMs = 1000;
 // A connection thread's stack: what serving a request needs (a 16 KiB read buffer, the
 // handler, libcurl and mbedTLS when a handler calls out), with room to spare. Only the
 // pages touched count against memory (docs/net.md has the measured cost).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kConnectionStackBytes = 2048 * 1024;  // ASan's redzones grow every frame
+#else
 constexpr std::size_t kConnectionStackBytes = 512 * 1024;
-// Descriptors kept for everything but connections (listener, log, devices, MAA, upstream).
+#endif
+// Descriptors kept for everything but connections (listener, log, devices, MAA).
 constexpr std::size_t kReservedDescriptors = 64;
+// A connection's own socket, and one more for what its handler may open (attestd's
+// proxy opens a socket to the application per request).
+constexpr std::size_t kDescriptorsPerConnection = 2;
 
 // The per-peer key: the IPv4 address, or the /64 of an IPv6 address.
 std::string peer_key(const std::string& peer) {
@@ -64,7 +71,7 @@ std::string peer_key(const std::string& peer) {
 std::size_t descriptor_capacity(std::size_t wanted) {
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return wanted;
-  const rlim_t need = static_cast<rlim_t>(wanted + kMaxRejecting + kReservedDescriptors);
+  const rlim_t need = static_cast<rlim_t>(wanted * kDescriptorsPerConnection + kMaxRejecting + kReservedDescriptors);
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
     rlimit raised = rl;
     raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : std::min(need, rl.rlim_max);
@@ -72,7 +79,7 @@ std::size_t descriptor_capacity(std::size_t wanted) {
   }
   if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) return wanted;
   rlim_t spare = rl.rlim_cur > kMaxRejecting + kReservedDescriptors ? rl.rlim_cur - kMaxRejecting - kReservedDescriptors : 1;
-  return std::max<std::size_t>(1, static_cast<std::size_t>(spare));
+  return std::max<std::size_t>(1, static_cast<std::size_t>(spare / kDescriptorsPerConnection));
 }
 
 }  // namespace
@@ -146,12 +153,14 @@ class HttpServer::Impl {
     Fd fd;            // until the thread takes it
     int live_fd = -1; // the connection's descriptor while it is open (for eviction)
     bool idle_now = false;
+    bool answered = false;  // a response went out on it (a kept-alive client, not a silent one)
     Clock::time_point idle_since{};
     std::atomic<bool> finished{false};
 
-    void idle() override {
+    void idle(bool after_response) override {
       std::lock_guard<std::mutex> lock(server->mu_);
       idle_now = true;
+      answered = answered || after_response;
       idle_since = Clock::now();
     }
     void busy() override {
@@ -194,12 +203,17 @@ class HttpServer::Impl {
     }
   }
 
-  // The idle connection that has waited longest, or null. Under mu_.
+  // The connection to evict, or null: of the idle ones, one that never sent a request
+  // before one that did (a client between its attestation and its next request is
+  // spared while silent connections remain), and the one idle longest. Under mu_.
   Slot* idlest() {
     Slot* best = nullptr;
     for (auto& s : slots_) {
       if (s->rejecting || !s->counted || !s->idle_now || s->live_fd < 0) continue;
-      if (!best || s->idle_since < best->idle_since) best = s.get();
+      if (!best || (!s->answered && best->answered) ||
+          (s->answered == best->answered && s->idle_since < best->idle_since)) {
+        best = s.get();
+      }
     }
     return best;
   }

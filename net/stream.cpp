@@ -55,7 +55,8 @@ class PlainStream final : public Stream {
 }  // namespace
 
 void Stream::close_gracefully(bool drain) {
-  if (!fd_.valid()) return;
+  if (!fd_.valid() || closed_) return;
+  closed_ = true;
   Deadline until = after_ms(kLingerMs);
   send_close_notify(until);
   ::shutdown(fd(), SHUT_WR);
@@ -69,7 +70,8 @@ void Stream::close_gracefully(bool drain) {
       break;
     }
   }
-  fd_.reset();
+  // The descriptor itself is closed with the stream: its owner may still refer to it by
+  // number (the server's eviction), so the number must not be reused before the owner says.
 }
 
 std::unique_ptr<Stream> plain_stream(Fd fd) { return std::make_unique<PlainStream>(std::move(fd)); }

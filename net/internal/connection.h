@@ -25,7 +25,8 @@ struct ConnectionContext {
 class ConnectionPhases {
  public:
   virtual ~ConnectionPhases() = default;
-  virtual void idle() = 0;
+  // `after_response`: a response was sent on the connection (it is kept alive).
+  virtual void idle(bool after_response) = 0;
   virtual void busy() = 0;
 };
 

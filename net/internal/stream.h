@@ -31,14 +31,16 @@ class Stream {
   // a raised `stop_fd` (if >= 0) ends the wait.
   virtual ReadResult read_some(char* buf, std::size_t cap, Deadline deadline, int stop_fd) = 0;
   virtual Io write_all(std::string_view data, Deadline deadline) = 0;
-  // Closes politely: TLS close_notify, FIN, close. With `drain`, first discards what the
+  // Closes politely: TLS close_notify, then FIN. With `drain`, then discards what the
   // peer still sends for a short while, so that closing with unread input (which makes
-  // the kernel send RST) cannot destroy a response the peer has not read yet.
+  // the kernel send RST) cannot destroy a response the peer has not read yet. The
+  // descriptor is closed when the stream is destroyed.
   void close_gracefully(bool drain);
 
  protected:
   virtual void send_close_notify(Deadline) {}
   Fd fd_;
+  bool closed_ = false;
 };
 
 std::unique_ptr<Stream> plain_stream(Fd fd);

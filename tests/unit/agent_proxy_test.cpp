@@ -63,12 +63,15 @@ BOOST_AUTO_TEST_CASE(fields_that_connection_names_are_not_forwarded) {
 BOOST_AUTO_TEST_CASE(the_clients_own_forwarding_fields_are_replaced_by_attestds) {
   auto h = agent::upstream_headers(request_from(
       "192.0.2.7:5000", {{"X-Forwarded-For", "6.6.6.6"}, {"Forwarded", "for=6.6.6.6"}, {"X-Real-IP", "6.6.6.6"},
-                         {"X-Forwarded-Proto", "http"}, {"X-Forwarded-Host", "evil"}}));
+                         {"X-Forwarded-Proto", "http"}, {"X-Forwarded-Host", "evil"}, {"X-Forwarded-Port", "1"},
+                         {"X-Forwarded-Prefix", "/admin"}, {"X-Client-IP", "6.6.6.6"}, {"True-Client-IP", "6.6.6.6"}}));
   BOOST_TEST(values(h, "X-Forwarded-For") == std::vector<std::string>{"192.0.2.7"});
   BOOST_TEST(values(h, "Forwarded") == std::vector<std::string>{"for=\"192.0.2.7\";proto=https"});
   BOOST_TEST(values(h, "X-Forwarded-Proto") == std::vector<std::string>{"https"});
   BOOST_TEST(values(h, "X-Real-IP").empty());
-  BOOST_TEST(values(h, "X-Forwarded-Host").empty());
+  for (std::string name : {"X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Client-IP", "True-Client-IP"}) {
+    BOOST_TEST(values(h, name).empty(), name);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(an_ipv6_peer_is_written_bare_and_bracketed_as_each_field_wants) {

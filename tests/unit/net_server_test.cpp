@@ -348,6 +348,41 @@ BOOST_AUTO_TEST_CASE(at_the_limit_with_every_connection_busy_a_new_one_gets_the_
   BOOST_TEST(status_line(busy.read_response(2000)) == "HTTP/1.1 200 OK");  // the busy one finished
 }
 
+BOOST_AUTO_TEST_CASE(at_the_limit_a_connection_that_never_asked_goes_before_a_kept_alive_client) {
+  ServerOptions o;
+  o.max_connections = 2;
+  auto server = start_server(o, echo);
+  RawClient client = RawClient::tcp(server->port());
+  client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(client.read_response(2000)) == "HTTP/1.1 200 OK");  // idle longest, but a client
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  RawClient silent = RawClient::tcp(server->port());  // connected, never asks
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  RawClient extra = RawClient::tcp(server->port());
+  extra.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(extra.read_response(2000)) == "HTTP/1.1 200 OK");
+  bool closed = false;
+  silent.read_until_close(2000, &closed);
+  BOOST_TEST(closed);  // the silent one made room
+  client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(client.read_response(2000)) == "HTTP/1.1 200 OK");
+}
+
+BOOST_AUTO_TEST_CASE(a_kept_alive_request_has_its_whole_header_timeout_late_in_the_idle_window) {
+  ServerOptions o;
+  o.idle_timeout_ms = 600;
+  o.header_timeout_ms = 2000;
+  auto server = start_server(o, echo);
+  RawClient c = RawClient::tcp(server->port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(status_line(c.read_response(2000)) == "HTTP/1.1 200 OK");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // late in the idle window
+  c.send("GET / HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // past the idle deadline, within the header's
+  c.send("Host: x\r\n\r\n");
+  BOOST_TEST(status_line(c.read_response(2000)) == "HTTP/1.1 200 OK");
+}
+
 BOOST_AUTO_TEST_CASE(one_peer_cannot_take_more_than_its_share_of_connections) {
   ServerOptions o;
   o.max_connections_per_peer = 2;
