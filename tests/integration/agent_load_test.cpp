@@ -215,6 +215,38 @@ BOOST_AUTO_TEST_CASE(a_slowloris_wave_of_trickled_handshakes_is_cut_off_while_at
   BOOST_TEST(earliest >= kHandshakeMs / 1000.0 - 0.5, "the first was cut after " << earliest << " s");
 }
 
+BOOST_AUTO_TEST_CASE(a_slowloris_wave_of_trickled_headers_is_cut_at_the_header_deadline_while_attestations_go_on) {
+  const int header_ms = 2000 * kSlowdown;
+  Agent agent("slowloris-header", {"--header-timeout-ms", std::to_string(header_ms)});
+  // 100 attested-TLS connections from 4 addresses, each trickling header fields every
+  // 300 ms without ever ending the header (tests/integration/slowloris.py).
+  auto wave = std::async(std::launch::async, [&] {
+    return run("/usr/bin/python3 " + src_dir() + "/tests/integration/slowloris.py " + std::to_string(agent.port) +
+               " 100 4 300 " + std::to_string(header_ms / 1000 + 8));
+  });
+  auto keys = maa_keys();
+  int ok = 0;
+  std::string first_error;
+  for (int i = 0; i < 20; ++i) {
+    auto s = client::AgentSession::establish({"127.0.0.1", agent.port, "/"}, *keys, session_options(""));
+    if (s) ++ok;
+    else if (first_error.empty()) first_error = s.error().describe();
+  }
+  BOOST_TEST(ok == 20, first_error);
+  RunResult r = wave.get();
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto result = parse_json(r.out, "slowloris.py");
+  BOOST_REQUIRE(result.ok());
+  int cut_by_deadline = 0;
+  for (Json::ArrayIndex i = 0; i < (*result)["cut_after_s"].size(); ++i) {
+    const Json::Value& t = (*result)["cut_after_s"][i];
+    bool in_time = t.isNumeric() && t.asDouble() >= header_ms / 1000.0 - 0.3 && t.asDouble() < header_ms / 1000.0 + 3;
+    bool answered = (*result)["status"][i].asString() == "HTTP/1.1 408 Request Timeout";
+    cut_by_deadline += in_time && answered;
+  }
+  BOOST_TEST(cut_by_deadline == 100, cut_by_deadline << " of 100 were answered 408 at the header deadline: " << r.out);
+}
+
 BOOST_AUTO_TEST_CASE(at_its_limit_with_every_connection_busy_the_agent_is_overloaded_and_attest_says_so) {
   Agent agent("overloaded", {"--max-connections", "2"});
   // Two connections in their TLS handshake are busy, not idle: nothing to evict.
