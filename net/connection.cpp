@@ -39,9 +39,9 @@ enum class ReadEnd { Request, Closed, Abandoned };
 
 // Reads one request into `parser`. `buf` carries bytes already received (pipelining).
 // Until its first byte, the request is awaited until `wait_until` (a raised stop ends the
-// wait); from its first byte the header must be complete within header_timeout_ms (the
-// connection's `first` request: and by `wait_until`) and the whole request within
-// read_timeout_ms.
+// wait); the header must then be complete by `wait_until` for the connection's `first`
+// request, else within header_timeout_ms of its first byte; the whole request within
+// read_timeout_ms of its first byte.
 ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, Deadline wait_until, bool first,
                      ConnectionPhases& phases, const ConnectionContext& ctx) {
   const ServerOptions& o = ctx.options;
@@ -50,9 +50,10 @@ ReadEnd read_request(Stream& stream, RequestParser& parser, std::string& buf, De
   auto start = [&] {
     started = true;
     phases.busy();
-    // The first request's header is due header_timeout_ms after the handshake at the
-    // latest (wait_until); a later one's from its own first byte.
-    header_by = first ? std::min(wait_until, after_ms(o.header_timeout_ms)) : after_ms(o.header_timeout_ms);
+    // The first request's header is due header_timeout_ms after the handshake
+    // (wait_until, which is sooner than that from any later byte); a later one's from its
+    // own first byte.
+    header_by = first ? wait_until : after_ms(o.header_timeout_ms);
     request_by = after_ms(o.read_timeout_ms);
   };
   RequestParser::State state = RequestParser::State::NeedMore;

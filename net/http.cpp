@@ -39,19 +39,16 @@ bool is_token(std::string_view s) {
 
 bool is_origin_form(std::string_view t) {
   if (t.empty() || t.front() != '/') return false;
-  bool query = false;
+  // "?" starts the query, where "?" and "/" may appear too: every byte is a pchar, "/" or "?".
   for (std::size_t i = 0; i < t.size(); ++i) {
     char c = t[i];
     if (c == '%') {
       if (i + 2 >= t.size() || !is_hex(t[i + 1]) || !is_hex(t[i + 2])) return false;
       i += 2;
-    } else if (c == '?') {
-      query = true;
-    } else if (!is_pchar(c) && c != '/') {
+    } else if (!is_pchar(c) && c != '/' && c != '?') {
       return false;
     }
   }
-  (void)query;
   return true;
 }
 

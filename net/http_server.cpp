@@ -18,6 +18,7 @@
 #include <system_error>
 #include <thread>
 
+#include "net/address.h"
 #include "net/internal/connection.h"
 #include "net/internal/socket.h"
 #include "net/internal/tls_server.h"
@@ -47,23 +48,19 @@ constexpr std::size_t kReservedDescriptors = 64;
 // proxy opens a socket to the application per request).
 constexpr std::size_t kDescriptorsPerConnection = 2;
 
-// The per-peer key: the IPv4 address, or the /64 of an IPv6 address.
+// The per-peer key: the IPv4 address (also when mapped into IPv6), or the /64 of an IPv6
+// address; a peer name that is no address is its own key.
 std::string peer_key(const std::string& peer) {
   if (peer.empty() || peer == "unix") return {};
-  std::string host = peer.substr(0, peer.rfind(':'));
-  if (host.size() >= 2 && host.front() == '[') {
-    host = host.substr(1, host.size() - 2);
-    in6_addr a{};
-    if (::inet_pton(AF_INET6, host.c_str(), &a) == 1) {
-      if (IN6_IS_ADDR_V4MAPPED(&a)) return std::to_string(a.s6_addr[12]) + "." + std::to_string(a.s6_addr[13]) +
-                                            "." + std::to_string(a.s6_addr[14]) + "." + std::to_string(a.s6_addr[15]);
-      std::memset(a.s6_addr + 8, 0, 8);
-      char text[INET6_ADDRSTRLEN] = {};
-      ::inet_ntop(AF_INET6, &a, text, sizeof text);
-      return std::string(text) + "/64";
-    }
-  }
-  return host;
+  auto hp = split_host_port(peer);
+  if (!hp) return peer;
+  in6_addr a{};
+  if (::inet_pton(AF_INET6, hp->host.c_str(), &a) != 1) return hp->host;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (IN6_IS_ADDR_V4MAPPED(&a)) return ::inet_ntop(AF_INET, a.s6_addr + 12, text, sizeof text) ? text : hp->host;
+  std::memset(a.s6_addr + 8, 0, 8);
+  ::inet_ntop(AF_INET6, &a, text, sizeof text);
+  return std::string(text) + "/64";
 }
 
 // Raises the soft RLIMIT_NOFILE towards the hard one as far as `wanted` needs; returns
