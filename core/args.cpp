@@ -1,5 +1,8 @@
 #include "core/args.h"
 
+#include <charconv>
+#include <system_error>
+
 namespace attestd::cli {
 
 Result<std::uint64_t> parse_flag_integer(std::string_view flag, std::string_view text, std::uint64_t min,
@@ -18,18 +21,11 @@ Result<std::uint64_t> parse_flag_integer(std::string_view flag, std::string_view
                                        (base == IntegerBase::DecimalOrHex ? "decimal or 0x-hex" : "decimal") +
                                        " integer " + range);
   };
-  if (digits.empty()) return not_integer();
   std::uint64_t v = 0;
-  bool overflow = false;
-  for (char c : digits) {
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (radix == 16 && c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (radix == 16 && c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return not_integer();
-    if (v > (UINT64_MAX - d) / radix) overflow = true;  // keep scanning: junk is reported first
-    else v = v * radix + d;
-  }
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, static_cast<int>(radix));
+  // Junk is reported before an overflow: from_chars stops after the digits either way.
+  if (digits.empty() || end != digits.data() + digits.size()) return not_integer();
+  const bool overflow = ec == std::errc::result_out_of_range;
   if (overflow || v < min || v > max) return Error(ErrorCode::Usage, quoted + " is out of range " + range);
   return v;
 }
