@@ -43,7 +43,7 @@ LDFLAGS  += -static -s
 endif
 
 # The library: every .cpp of these folders.
-LIB_DIRS  := core crypto hal/snp hal hal/tpm verify net client/lib
+LIB_DIRS  := core crypto hal/snp hal hal/tpm boot verify net client/lib
 LIB_SRCS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cpp)))
 GEN_SRCS  := $(BUILD)/gen/verify/amd_roots_data.cpp
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(GEN_SRCS:$(BUILD)/gen/%.cpp=$(BUILD)/obj/gen/%.o)

@@ -38,6 +38,7 @@ namespace attestd {
   X(ChipIdMismatch, 26, "CHIP_ID differs from the VCEK's hwID")                                  \
   X(ProductMismatch, 27, "the report, certificate and root disagree on the product")             \
   X(UnknownProduct, 28, "the product (Milan, Genoa, Turin) cannot be determined")                \
+  X(QuoteInvalid, 29, "the TPM quote is not signed by the attested vTPM key, or not over the PCR values") \
   X(DebugMode, 30, "the guest policy allows debugging")                                          \
   X(MigrationAgentAllowed, 31, "the guest policy allows a migration agent")                      \
   X(SmtNotAllowed, 32, "SMT is allowed or enabled but the policy forbids it")                    \
@@ -51,6 +52,9 @@ namespace attestd {
   X(AuthorKeyMismatch, 40, "the author key digest is not allowed")                               \
   X(FirmwareTooOld, 41, "the firmware version is below the policy minimum")                      \
   X(PolicyViolation, 42, "another guest policy or platform rule is violated")                    \
+  X(PcrMismatch, 43, "a PCR of the booted code is not a value the policy allows")                \
+  X(SecureBootDisabled, 44, "the guest booted without UEFI Secure Boot")                        \
+  X(EventLogMismatch, 45, "the TCG event log does not replay to the quoted PCR values")          \
   X(NotAnEnclave, 50, "the token does not attest an SEV-SNP VM")                                 \
   X(NonCompliantUvm, 51, "the token lacks the required compliance status")                       \
   X(NonceMismatch, 52, "the freshness proof does not cover our nonce")                           \
