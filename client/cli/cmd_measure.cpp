@@ -19,6 +19,8 @@ constexpr const char* kHelp = R"(usage: attest measure --ovmf FILE --vcpus N --v
                       [--kernel FILE [--initrd FILE] [--append CMDLINE]]
                       [--vmm-type QEMU|ec2|gce] [--guest-features HEX]
                       [--ovmf-hash HEX] [--json]
+       attest measure --uki FILE --vars FILE [--secure-boot on|off]
+                      [--efi-path PATH] [--pcrs-out FILE] [--policy-out FILE] [--json]
 
 Computes the SEV-SNP launch measurement (SHA-384, 96 hex digits) the AMD-SP will
 report for a guest launched with this OVMF, kernel, initrd, command line and vCPUs.
@@ -38,6 +40,19 @@ report for a guest launched with this OVMF, kernel, initrd, command line and vCP
   --ovmf-hash HEX        start from this precomputed OVMF digest (96 hex digits)
                          instead of hashing the OVMF pages
   --json                 print the inputs and the measurement as a JSON object
+
+With --uki, computes instead the TPM PCRs (SHA-256 bank) that OVMF and systemd-stub
+measure when they boot this signed UKI: 4 (boot applications), 7 (Secure Boot policy),
+11 (the UKI's sections), and the events that explain each (docs/measured-boot.md).
+
+  --uki FILE             the signed Unified Kernel Image
+  --vars FILE            the OVMF VARS file the guest boots with (its PK, KEK, db, dbx)
+  --secure-boot on|off   whether the firmware enforces Secure Boot (default on)
+  --efi-path PATH        where the firmware loads the UKI from
+                         (default \EFI\BOOT\BOOTX64.EFI)
+  --pcrs-out FILE        write {"4": "hex", "7": "hex", "11": "hex"}
+  --policy-out FILE      write a client policy fragment: pcrs, secure_boot, boot_events
+  --json                 print that policy fragment with "ok" and the UKI's digest
 )";
 
 const char* kCommand = "measure";
@@ -64,12 +79,22 @@ int cmd_measure(const std::vector<std::string>& argv) {
                                  {"vmm-type", true},
                                  {"guest-features", true},
                                  {"ovmf-hash", true},
+                                 {"uki", true},
+                                 {"vars", true},
+                                 {"secure-boot", true},
+                                 {"efi-path", true},
+                                 {"pcrs-out", true},
+                                 {"policy-out", true},
                                  {"json"}},
                                 0, 0, args)) {
     return *done;
   }
   const bool json = args.flag("json");
   auto fail = [&](const Error& e) { return report_error(kCommand, e, json); };
+  if (args.value("uki")) return cmd_measure_boot(args);
+  for (const char* uki_only : {"vars", "secure-boot", "efi-path", "pcrs-out", "policy-out"}) {
+    if (args.value(uki_only)) return fail(usage(std::string("--") + uki_only + " is only used with --uki FILE"));
+  }
 
   auto ovmf_path = args.value("ovmf");
   if (!ovmf_path) return fail(usage("--ovmf FILE is required"));

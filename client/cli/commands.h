@@ -16,6 +16,8 @@ int cmd_verify_token(const std::vector<std::string>& args);
 int cmd_connect(const std::vector<std::string>& args);
 int cmd_request(const std::vector<std::string>& args);
 int cmd_measure(const std::vector<std::string>& args);
+// attest measure --uki: the expected PCRs of a UKI boot (measure_boot.cpp).
+int cmd_measure_boot(const Args& args);
 
 // Parses a command's arguments into `out`, printing `help` for --help (exit 0) or with a
 // usage error (exit 2); returns the exit code when the command should stop there.
