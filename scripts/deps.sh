@@ -27,7 +27,8 @@ PINS=(
 DEB_PACKAGES=(build-essential g++ make cmake pkg-config ca-certificates bzip2 xz-utils
   libboost-test-dev libboost-dev clang libclang-rt-14-dev
   python3 python3-cryptography python3-jwt curl swtpm swtpm-tools tpm2-tools
-  libfuse3-dev)
+  libfuse3-dev
+  ovmf sbsigntool systemd systemd-boot-efi binutils openssl)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
