@@ -20,7 +20,7 @@ struct FreshnessBatcher::Batch {
   std::condition_variable cv;  // "full" for the leader, "done" for the followers
   std::optional<crypto::MerkleTree> tree;
   std::string runtime;
-  std::optional<Result<std::string>> token;
+  std::optional<Result<BatchAttestation>> token;
 };
 
 FreshnessBatcher::FreshnessBatcher(BatcherConfig config, crypto::PublicKey tls_key, AttestBatchFn attest_batch,
@@ -79,9 +79,9 @@ Result<FreshnessBatcher::Attestation> FreshnessBatcher::attest(ByteView nonce) {
   }
   lock.unlock();
 
-  const Result<std::string>& token = *batch->token;
-  if (!token.ok()) return token.error();
-  return Attestation{token.value(), batch->runtime, batch->tree->proof(index)};
+  const Result<BatchAttestation>& outcome = *batch->token;
+  if (!outcome.ok()) return outcome.error();
+  return Attestation{outcome.value().token, outcome.value().tpm, batch->runtime, batch->tree->proof(index)};
 }
 
 void FreshnessBatcher::run(Batch& batch) {

@@ -18,6 +18,7 @@
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/time.h"
 #include "crypto/keys.h"
 #include "crypto/merkle.h"
@@ -40,15 +41,25 @@ struct BatcherStats {
   std::uint64_t largest_batch = 0;
 };
 
-// The token of one batch: the agent plugs in evidence + MAA. Called on the leader's thread,
-// possibly concurrently for consecutive batches.
-using AttestBatchFn = std::function<Result<std::string>(const std::string& runtime_json, const hal::ReportData&)>;
+// What one batch's attestation yields: MAA's token and, from a vTPM, the quote of the
+// batch's PCRs, their values and the event log, as the answer's "tpm" member (one
+// document shared by every answer of the batch).
+struct BatchAttestation {
+  std::string token;
+  std::shared_ptr<const Json::Value> tpm;  // null when the evidence has no vTPM quote
+};
+
+// One batch's attestation: the agent plugs in evidence + MAA. Called on the leader's
+// thread, possibly concurrently for consecutive batches.
+using AttestBatchFn =
+    std::function<Result<BatchAttestation>(const std::string& runtime_json, const hal::ReportData&)>;
 using ClockFn = std::function<UnixTime()>;
 
 class FreshnessBatcher {
  public:
   struct Attestation {
     std::string token;    // MAA's JWT for the batch
+    std::shared_ptr<const Json::Value> tpm;  // the batch's vTPM evidence, or null
     std::string runtime;  // the runtime JSON, byte for byte as hashed into REPORT_DATA
     crypto::MerkleProof proof;  // this caller's nonce in the runtime's tree
   };

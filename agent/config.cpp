@@ -29,6 +29,7 @@ const Field kFields[] = {
     {"unix_socket", Field::Text, &AgentConfig::unix_socket},
     {"evidence", Field::Text, &AgentConfig::evidence},
     {"tpm", Field::Text, &AgentConfig::tpm},
+    {"event_log", Field::Text, &AgentConfig::event_log},
     {"sim_keys", Field::Text, &AgentConfig::sim_keys},
     {"sim_policy", Field::Text, &AgentConfig::sim_policy},
     {"sim_measurement", Field::Text, &AgentConfig::sim_measurement},

@@ -15,6 +15,8 @@ struct AgentConfig {
   std::string evidence = "auto";        // auto | sev-guest | tsm | azure-vtpm | sim
   unsigned vmpl = 0;
   std::string tpm = "/dev/tpmrm0";  // azure-vtpm: a TPM device, or "tcp:HOST:PORT" (swtpm)
+  // azure-vtpm: the firmware's TCG event log, sent with every quote ("" for none).
+  std::string event_log = "/sys/kernel/security/tpm0/binary_bios_measurements";
   // sim only (tests): the snp-sim identity folder, and the guest it pretends to be.
   std::string sim_keys;
   std::string sim_policy = "0x30000";

@@ -56,7 +56,9 @@ Result<std::unique_ptr<hal::EvidenceSource>> open_source(const AgentConfig& c, s
     } else {
       transport = std::make_shared<hal::tpm::DeviceTransport>(c.tpm);
     }
-    auto source = std::make_unique<hal::AzureVtpmSource>(transport);
+    hal::AzureVtpmOptions vtpm;
+    vtpm.event_log_path = c.event_log;
+    auto source = std::make_unique<hal::AzureVtpmSource>(transport, vtpm);
     // The HCL report must be there: otherwise this is no Azure CVM.
     if (auto hcl = source->read_hcl_report(); !hcl) {
       return Error(ErrorCode::NoEvidenceSource, "no Azure HCL report in " + transport->describe() + ": " +

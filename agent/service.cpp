@@ -7,6 +7,7 @@
 #include "crypto/merkle.h"
 #include "crypto/random.h"
 #include "hal/snp/report.h"
+#include "hal/tpm/quote.h"
 #include "net/http_client.h"
 
 namespace attestd::agent {
@@ -65,7 +66,24 @@ AgentService::AgentService(ServiceParts parts, const crypto::PublicKey& tls_key)
       [this](const std::string& runtime, const hal::ReportData& data) { return attest_batch(runtime, data); });
 }
 
-Result<std::string> AgentService::attest_batch(const std::string& runtime_json, const hal::ReportData& report_data) {
+std::shared_ptr<const Json::Value> tpm_answer(const hal::Evidence& evidence) {
+  if (!evidence.quote) return nullptr;
+  const hal::TpmQuote& q = *evidence.quote;
+  auto out = std::make_shared<Json::Value>(Json::objectValue);
+  (*out)["quote"] = crypto::base64url_encode(q.attest);
+  (*out)["signature"] = crypto::base64url_encode(q.signature);
+  // The values in the quote's selection order; the selection itself is in the signed quote.
+  auto info = hal::tpm::parse_quote_attest(q.attest);
+  Json::Value pcrs(Json::objectValue);
+  if (info && info->pcrs.size() == q.pcr_values.size()) {
+    for (std::size_t i = 0; i < info->pcrs.size(); ++i) pcrs[std::to_string(info->pcrs[i])] = hex_encode(q.pcr_values[i]);
+  }
+  (*out)["pcrs"] = pcrs;
+  if (evidence.event_log) (*out)["event_log"] = crypto::base64url_encode(*evidence.event_log);
+  return out;
+}
+
+Result<BatchAttestation> AgentService::attest_batch(const std::string& runtime_json, const hal::ReportData& report_data) {
   Result<hal::Evidence> evidence = Error(ErrorCode::NoEvidenceSource, "no evidence source");
   {
     std::lock_guard<std::mutex> lock(evidence_mu_);
@@ -94,7 +112,7 @@ Result<std::string> AgentService::attest_batch(const std::string& runtime_json, 
     latest_ = std::make_pair(*token, runtime_json);
   }
   log_event(LogLevel::Info, "attested", "source=" + evidence->source + " vcek=" + chain->origin);
-  return token;
+  return BatchAttestation{std::move(token).value(), tpm_answer(*evidence)};
 }
 
 net::HttpResponse AgentService::post_attestation(const net::HttpRequest& r) {
@@ -110,6 +128,7 @@ net::HttpResponse AgentService::post_attestation(const net::HttpRequest& r) {
   out["token"] = att->token;
   out["runtime"] = att->runtime;
   out["proof"] = crypto::proof_json(att->proof);
+  if (att->tpm) out["tpm"] = *att->tpm;
   if (r.connection) r.connection->attestation_answered = true;  // opens the gate (attestation_gate)
   return net::HttpResponse::json(200, out);
 }

@@ -52,7 +52,7 @@ class AgentService {
 
  private:
   // One batch: evidence bound to the runtime data, its VCEK chain, MAA's token.
-  Result<std::string> attest_batch(const std::string& runtime_json, const hal::ReportData& report_data);
+  Result<BatchAttestation> attest_batch(const std::string& runtime_json, const hal::ReportData& report_data);
   net::HttpResponse post_attestation(const net::HttpRequest& request);
   net::HttpResponse latest_attestation() const;
   net::HttpResponse health() const;
@@ -70,6 +70,12 @@ class AgentService {
   std::optional<std::pair<std::string, std::string>> latest_;  // token, runtime
   std::atomic<std::uint64_t> evidence_requests_{0}, evidence_failures_{0}, proxied_{0};
 };
+
+// The answer's "tpm" member for evidence with a vTPM quote (docs/agent.md):
+// {"quote": base64url TPMS_ATTEST, "signature": base64url TPMT_SIGNATURE,
+//  "pcrs": {"0": hex, ...} (SHA-256, the quote's selection), "event_log": base64url}
+// ("event_log" absent when the guest exposes none). Null without a quote.
+std::shared_ptr<const Json::Value> tpm_answer(const hal::Evidence& evidence);
 
 // {"error": {"code": error name, "message"}} with an HTTP status that fits the error.
 net::HttpResponse error_response(const Error& error);

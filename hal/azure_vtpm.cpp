@@ -1,8 +1,11 @@
 #include "hal/azure_vtpm.h"
 
+#include <filesystem>
 #include <thread>
 #include <utility>
 
+#include "boot/event_log.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "crypto/jose.h"
 #include "crypto/sha.h"
@@ -20,6 +23,16 @@ Result<Json::Value> claims_json(std::string_view runtime_claims) {
 }
 
 }  // namespace
+
+Result<std::optional<Bytes>> read_event_log(const std::string& path) {
+  if (path.empty()) return std::optional<Bytes>();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<Bytes>();
+  // securityfs files report size 0: read to the end, bounded.
+  auto bytes = read_file(path, boot::kMaxEventLogBytes);
+  if (!bytes) return Error(ErrorCode::DeviceError, "TCG event log: " + bytes.error().message());
+  return std::optional<Bytes>(std::move(bytes).value());
+}
 
 Bytes quote_qualifying_data(const ReportData& report_data) { return crypto::sha256(report_data); }
 
@@ -105,6 +118,10 @@ Result<Evidence> AzureVtpmSource::get_evidence(const ReportData& report_data) {
   if (!quote) return quote.error();
   auto pcrs = tpm_.pcr_read(options_.pcrs);
   if (!pcrs) return pcrs.error();
+  // After the quote: an event extended in between shows as a log that no longer replays to
+  // the quoted values, never as a silently accepted one.
+  auto log = read_event_log(options_.event_log_path);
+  if (!log) return log.error();
 
   Evidence e;
   e.source = name();
@@ -113,6 +130,7 @@ Result<Evidence> AzureVtpmSource::get_evidence(const ReportData& report_data) {
   e.runtime_claims = hcl->runtime_claims;
   e.quote = TpmQuote{std::move(quote->attest), std::move(quote->signature), options_.pcrs.marshal(),
                      std::move(pcrs).value()};
+  e.event_log = std::move(log).value();
   return e;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/keys.h"
 #include "hal/evidence.h"
@@ -22,11 +23,23 @@ inline constexpr std::uint32_t kAzureHclReportIndex = 0x01400001;
 inline constexpr std::uint32_t kAzureUserDataIndex = 0x01400002;
 inline constexpr std::uint32_t kAzureAkHandle = 0x81000003;
 
+// Where Linux exposes the firmware's TCG event log (securityfs, mounted by the guest's init).
+inline constexpr const char* kEventLogPath = "/sys/kernel/security/tpm0/binary_bios_measurements";
+
+// The PCRs the quote covers (SHA-256 bank): 0-7 (firmware, its configuration, the boot
+// applications in 4, Secure Boot policy in 7), 9 (the Linux EFI stub's initrd and command
+// line), 11 (systemd-stub's UKI sections), 12 (systemd-stub's command line override and
+// credentials). docs/measured-boot.md.
+inline const std::vector<unsigned> kQuotedPcrs = {0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 12};
+
 struct AzureVtpmOptions {
   std::uint32_t hcl_report_index = kAzureHclReportIndex;
   std::uint32_t user_data_index = kAzureUserDataIndex;
   std::uint32_t ak_handle = kAzureAkHandle;
-  tpm::PcrSelection pcrs;  // SHA-256 PCRs 0-7
+  tpm::PcrSelection pcrs{tpm::kAlgSha256, kQuotedPcrs};
+  // The TCG event log sent with every quote; a missing file means no log (the client then
+  // refuses the boot as unexplained). Read whole each time, at most kMaxEventLogBytes.
+  std::string event_log_path = kEventLogPath;
   std::size_t nv_chunk = 1024;
   // How long to wait for the paravisor to regenerate the report (seconds on Azure).
   std::chrono::milliseconds poll_interval{100};
@@ -40,8 +53,10 @@ class AzureVtpmSource : public EvidenceSource {
   std::string name() const override { return "azure-vtpm"; }
   // Writes report_data to the user-data index (defining it if absent), waits for an HCL
   // report whose runtime claims carry it as "user-data" and bind to REPORT_DATA, then
-  // quotes the PCRs with SHA-256(report_data) as qualifying data. DeviceError for TPM
-  // failures and for a paravisor that does not answer within the timeout. Serialised.
+  // quotes the PCRs with SHA-256(report_data) as qualifying data, reads their values and
+  // the event log. DeviceError for TPM failures, for a paravisor that does not answer
+  // within the timeout, and for an event log that cannot be read or is too large.
+  // Serialised.
   Result<Evidence> get_evidence(const ReportData& report_data) override;
 
   // The current HCL report, as read (no user data written).
@@ -52,6 +67,11 @@ class AzureVtpmSource : public EvidenceSource {
   AzureVtpmOptions options_;
   std::mutex mu_;
 };
+
+// The TCG event log at `path` (securityfs reports no size: read to the end, at most
+// boot::kMaxEventLogBytes). nullopt when there is no such file (no TPM log exposed);
+// DeviceError when it cannot be read or is larger.
+Result<std::optional<Bytes>> read_event_log(const std::string& path);
 
 // The qualifying data of the quote in azure-vtpm evidence: SHA-256 of the report data.
 Bytes quote_qualifying_data(const ReportData& report_data);

@@ -28,11 +28,13 @@ struct Evidence {
   Bytes report;                               // the SNP ATTESTATION_REPORT, as signed
   std::vector<snp::CertTableEntry> certificates;  // VCEK/VLEK/ASK/ARK if the platform gave any
   // Azure vTPM only: the whole HCL report, its runtime-claims JSON (REPORT_DATA[0:32] is
-  // its SHA-256; "user-data" holds the report data asked for), and a TPM2 quote by the
-  // AK over PCRs whose qualifying data is SHA-256 of the report data.
+  // its SHA-256; "user-data" holds the report data asked for), a TPM2 quote by the AK
+  // over PCRs whose qualifying data is SHA-256 of the report data, and the firmware's TCG
+  // event log that explains those PCRs (absent when the guest exposes none).
   std::optional<Bytes> hcl_report;
   std::optional<std::string> runtime_claims;
   std::optional<TpmQuote> quote;
+  std::optional<Bytes> event_log;
 };
 
 class EvidenceSource {

@@ -114,6 +114,72 @@ Status parse_min_tcb(const Json::Value& v, TcbMinimum& out) {
   return ok_status();
 }
 
+// "4", "11": a PCR index as a policy key (0-23, decimal, no leading zeros).
+Result<unsigned> pcr_key(const std::string& key, const std::string& k) {
+  unsigned n = 0;
+  bool digits = !k.empty() && k.size() <= 2 && k.find_first_not_of("0123456789") == std::string::npos &&
+                !(k.size() == 2 && k[0] == '0');
+  if (digits) n = static_cast<unsigned>(std::stoul(k));
+  if (!digits || n > boot::kMaxPcr) return bad(key + "." + k, "is not a PCR index (0-23)");
+  return n;
+}
+
+// "EV_EFI_ACTION" or "0x80000007": an event type as event_type_name writes it.
+std::optional<std::uint32_t> event_type_named(const std::string& name) {
+  static constexpr std::uint32_t kKnown[] = {
+      boot::kEvPostCode, boot::kEvNoAction, boot::kEvSeparator, boot::kEvAction, boot::kEvEventTag,
+      boot::kEvSCrtmVersion, boot::kEvIpl, boot::kEvEfiVariableDriverConfig, boot::kEvEfiVariableBoot,
+      boot::kEvEfiBootServicesApplication, boot::kEvEfiBootServicesDriver, boot::kEvEfiGptEvent,
+      boot::kEvEfiAction, boot::kEvEfiPlatformFirmwareBlob, boot::kEvEfiHandoffTables,
+      boot::kEvEfiPlatformFirmwareBlob2, boot::kEvEfiHandoffTables2, boot::kEvEfiVariableBoot2,
+      boot::kEvEfiVariableAuthority};
+  for (std::uint32_t t : kKnown) {
+    if (boot::event_type_name(t) == name) return t;
+  }
+  if (name.size() == 10 && name.rfind("0x", 0) == 0 && name.find_first_not_of("0123456789abcdef", 2) == std::string::npos) {
+    return static_cast<std::uint32_t>(std::stoul(name.substr(2), nullptr, 16));
+  }
+  return std::nullopt;
+}
+
+Status parse_pcrs(const Json::Value& v, std::map<unsigned, std::vector<Bytes>>& out) {
+  if (!v.isObject()) return bad("pcrs", "must be an object: PCR index -> list of allowed SHA-256 values (hex)");
+  for (const std::string& k : v.getMemberNames()) {
+    auto pcr = pcr_key("pcrs", k);
+    if (!pcr) return pcr.error();
+    if (!v[k].isArray() || v[k].empty()) return bad("pcrs." + k, "must be a non-empty list of SHA-256 values (hex)");
+    auto l = get_hex_list(v[k], "pcrs." + k, 32);
+    if (!l) return l.error();
+    out[*pcr] = std::move(l).value();
+  }
+  return ok_status();
+}
+
+Status parse_boot_events(const Json::Value& v, std::map<unsigned, std::vector<boot::ExpectedEvent>>& out) {
+  if (!v.isObject()) return bad("boot_events", "must be an object: PCR index -> list of expected events");
+  for (const std::string& k : v.getMemberNames()) {
+    auto pcr = pcr_key("boot_events", k);
+    if (!pcr) return pcr.error();
+    const Json::Value& list = v[k];
+    if (!list.isArray()) return bad("boot_events." + k, "must be a list of {\"type\", \"digest\", \"description\"}");
+    std::vector<boot::ExpectedEvent> events;
+    for (Json::ArrayIndex i = 0; i < list.size(); ++i) {
+      const std::string at = "boot_events." + k + "[" + std::to_string(i) + "]";
+      const Json::Value& e = list[i];
+      if (!e.isObject() || !e["type"].isString() || !e["description"].isString() || e.size() != 3) {
+        return bad(at, "must be {\"type\": name, \"digest\": SHA-256 hex, \"description\": text}");
+      }
+      auto type = event_type_named(e["type"].asString());
+      if (!type) return bad(at + ".type", "'" + e["type"].asString() + "' is not an event type name");
+      auto digest = get_hex(e["digest"], at + ".digest", 32, 32);
+      if (!digest) return digest.error();
+      events.push_back({*pcr, *type, std::move(digest).value(), e["description"].asString()});
+    }
+    out[*pcr] = std::move(events);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<Policy> parse_policy(std::string_view text) {
@@ -195,6 +261,12 @@ Result<Policy> parse_policy(std::string_view text) {
       } else {
         st = bad(key, "must be \"report-data\" or \"vtpm-user-data\"");
       }
+    } else if (key == "pcrs") {
+      st = parse_pcrs(v, p.pcrs);
+    } else if (key == "secure_boot") {
+      st = set_bool(p.require_secure_boot);
+    } else if (key == "boot_events") {
+      st = parse_boot_events(v, p.boot_events);
     } else if (key == "author_key_digests") {
       auto l = get_hex_list(v, key, 48);
       if (!l) st = l.error();
@@ -292,6 +364,31 @@ Status check_policy(const Policy& p, const GuestFacts& f) {
   if (!p.author_key_digests.empty() && !in_list(p.author_key_digests, f.author_key_digest)) {
     return Error(ErrorCode::AuthorKeyMismatch,
                  "author key digest " + hex_encode(f.author_key_digest) + " is not allowed");
+  }
+  return ok_status();
+}
+
+Status check_boot_policy(const Policy& p, const BootFacts& f) {
+  if (p.require_secure_boot && !f.secure_boot.value_or(false)) {
+    return Error(ErrorCode::SecureBootDisabled,
+                 f.secure_boot ? "the firmware measured SecureBoot = 0: the guest booted without Secure Boot"
+                               : "the event log has no SecureBoot measurement in PCR 7: Secure Boot is not shown "
+                                 "enforced");
+  }
+  for (const auto& [pcr, allowed] : p.pcrs) {
+    auto have = f.pcrs.find(pcr);
+    if (have == f.pcrs.end()) {
+      return Error(ErrorCode::PcrMismatch, "PCR " + std::to_string(pcr) + " is pinned by the policy but not quoted");
+    }
+    if (in_list(allowed, have->second)) continue;
+    std::string why = "PCR " + std::to_string(pcr) + " is " + hex_encode(have->second) + ", not an allowed value";
+    auto expected = p.boot_events.find(pcr);
+    if (expected != p.boot_events.end() && f.log) {
+      auto diff = boot::first_difference(*f.log, pcr, expected->second);
+      why = "PCR " + std::to_string(pcr) + ": " + diff.value_or("the events are the expected ones, the value is not") +
+            " (" + hex_encode(have->second) + " is not an allowed value)";
+    }
+    return Error(ErrorCode::PcrMismatch, why);
   }
   return ok_status();
 }

@@ -3,11 +3,13 @@
 // the SEV-SNP claims of a verified MAA token.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "boot/event_log.h"
 #include "core/bytes.h"
 #include "hal/snp/report.h"
 #include "hal/snp/tcb.h"
@@ -61,7 +63,28 @@ struct Policy {
   // paravisor's claims: the token's verified shape, never its contents, says which.
   enum class RuntimeBinding { ReportData, VtpmUserData };
   RuntimeBinding runtime_binding = RuntimeBinding::ReportData;
+  // The measured boot (attestd answers from a vTPM; docs/measured-boot.md).
+  // PCR index -> the SHA-256 values allowed; empty: the guest's code is not pinned.
+  std::map<unsigned, std::vector<Bytes>> pcrs;
+  // The boot must have run with UEFI Secure Boot enforced (policy key "secure_boot").
+  bool require_secure_boot = true;
+  // PCR index -> the events a correct boot measures there (attest measure --policy-out):
+  // used only to name the first event that differs when a PCR is not allowed.
+  std::map<unsigned, std::vector<boot::ExpectedEvent>> boot_events;
 };
+
+// What a verified vTPM quote and the event log replayed to it say about the boot.
+struct BootFacts {
+  std::map<unsigned, Bytes> pcrs;      // the quoted SHA-256 values
+  std::optional<bool> secure_boot;     // as the firmware measured it into PCR 7
+  const boot::EventLog* log = nullptr; // the replayed log, to name what differs
+};
+
+// SecureBootDisabled when the policy requires Secure Boot and the log does not show it
+// enabled; then, PCR by PCR in ascending order, PcrMismatch for a value the policy does
+// not allow: "PCR 11 is …, not an allowed value: section .cmdline differs" (the first
+// event that differs from the policy's boot_events, when it has them for that PCR).
+Status check_boot_policy(const Policy& policy, const BootFacts& facts);
 
 // The policy used when none is given: accept any genuine guest that cannot be debugged
 // and has no migration agent; for tokens, also require MAA's "azure-compliant-cvm".

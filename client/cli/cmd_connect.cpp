@@ -21,7 +21,11 @@ Connects to an attestd agent over attested TLS, sends a fresh nonce, and verifie
 answer: the MAA token (pinned instance, RS256, issuer, lifetime), the guest (SEV-SNP, not
 debuggable, compliant, the policy), that x-ms-runtime is the agent's runtime data, that
 our nonce is in its Merkle tree (NonceMismatch) and that the TLS key of this connection
-is the attested key (ChannelBindingMismatch). Prints the verified claims.
+is the attested key (ChannelBindingMismatch). On a vTPM (Azure-style CVM; the policy's
+runtime_binding "vtpm-user-data"), also the measured boot: the TPM quote by the attested
+key (QuoteInvalid), over this batch (NonceMismatch), the event log replayed to its PCRs
+(EventLogMismatch), Secure Boot (SecureBootDisabled) and the policy's pcrs (PcrMismatch);
+it warns when the policy pins no PCR. Prints the verified claims.
 
   --timeout SECONDS       for each network step, 1 to 3600 (default 30)
   --allow-plain-http-maa  accept --maa http://127.x.x.x:PORT or http://[::1]:PORT (a local
@@ -94,6 +98,37 @@ void print_session(const client::AgentSession& session, const client::AgentEndpo
                        hex_encode(session.runtime().merkle_root).substr(0, 16) + "…");
   row("channel", "this TLS connection's key is the attested key (" +
                      hex_encode(crypto::sha256(session.runtime().tls_key.spki_der())).substr(0, 16) + "…)");
+  if (const auto& boot = session.boot()) {
+    std::string quoted;
+    for (const auto& [pcr, value] : boot->pcrs) quoted += (quoted.empty() ? "" : ",") + std::to_string(pcr);
+    row("measured boot", "a quote of PCRs " + quoted + " by the attested vTPM key, over this batch; " +
+                             std::to_string(boot->log.events.size()) + " logged events replay to it");
+    row("secure boot", boot->secure_boot.value_or(false) ? "on" : "off");
+    for (unsigned pcr : {4u, 7u, 11u}) {
+      auto v = boot->pcrs.find(pcr);
+      if (v != boot->pcrs.end()) row("pcr " + std::to_string(pcr), hex_encode(v->second));
+    }
+  }
+}
+
+// On the vTPM path the SNP measurement is the paravisor's firmware: only pinned PCRs say
+// which code booted.
+void warn_if_code_unpinned(const client::AgentSession& session, const verify::Policy& policy, const char* command) {
+  if (!session.boot() || !policy.pcrs.empty()) return;
+  print_line(std::cerr, std::string("attest ") + command +
+                            ": warning: the policy pins no PCR, so the guest's code is not checked: on a vTPM "
+                            "(Azure) the SNP measurement covers only the paravisor and firmware. Pin PCRs 4, 7 "
+                            "and 11 (attest measure --uki; docs/measured-boot.md).");
+}
+
+Json::Value boot_json(const client::VerifiedBoot& boot) {
+  Json::Value out(Json::objectValue);
+  out["secure_boot"] = boot.secure_boot.value_or(false);
+  out["events"] = Json::UInt64(boot.log.events.size());
+  Json::Value pcrs(Json::objectValue);
+  for (const auto& [pcr, value] : boot.pcrs) pcrs[std::to_string(pcr)] = hex_encode(value);
+  out["pcrs"] = pcrs;
+  return out;
 }
 
 }  // namespace
@@ -108,6 +143,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
   if (!s) return report_error("connect", s.error(), json);
   auto session = client::AgentSession::establish(s->endpoint, *s->keys, s->options);
   if (!session) return report_error("connect", session.error(), json);
+  warn_if_code_unpinned(*session, s->options.policy, "connect");
   if (json) {
     Json::Value out(Json::objectValue);
     out["ok"] = true;
@@ -116,6 +152,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
     out["nonce_index"] = Json::UInt64(session->proof().index);
     out["batch_size"] = Json::UInt64(session->proof().count);
     out["tls_key_sha256"] = hex_encode(crypto::sha256(session->runtime().tls_key.spki_der()));
+    if (session->boot()) out["boot"] = boot_json(*session->boot());
     print_json(out);
   } else {
     print_session(*session, s->endpoint);
@@ -149,6 +186,7 @@ int cmd_request(const std::vector<std::string>& argv) {
   if (!data.empty() && !has_type) headers.emplace_back("Content-Type", "application/json");
   auto session = client::AgentSession::establish(s->endpoint, *s->keys, s->options);
   if (!session) return report_error("request", session.error(), false);
+  warn_if_code_unpinned(*session, s->options.policy, "request");
   auto answer = session->request(method, s->endpoint.target, headers, data);
   if (!answer) return report_error("request", answer.error(), false);
   print_line(std::cerr, "attest request: attested; " + method + " " + s->endpoint.target + " -> HTTP " +

@@ -56,6 +56,10 @@ Status check_user_data_binding(const Json::Value& attested, std::string_view run
 
 }  // namespace
 
+bool binds_through_vtpm(const SnpTokenClaims& claims, const verify::Policy& policy) {
+  return claims.shape == TokenShape::AzureGuest || policy.runtime_binding == verify::Policy::RuntimeBinding::VtpmUserData;
+}
+
 Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::string_view runtime_text,
                                              const crypto::MerkleProof& proof, ByteView nonce,
                                              const crypto::PublicKey& tls_peer_key,
@@ -121,9 +125,9 @@ Error agent_failure(long status, const Result<Json::Value>& body, const std::opt
 }  // namespace
 
 AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r,
-                           crypto::MerkleProof p, Bytes n, int timeout_ms)
+                           crypto::MerkleProof p, Bytes n, std::optional<VerifiedBoot> boot, int timeout_ms)
     : connection_(std::move(c)), token_ptr_(std::make_unique<VerifiedToken>(std::move(t))), runtime_(std::move(r)),
-      proof_(std::move(p)), nonce_(std::move(n)), timeout_ms_(timeout_ms) {
+      proof_(std::move(p)), nonce_(std::move(n)), boot_(std::move(boot)), timeout_ms_(timeout_ms) {
   // The claims were found in this very token by establish(); find them in our copy.
   auto claims = snp_claims(*token_ptr_);
   if (claims) claims_ = std::move(claims).value();
@@ -142,22 +146,47 @@ Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaK
   if (!answer) return answer.error();
   auto body = parse_json(answer->body, "attestation answer");
   if (answer->status != 200) return agent_failure(answer->status, body, answer->header("retry-after"));
-  if (!body || !(*body)["token"].isString() || !(*body)["runtime"].isString() || !(*body)["proof"].isObject()) {
+  if (!body) return body.error();
+  auto checked = check_agent_answer(*body, *nonce, (*connection)->server_key(), keys, options);
+  if (!checked) return checked.error();
+  return AgentSession(std::move(connection).value(), std::move(checked->token), std::move(checked->runtime),
+                      std::move(checked->proof), std::move(nonce).value(), std::move(checked->boot),
+                      options.timeout_ms);
+}
+
+Result<CheckedAnswer> check_agent_answer(const Json::Value& body, ByteView nonce, const crypto::PublicKey& tls_peer_key,
+                                         MaaKeySource& keys, const SessionOptions& options) {
+  if (!body.isObject() || !body["token"].isString() || !body["runtime"].isString() || !body["proof"].isObject()) {
     return Error(ErrorCode::MalformedInput, "the agent's answer is not {\"token\", \"runtime\", \"proof\"}");
   }
-  auto proof = crypto::proof_from_json((*body)["proof"]);
+  auto proof = crypto::proof_from_json(body["proof"]);
   if (!proof) return proof.error();
-  auto token = verify_maa_token((*body)["token"].asString(), options.maa_url, keys, now_unix(),
+  auto token = verify_maa_token(body["token"].asString(), options.maa_url, keys, now_unix(),
                                 options.policy.clock_skew_seconds);
   if (!token) return token.error();
   if (Status s = check_token(*token, options.policy, {}); !s) return s.error();
   auto claims = snp_claims(*token);
   if (!claims) return claims.error();
-  auto runtime = check_attestation_answer(*claims, (*body)["runtime"].asString(), *proof, *nonce,
-                                          (*connection)->server_key(), options.policy.runtime_binding);
+  auto runtime = check_attestation_answer(*claims, body["runtime"].asString(), *proof, nonce, tls_peer_key,
+                                          options.policy.runtime_binding);
   if (!runtime) return runtime.error();
-  return AgentSession(std::move(connection).value(), std::move(token).value(), std::move(runtime).value(),
-                      std::move(proof).value(), std::move(nonce).value(), options.timeout_ms);
+  std::optional<VerifiedBoot> boot;
+  if (binds_through_vtpm(*claims, options.policy)) {
+    // On Azure the SNP report measures the paravisor and firmware only: the guest's code
+    // is in the vTPM's PCRs, so the answer must prove them (docs/measured-boot.md).
+    if (!body.isMember("tpm")) {
+      return Error(ErrorCode::QuoteInvalid,
+                   "the agent attests through a vTPM but sent no TPM quote: the guest's code is unproven");
+    }
+    auto evidence = parse_boot_evidence(body["tpm"]);
+    if (!evidence) return evidence.error();
+    auto ak = attested_ak((*claims->tee)["x-ms-runtime"]);
+    if (!ak) return ak.error();
+    auto verified = verify_boot(*evidence, *ak, body["runtime"].asString(), options.policy);
+    if (!verified) return verified.error();
+    boot = std::move(verified).value();
+  }
+  return CheckedAnswer{std::move(token).value(), std::move(runtime).value(), std::move(proof).value(), std::move(boot)};
 }
 
 Result<net::HttpResult> AgentSession::request(const std::string& method, const std::string& target,

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "client/lib/boot_evidence.h"
 #include "client/lib/maa_token.h"
 #include "client/lib/runtime_data.h"
 #include "crypto/merkle.h"
@@ -38,7 +39,9 @@ class AgentSession {
   // the policy's runtime_binding "vtpm-user-data", the paravisor's user-data equal to its
   // SHA-256 (NonceMismatch); the Merkle proof of our nonce under
   // the runtime's root (NonceMismatch); the runtime's TLS key equal to the key of this
-  // very TLS connection (ChannelBindingMismatch).
+  // very TLS connection (ChannelBindingMismatch). On the vTPM path (an AzureGuest token or
+  // runtime_binding "vtpm-user-data") the answer must also carry the measured boot, which
+  // verify_boot checks against the HCLAkPub of the token's runtime claims and the policy.
   static Result<AgentSession> establish(const AgentEndpoint& endpoint, MaaKeySource& keys,
                                         const SessionOptions& options);
 
@@ -47,6 +50,8 @@ class AgentSession {
   const RuntimeData& runtime() const { return runtime_; }
   const crypto::MerkleProof& proof() const { return proof_; }
   const Bytes& nonce() const { return nonce_; }
+  // The verified measured boot (vTPM path only).
+  const std::optional<VerifiedBoot>& boot() const { return boot_; }
 
   // A request to the attested application, on the attested connection.
   Result<net::HttpResult> request(const std::string& method, const std::string& target, const net::HeaderList& headers,
@@ -54,7 +59,7 @@ class AgentSession {
 
  private:
   AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r, crypto::MerkleProof p,
-               Bytes n, int timeout_ms);
+               Bytes n, std::optional<VerifiedBoot> boot, int timeout_ms);
 
   std::unique_ptr<net::AttestedConnection> connection_;
   // Heap-held so that claims_.tee, which points into the token, survives moves.
@@ -63,8 +68,26 @@ class AgentSession {
   RuntimeData runtime_;
   crypto::MerkleProof proof_;
   Bytes nonce_;
+  std::optional<VerifiedBoot> boot_;
   int timeout_ms_ = 30000;
 };
+
+// An attestd answer that passed every check (see AgentSession::establish).
+struct CheckedAnswer {
+  VerifiedToken token;
+  RuntimeData runtime;
+  crypto::MerkleProof proof;
+  std::optional<VerifiedBoot> boot;  // the vTPM path only
+};
+
+// Everything establish() checks once the answer to our nonce is in: the answer body as
+// parsed JSON, the nonce we sent and the TLS key of the connection it came on.
+Result<CheckedAnswer> check_agent_answer(const Json::Value& body, ByteView nonce, const crypto::PublicKey& tls_peer_key,
+                                         MaaKeySource& keys, const SessionOptions& options);
+
+// Whether the runtime data is bound through an Azure paravisor's vTPM (whose quote and
+// event log then carry the guest's code): by the token's verified shape or the policy.
+bool binds_through_vtpm(const SnpTokenClaims& claims, const verify::Policy& policy);
 
 // The check a relying party makes on an attestd answer, given the TLS key it sees and
 // the nonce it sent: everything establish() checks after the network exchange. `binding`

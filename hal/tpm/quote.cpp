@@ -88,7 +88,7 @@ Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& a
   auto sig = parse_tpm_signature(quote.signature);
   if (!sig) return sig.error();
   if (Status s = ak.verify(sig->scheme, quote.attest, sig->signature); !s) {
-    return s.error().with_context("TPM quote");
+    return Error(ErrorCode::QuoteInvalid, "TPM quote: not signed by the attestation key (" + s.error().message() + ")");
   }
   auto info = parse_quote_attest(quote.attest);
   if (!info) return info.error();
@@ -97,10 +97,10 @@ Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& a
                                                ", expected " + hex_encode(qualifying_data));
   }
   if (!quote.pcr_selection.empty() && quote.pcr_selection != info->pcr_selection) {
-    return Error(ErrorCode::BadSignature, "TPM quote: the PCR selection differs from the signed one");
+    return Error(ErrorCode::QuoteInvalid, "TPM quote: the PCR selection differs from the signed one");
   }
   if (quote.pcr_values.size() != info->pcrs.size()) {
-    return Error(ErrorCode::BadSignature, "TPM quote: " + std::to_string(quote.pcr_values.size()) +
+    return Error(ErrorCode::QuoteInvalid, "TPM quote: " + std::to_string(quote.pcr_values.size()) +
                                               " PCR values for " + std::to_string(info->pcrs.size()) + " quoted PCRs");
   }
   auto h = hash_of(info->pcr_hash_alg);
@@ -108,7 +108,7 @@ Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& a
   crypto::Hasher hasher(*h);
   for (const Bytes& v : quote.pcr_values) hasher.update(v);
   if (!constant_time_equal(hasher.finish(), info->pcr_digest)) {
-    return Error(ErrorCode::BadSignature, "TPM quote: the PCR values do not hash to the signed pcrDigest");
+    return Error(ErrorCode::QuoteInvalid, "TPM quote: the PCR values do not hash to the signed pcrDigest");
   }
   return info;
 }

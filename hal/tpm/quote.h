@@ -42,10 +42,10 @@ Result<TpmSignature> parse_tpm_signature(ByteView tpmt_signature);
 // TPMT_SIGNATURE for an RSASSA signature (as a genuine vector's raw signature needs).
 Bytes rsassa_signature(std::uint16_t hash_alg, ByteView signature);
 
-// Checks, in order: the signature over TPMS_ATTEST by `ak` (BadSignature); the attest is
+// Checks, in order: the signature over TPMS_ATTEST by `ak` (QuoteInvalid); the attest is
 // a quote (MalformedInput); extraData equals `qualifying_data` (NonceMismatch); the
 // quote's selection is the evidence's and the digest of the PCR values is the signed
-// pcrDigest (BadSignature: the values are not what was quoted). Returns the parsed quote.
+// pcrDigest (QuoteInvalid: the values are not what was quoted). Returns the parsed quote.
 Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& ak, ByteView qualifying_data);
 
 }  // namespace attestd::hal::tpm

@@ -26,6 +26,7 @@ constexpr std::uint32_t kCcNvReadPublic = 0x169;
 constexpr std::uint32_t kCcReadPublic = 0x173;
 constexpr std::uint32_t kCcGetRandom = 0x17B;
 constexpr std::uint32_t kCcPcrRead = 0x17E;
+constexpr std::uint32_t kCcPcrExtend = 0x182;
 
 constexpr std::uint16_t kStNoSessions = 0x8001;
 constexpr std::uint16_t kStSessions = 0x8002;
@@ -554,6 +555,21 @@ Status Tpm::evict_control(std::uint32_t object_handle, std::uint32_t persistent_
   c.params().u32(persistent_handle);
   auto r = execute("TPM2_EvictControl", c.finish());
   if (!r) return r.error();
+  return ok_status();
+}
+
+Status Tpm::pcr_extend(unsigned pcr, ByteView sha256_digest) {
+  if (pcr > 23 || sha256_digest.size() != 32) {
+    return Error(ErrorCode::Usage, "TPM2_PCR_Extend: PCR " + std::to_string(pcr) + " with a " +
+                                       std::to_string(sha256_digest.size()) + "-byte digest");
+  }
+  Command c(kCcPcrExtend, true);
+  c.handle(pcr).password_auth();
+  c.params().u32(1);  // TPML_DIGEST_VALUES: one TPMT_HA
+  c.params().u16(kAlgSha256);
+  c.params().raw(sha256_digest);
+  auto r = execute("TPM2_PCR_Extend", c.finish());
+  if (!r) return r.error().with_context("PCR " + std::to_string(pcr));
   return ok_status();
 }
 

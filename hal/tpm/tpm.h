@@ -111,6 +111,8 @@ class Tpm {
   // primary key under the owner hierarchy with RSASSA-SHA256 (an attestation key),
   // made persistent at `persistent_handle`.
   Result<KeyPublic> create_persistent_ak(std::uint32_t persistent_handle);
+  // TPM2_PCR_Extend of the SHA-256 bank only (what firmware does for each event it logs).
+  Status pcr_extend(unsigned pcr, ByteView sha256_digest);
   Status evict_control(std::uint32_t object_handle, std::uint32_t persistent_handle);
   Status flush_context(std::uint32_t handle);
 

@@ -15,6 +15,7 @@
 #include "net/http_server.h"
 #include "net/tls_client.h"
 #include "tests/mocks/azure/paravisor.h"
+#include "tests/mocks/azure/firmware.h"
 #include "tests/mocks/azure/swtpm.h"
 #include "tests/mocks/snp/sim.h"
 #include "tests/process.h"
@@ -108,15 +109,29 @@ struct Agent {
   }
 };
 
+// The genuine event logs of the sim UKI booted under OVMF + swtpm (tests/data/boot/README.md).
+inline std::string boot_log(const std::string& name) {
+  return std::string(std::getenv("ATTESTD_SRC")) + "/tests/data/boot/" + name;
+}
+inline const char* const kSecureBootLog = "eventlog-sb-on.bin";
+inline const char* const kNoSecureBootLog = "eventlog-sb-off.bin";
+
 // A simulated Azure CVM: swtpm with an AK and an HCL report, and the paravisor that
 // regenerates the report when user data is written — all made with the world's sim keys,
-// for the measurement maa-emu knows.
+// for the measurement maa-emu knows. It "boots": the firmware's genuine event log
+// (tests/data/boot) is extended into swtpm's PCRs and served to attestd as its event log.
 struct AzureCvm {
   snpsim::SimIdentity identity;
   azuresim::test::Swtpm swtpm;
   std::unique_ptr<azuresim::Paravisor> paravisor;
+  std::string event_log;  // the log attestd reads (a copy in the world's folder)
 
-  explicit AzureCvm(const std::string& name) : identity(load(world().keys)), swtpm(name) {
+  explicit AzureCvm(const std::string& name, const std::string& log = kSecureBootLog)
+      : identity(load(world().keys)), swtpm(name), event_log(world().dir + "/" + name + "-eventlog.bin") {
+    auto bytes = read_file(boot_log(log));
+    BOOST_REQUIRE_MESSAGE(bytes.ok(), test::why(bytes));
+    BOOST_REQUIRE(write_file(event_log, *bytes).ok());
+    measure_boot();
     azuresim::ParavisorOptions o;
     o.identity = &identity;
     auto m = *hex_decode(kGood);
@@ -126,9 +141,21 @@ struct AzureCvm {
     paravisor = std::move(p).value();
     paravisor->start();
   }
+  // The firmware's measurements of this boot, into a TPM that was just (re)started.
+  void measure_boot() {
+    auto bytes = read_file(event_log);
+    BOOST_REQUIRE(bytes.ok());
+    auto parsed = boot::parse_event_log(*bytes);
+    BOOST_REQUIRE_MESSAGE(parsed.ok(), test::why(parsed));
+    hal::tpm::Tpm tpm(swtpm.transport());
+    BOOST_REQUIRE(tpm.startup().ok());
+    Status s = azuresim::measure_boot(tpm, *parsed);
+    BOOST_REQUIRE_MESSAGE(s.ok(), test::why(s));
+  }
   // attestd's flags for this CVM's vTPM.
   std::vector<std::string> evidence_flags() const {
     return {"--evidence", "azure-vtpm", "--tpm", "tcp:127.0.0.1:" + std::to_string(swtpm.port()),
+            "--event-log", event_log,
             "--vcek-file", world().keys + "/vcek.pem", "--trust-sim-root", world().keys + "/ca_bundle.pem"};
   }
 

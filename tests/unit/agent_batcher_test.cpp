@@ -42,13 +42,13 @@ struct FakeMaa {
   int delay_ms = 0;
 
   AttestBatchFn fn() {
-    return [this](const std::string& runtime, const hal::ReportData& data) -> Result<std::string> {
+    return [this](const std::string& runtime, const hal::ReportData& data) -> Result<BatchAttestation> {
       if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
       std::lock_guard<std::mutex> lock(mu);
       runtimes.push_back(runtime);
       report_data.push_back(data);
       if (fail) return *fail;
-      return "token-" + std::to_string(runtimes.size());
+      return BatchAttestation{"token-" + std::to_string(runtimes.size()), nullptr};
     };
   }
   std::size_t calls() {

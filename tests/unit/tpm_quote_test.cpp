@@ -70,16 +70,16 @@ BOOST_AUTO_TEST_CASE(genuine_quote_with_a_changed_pcr_value_is_rejected) {
   g.quote.pcr_values[7][0] ^= 1;
   auto info = hal::tpm::verify_quote(g.quote, g.ak, ByteView(g.user_data).first(48));
   BOOST_REQUIRE(!info);
-  BOOST_TEST(info.error().name() == "BadSignature");
+  BOOST_TEST(info.error().name() == "QuoteInvalid");
   BOOST_TEST(info.error().message().find("pcrDigest") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(genuine_quote_with_a_changed_attest_byte_is_a_bad_signature) {
+BOOST_AUTO_TEST_CASE(genuine_quote_with_a_changed_attest_byte_is_an_invalid_quote) {
   GenuineAzure g = genuine();
   g.quote.attest[40] ^= 1;
   auto info = hal::tpm::verify_quote(g.quote, g.ak, ByteView(g.user_data).first(48));
   BOOST_REQUIRE(!info);
-  BOOST_TEST(info.error().name() == "BadSignature");
+  BOOST_TEST(info.error().name() == "QuoteInvalid");
 }
 
 BOOST_AUTO_TEST_CASE(genuine_quote_does_not_verify_with_another_vms_ak) {
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(genuine_quote_does_not_verify_with_another_vms_ak) {
   BOOST_REQUIRE(other_ak);
   auto info = hal::tpm::verify_quote(g.quote, *other_ak, ByteView(g.user_data).first(48));
   BOOST_REQUIRE(!info);
-  BOOST_TEST(info.error().name() == "BadSignature");
+  BOOST_TEST(info.error().name() == "QuoteInvalid");
 }
 
 BOOST_AUTO_TEST_CASE(every_truncation_of_the_genuine_attest_is_malformed_input) {
