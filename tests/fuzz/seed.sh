@@ -201,6 +201,7 @@ EOF
     log="$(dirname "$0")/../data/boot/eventlog-sb-on.bin"
     cat "$log" >"$corpus/eventlog-sb-on.bin"
     head -c 4096 "$log" >"$corpus/eventlog-sb-on-head.bin"
+    cat "$(dirname "$0")/../data/boot/eventlog-sb-off.bin" >"$corpus/eventlog-sb-off.bin"
     ;;
   fuzz_pe)
     # Debian's systemd-stub: the PE the UKI is built on (its headers fit in -max_len).
