@@ -12,12 +12,13 @@ namespace {
 constexpr std::uint8_t kMediaType = 0x04;
 constexpr std::uint8_t kMediaFilePath = 0x04;
 constexpr std::uint8_t kMediaPiwgFvFile = 0x06;
+constexpr std::uint8_t kMediaVendor = 0x03;
 constexpr std::uint8_t kEndType = 0x7F;
 constexpr std::size_t kMaxNodes = 64;
 }  // namespace
 
 std::string render_device_path(ByteView path) {
-  std::string file, fv_file, types;
+  std::string file, fv_file, vendor, types;
   std::size_t off = 0;
   for (std::size_t n = 0; off < path.size(); ++n) {
     if (n == kMaxNodes) return "malformed device path: more than " + std::to_string(kMaxNodes) + " nodes";
@@ -38,12 +39,17 @@ std::string render_device_path(ByteView path) {
       EfiGuid g{};
       std::copy(body.begin(), body.end(), g.begin());
       fv_file = "FvFile(" + guid_to_string(g) + ")";
+    } else if (type == kMediaType && subtype == kMediaVendor && body.size() >= 16) {
+      EfiGuid g{};
+      std::copy_n(body.begin(), 16, g.begin());
+      vendor = "VenMedia(" + guid_to_string(g) + ")";
     }
     if (!types.empty()) types += ", ";
     types += std::to_string(type) + "/" + std::to_string(subtype);
   }
   if (!file.empty()) return terminal_safe(file);
   if (!fv_file.empty()) return fv_file;
+  if (!vendor.empty()) return vendor;
   return types.empty() ? "empty device path" : "device path " + types;
 }
 

@@ -9,7 +9,8 @@
 namespace attestd::boot {
 
 // The file the path names: its file-path nodes joined ("\EFI\BOOT\BOOTX64.EFI"); else a
-// firmware-volume file ("FvFile(GUID)"); else the node types ("device path 2/1, 3/1").
+// firmware-volume file ("FvFile(GUID)"); else a vendor media node ("VenMedia(GUID)", e.g.
+// the kernel systemd-stub loads from memory); else the node types ("device path 2/1, 3/1").
 // Bounded and total: a malformed path renders as "malformed device path: ...".
 std::string render_device_path(ByteView path);
 

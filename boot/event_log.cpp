@@ -173,8 +173,12 @@ bool looks_utf16(ByteView data) {
   return data[1] == 0;
 }
 
+std::string hex_prefix(ByteView data);
+
+// An empty string (OVMF's S-CRTM version is a lone NUL) shows its bytes instead.
 std::string text_of(ByteView data) {
-  return looks_utf16(data) ? terminal_safe(utf16le_to_utf8(data, true)) : ascii_text(data);
+  std::string text = looks_utf16(data) ? terminal_safe(utf16le_to_utf8(data, true)) : ascii_text(data);
+  return text.empty() ? hex_prefix(data) : text;
 }
 
 std::string hex_prefix(ByteView data) {

@@ -63,10 +63,17 @@ Result<std::vector<DbEntry>> db_certificates(ByteView db) {
 
 }  // namespace
 
-std::vector<ExpectedEvent> expected_pcr4(const PeImage& uki, const std::string& efi_path) {
-  return {event(4, kEvEfiAction, as_bytes(kCallingEfiApplication), std::string(kCallingEfiApplication)),
-          separator(4),
-          ExpectedEvent{4, kEvEfiBootServicesApplication, uki.authenticode_sha256(), efi_path}};
+Result<std::vector<ExpectedEvent>> expected_pcr4(const PeImage& uki, const std::string& efi_path, bool secure_boot) {
+  std::vector<ExpectedEvent> out = {
+      event(4, kEvEfiAction, as_bytes(kCallingEfiApplication), std::string(kCallingEfiApplication)), separator(4),
+      ExpectedEvent{4, kEvEfiBootServicesApplication, uki.authenticode_sha256(), efi_path}};
+  if (secure_boot) return out;
+  const PeSection* linux = uki.find_section(".linux");
+  if (!linux) return Error(ErrorCode::MalformedInput, "the UKI has no .linux section");
+  auto kernel = PeImage::parse(uki.section_contents(*linux));
+  if (!kernel) return kernel.error().with_context("the UKI's .linux section");
+  out.push_back(ExpectedEvent{4, kEvEfiBootServicesApplication, kernel->authenticode_sha256(), kStubKernelDevicePath});
+  return out;
 }
 
 Result<std::vector<ExpectedEvent>> expected_pcr7(const PeImage& uki, const UefiVariableStore& vars, bool secure_boot) {
@@ -136,7 +143,9 @@ Bytes replay_expected(const std::vector<ExpectedEvent>& events) {
 
 Result<ExpectedBoot> expected_boot(const BootInputs& in) {
   ExpectedBoot out;
-  out.events[4] = expected_pcr4(*in.uki, in.efi_path);
+  auto pcr4 = expected_pcr4(*in.uki, in.efi_path, in.secure_boot);
+  if (!pcr4) return pcr4.error();
+  out.events[4] = std::move(pcr4).value();
   auto pcr7 = expected_pcr7(*in.uki, *in.vars, in.secure_boot);
   if (!pcr7) return pcr7.error();
   out.events[7] = std::move(pcr7).value();

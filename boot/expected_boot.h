@@ -32,9 +32,16 @@ struct BootInputs {
   std::string efi_path = kDefaultEfiPath;
 };
 
+// The vendor media device path systemd 252's stub gives the kernel it loads from .linux.
+inline constexpr const char* kStubKernelDevicePath = "VenMedia(55c5d1f8-04cd-46b5-8a20-e56cbb3052d0)";
+
 // PCR 4: OVMF's "Calling EFI Application from Boot Option", the separator, and the UKI's
 // Authenticode digest as EV_EFI_BOOT_SERVICES_APPLICATION (edk2 Tcg2Dxe, DxeTpm2MeasureBootLib).
-std::vector<ExpectedEvent> expected_pcr4(const PeImage& uki, const std::string& efi_path);
+// With Secure Boot off the stub loads the kernel (.linux) through the firmware's LoadImage
+// without its security override, so the firmware measures the kernel's Authenticode digest
+// too (seen in the real Secure-Boot-off log); with it on, the override skips that.
+// MalformedInput when Secure Boot is off and .linux is not a PE image.
+Result<std::vector<ExpectedEvent>> expected_pcr4(const PeImage& uki, const std::string& efi_path, bool secure_boot);
 
 // PCR 7: SecureBoot, PK, KEK, db, dbx (and dbt when present) as EV_EFI_VARIABLE_DRIVER_CONFIG,
 // the separator, and with Secure Boot on the db entry that verified the UKI as

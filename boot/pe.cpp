@@ -80,6 +80,10 @@ Result<PeImage> PeImage::parse(Bytes file) {
     s.virtual_address = le32_at(f, h + 12);
     s.raw_size = le32_at(f, h + 16);
     s.raw_offset = le32_at(f, h + 20);
+    if (s.virtual_size > kMaxPeImageBytes) {
+      return malformed("section " + std::to_string(i) + " VirtualSize " + std::to_string(s.virtual_size) +
+                       " is over the image limit");
+    }
     if (s.raw_size && !within(f.size(), s.raw_offset, s.raw_size)) {
       return malformed("section " + std::to_string(i) + " raw data (offset " + std::to_string(s.raw_offset) + ", " +
                        std::to_string(s.raw_size) + " bytes) outside the file");

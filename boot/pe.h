@@ -29,7 +29,7 @@ class PeImage {
  public:
   // MalformedInput naming the field: no "MZ" or "PE\0\0" signature, an optional header
   // that is neither PE32 nor PE32+, more than kMaxPeSections sections, headers, a section
-  // or the certificate table outside the file.
+  // or the certificate table outside the file, a VirtualSize over kMaxPeImageBytes.
   static Result<PeImage> parse(Bytes file);
 
   const std::vector<PeSection>& sections() const { return sections_; }

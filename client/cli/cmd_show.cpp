@@ -1,5 +1,9 @@
-// attest show FILE: an SNP report or an Azure HCL report, as a table or JSON.
+// attest show FILE: an SNP report, an Azure HCL report or a TCG event log, as a table or JSON.
+#include <cstring>
 #include <iostream>
+
+#include "boot/event_log.h"
+#include "core/file.h"
 
 #include "core/args.h"
 #include "client/cli/commands.h"
@@ -16,7 +20,47 @@ constexpr const char* kHelp = R"(usage: attest show FILE [--json] [--product Mil
 Prints every field of an SEV-SNP attestation report (1184 bytes) or of an Azure
 HCL report (read from vTPM NV index 0x01400001). --product decides how TCB values
 are decoded when the report has no CPUID (version 2).
+
+A TCG event log (binary_bios_measurements) is shown one event a line: index, PCR,
+event type, SHA-256 digest, description; then the PCR values it replays to.
 )";
+
+// The crypto-agile log's first event carries "Spec ID Event03" after its 32-byte header.
+bool is_event_log(ByteView data) {
+  return data.size() >= 48 && std::memcmp(data.data() + 32, "Spec ID Event03", 16) == 0;
+}
+
+int show_event_log(ByteView data, bool json) {
+  auto log = boot::parse_event_log(data);
+  if (!log) return report_error("show", log.error(), json);
+  auto pcrs = boot::replay_sha256(*log);
+  if (json) {
+    Json::Value v(Json::objectValue);
+    v["type"] = "tcg-event-log";
+    Json::Value events(Json::arrayValue);
+    for (const auto& e : log->events) {
+      Json::Value ev(Json::objectValue);
+      ev["index"] = static_cast<Json::UInt64>(e.index);
+      ev["pcr"] = e.pcr;
+      ev["type"] = boot::event_type_name(e.type);
+      ev["digest"] = hex_encode(e.sha256);
+      ev["description"] = boot::describe_event(e);
+      events.append(ev);
+    }
+    v["events"] = events;
+    Json::Value replayed(Json::objectValue);
+    for (const auto& [pcr, value] : pcrs) replayed[std::to_string(pcr)] = hex_encode(value);
+    v["pcrs"] = replayed;
+    print_json(v);
+    return 0;
+  }
+  for (const auto& e : log->events) {
+    print_line(std::cout, std::to_string(e.index) + "  PCR " + std::to_string(e.pcr) + "  " + boot::event_type_name(e.type) +
+                              "  " + hex_encode(e.sha256) + "  " + boot::describe_event(e));
+  }
+  for (const auto& [pcr, value] : pcrs) print_line(std::cout, "PCR " + std::to_string(pcr) + "  " + hex_encode(value));
+  return 0;
+}
 }  // namespace
 
 int cmd_show(const std::vector<std::string>& argv) {
@@ -29,6 +73,10 @@ int cmd_show(const std::vector<std::string>& argv) {
     auto parsed = snp::product_from_name(*p);
     if (!parsed) return report_error("show", Error(ErrorCode::Usage, "--product: " + parsed.error().message()), json);
     product = *parsed;
+  }
+  {
+    auto raw = read_file(args->positional()[0], boot::kMaxEventLogBytes + 1);
+    if (raw && is_event_log(*raw)) return show_event_log(*raw, json);
   }
   auto file = client::load_report_file(args->positional()[0]);
   if (!file) return report_error("show", file.error(), json);

@@ -196,6 +196,32 @@ for name, op, raw in (("attest", 10, attest), ("signature", 11, u16(0x0014) + u1
     open(f"{sys.argv[2]}/{name}.bin", "wb").write(bytes([op]) + raw)
 EOF
     ;;
+  fuzz_event_log)
+    # The real OVMF + swtpm boot's log (tests/data/boot), whole and cut to its first events.
+    log="$(dirname "$0")/../data/boot/eventlog-sb-on.bin"
+    cat "$log" >"$corpus/eventlog-sb-on.bin"
+    head -c 4096 "$log" >"$corpus/eventlog-sb-on-head.bin"
+    cat "$(dirname "$0")/../data/boot/eventlog-sb-off.bin" >"$corpus/eventlog-sb-off.bin"
+    ;;
+  fuzz_pe)
+    # Debian's systemd-stub: the PE the UKI is built on (its headers fit in -max_len).
+    stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+    if [ -f "$stub" ]; then head -c 8192 "$stub" >"$corpus/linuxx64-stub-head.efi"; fi
+    ;;
+  fuzz_uefi_vars)
+    # Debian's snakeoil VARS cut to 8 KiB, with FvLength and the store Size shrunk to match.
+    vars=/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
+    if [ -f "$vars" ]; then
+      python3 - "$vars" "$corpus/snakeoil-vars-8k.fd" <<'EOF_PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read()[:8192])
+struct.pack_into("<Q", d, 32, len(d))
+store = struct.unpack_from("<H", d, 48)[0]
+struct.pack_into("<I", d, store + 16, len(d) - store)
+open(sys.argv[2], "wb").write(d)
+EOF_PY
+    fi
+    ;;
   *)
     echo "seed.sh: no seeds for $target" >&2
     ;;

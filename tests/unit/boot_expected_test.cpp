@@ -14,15 +14,15 @@ using test::read_or_throw;
 
 std::string fixture(const std::string& name) { return attestd::test::src_dir() + "/tests/data/boot/" + name; }
 
-EventLog real_log() {
-  auto log = parse_event_log(read_or_throw(fixture("eventlog-sb-on.bin")));
+EventLog real_log(const std::string& name = "eventlog-sb-on.bin") {
+  auto log = parse_event_log(read_or_throw(fixture(name)));
   if (!log) throw std::runtime_error(log.error().describe());
   return std::move(log).value();
 }
 
 // PCR index -> lowercase hex from "PCR sha256 N HEX" lines.
-std::map<unsigned, std::string> real_pcrs() {
-  Bytes text = read_or_throw(fixture("pcrs-sb-on.txt"));
+std::map<unsigned, std::string> real_pcrs(const std::string& name = "pcrs-sb-on.txt") {
+  Bytes text = read_or_throw(fixture(name));
   std::istringstream in(std::string(text.begin(), text.end()));
   std::map<unsigned, std::string> out;
   std::string pcr_word, bank, hex;
@@ -60,8 +60,48 @@ BOOST_AUTO_TEST_CASE(the_real_log_replays_to_every_pcr_the_tpm_held) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(the_real_log_says_secure_boot_was_on) {
-  BOOST_TEST(secure_boot_enabled(real_log()).value_or(false));
+BOOST_AUTO_TEST_CASE(the_real_secure_boot_off_log_replays_to_every_pcr_the_tpm_held) {
+  auto replayed = replay_sha256(real_log("eventlog-sb-off.bin"));
+  auto tpm = real_pcrs("pcrs-sb-off.txt");
+  for (unsigned pcr : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 9u, 11u}) {
+    BOOST_TEST(hex_encode(replayed.at(pcr)) == tpm.at(pcr), "PCR " << pcr);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_real_logs_say_whether_secure_boot_was_on) {
+  BOOST_TEST(secure_boot_enabled(real_log()).value_or(false) == true);
+  BOOST_TEST(secure_boot_enabled(real_log("eventlog-sb-off.bin")).value_or(true) == false);
+}
+
+BOOST_AUTO_TEST_CASE(pcr7_with_secure_boot_off_is_exactly_the_real_boots_from_the_plain_vars) {
+  auto m = measured(test::build_uki("expected-pcr7-off"), test::kPlainVars);
+  auto expected = expected_pcr7(m.uki, m.vars, false);
+  BOOST_REQUIRE(expected.ok());
+  BOOST_TEST(first_difference(real_log("eventlog-sb-off.bin"), 7, *expected).value_or("none") == "none");
+  BOOST_TEST(hex_encode(replay_expected(*expected)) == real_pcrs("pcrs-sb-off.txt").at(7));
+}
+
+BOOST_AUTO_TEST_CASE(pcr4_with_secure_boot_off_adds_the_kernel_the_stub_loads) {
+  auto m = measured(test::build_uki("expected-pcr4-off"), test::kPlainVars);
+  auto pcr4 = expected_pcr4(m.uki, kDefaultEfiPath, false);
+  BOOST_REQUIRE_MESSAGE(pcr4.ok(), attestd::test::why(pcr4));
+  auto expected = *pcr4;
+  BOOST_REQUIRE(expected.size() == 4u);
+  auto stub = PeImage::parse(read_or_throw(test::kStub));  // the test UKI's .linux
+  BOOST_REQUIRE(stub.ok());
+  BOOST_TEST(hex_encode(expected[3].sha256) == hex_encode(stub->authenticode_sha256()));
+  EventLog log = real_log("eventlog-sb-off.bin");
+  const Event* kernel = nullptr;
+  for (const auto& e : log.events) {
+    if (e.pcr == 4 && e.type == kEvEfiBootServicesApplication) kernel = &e;
+  }
+  BOOST_REQUIRE(kernel != nullptr);
+  BOOST_TEST(describe_event(*kernel) == kStubKernelDevicePath);
+  // With the real UKI's and its kernel's digests (tests/data/boot/README.md): the real PCR 4.
+  expected[2].sha256 = *hex_decode("ff51340f01d0a29991cff1adc7cc17b35290da55bd4f481a19b03de294660a87");
+  expected[3].sha256 = *hex_decode("76d6b8d71b6bbaeb757af1edf1174edeae0e4c95e82c3e1da827d4f447f3edef");
+  BOOST_TEST(first_difference(log, 4, expected).value_or("none") == "none");
+  BOOST_TEST(hex_encode(replay_expected(expected)) == real_pcrs("pcrs-sb-off.txt").at(4));
 }
 
 BOOST_AUTO_TEST_CASE(pcr7_is_exactly_the_real_boots_for_a_uki_signed_with_the_snakeoil_key) {
@@ -81,7 +121,9 @@ BOOST_AUTO_TEST_CASE(pcr7_is_exactly_the_real_boots_for_a_uki_signed_with_the_sn
 
 BOOST_AUTO_TEST_CASE(pcr4_differs_from_the_real_boot_only_in_the_application_digest) {
   auto m = measured(test::build_uki("expected-pcr4"), test::kSnakeoilVars);
-  auto expected = expected_pcr4(m.uki, kDefaultEfiPath);
+  auto pcr4 = expected_pcr4(m.uki, kDefaultEfiPath, true);
+  BOOST_REQUIRE(pcr4.ok());
+  auto expected = *pcr4;
   BOOST_TEST(first_difference(real_log(), 4, expected).value_or("none") ==
              "the event EV_EFI_BOOT_SERVICES_APPLICATION (\"\\EFI\\BOOT\\BOOTX64.EFI\") differs");
   // With the real UKI's Authenticode digest (tests/data/boot/README.md) it is the real PCR 4.

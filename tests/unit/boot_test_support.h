@@ -43,11 +43,12 @@ inline TestUki build_uki(const std::string& name, const std::string& cmdline = "
   u.initrd = u.dir + "/initrd";
   u.unsigned_efi = u.dir + "/uki.efi";
   u.signed_efi = u.dir + "/uki.signed.efi";
-  // Stand-ins for the kernel and initramfs: the stub is never run here, only measured.
-  std::string kernel(5000, '\0'), initrd(3001, '\0');
-  for (std::size_t i = 0; i < kernel.size(); ++i) kernel[i] = static_cast<char>(i * 7 + 3);
+  // Stand-ins for the kernel and initramfs: nothing is run here, only measured. The kernel
+  // must be a PE image (the firmware measures it when Secure Boot is off): the stub is one.
+  std::string initrd(3001, '\0');
   for (std::size_t i = 0; i < initrd.size(); ++i) initrd[i] = static_cast<char>(i * 13 + 1);
-  write_text(u.linux, kernel);
+  auto cp = attestd::test::run("cp " + kStub + " " + u.linux);
+  if (cp.exit_code != 0) throw std::runtime_error(cp.err);
   write_text(u.initrd, initrd);
   write_text(u.osrel, "ID=attestd-test\nVERSION_ID=1\n");
   write_text(u.cmdline, cmdline);

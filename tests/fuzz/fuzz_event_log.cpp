@@ -1,0 +1,23 @@
+// libFuzzer target: parse_event_log is total, and so is everything a client does with a
+// parsed log (replay, descriptions, Secure Boot state, differences from expected events).
+#include <cstddef>
+#include <cstdint>
+
+#include "boot/event_log.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  auto log = attestd::boot::parse_event_log(attestd::ByteView(data, size));
+  if (!log) return 0;
+  auto pcrs = attestd::boot::replay_sha256(*log);
+  for (const auto& [pcr, value] : pcrs) {
+    if (pcr > attestd::boot::kMaxPcr || value.size() != 32) __builtin_trap();
+  }
+  for (const auto& e : log->events) {
+    if (e.sha256.size() != 32) __builtin_trap();
+    (void)attestd::boot::describe_event(e);
+  }
+  (void)attestd::boot::secure_boot_enabled(*log);
+  std::vector<attestd::boot::ExpectedEvent> none;
+  for (unsigned pcr : {4u, 7u, 11u}) (void)attestd::boot::first_difference(*log, pcr, none);
+  return 0;
+}
