@@ -9,6 +9,8 @@
 #                           serves a CUSE /dev/sev-guest and a FUSE configfs-tsm, so attestd
 #                           runs the very code it runs on SEV-SNP hardware
 #
+# the UEFI image of each (images/uefi.sh: uki-VARIANT.efi, a signed Unified Kernel Image;
+# disk-VARIANT.raw, a GPT disk booting it; disk-prod.vhd, the production disk for Azure),
 # and the expected SNP launch measurement of each (attest measure: --ovmf, the kernel, the
 # initramfs, the command line, VCPUS vCPUs of type VCPU_TYPE under QEMU):
 #   measurement-prod.json / .hex   what an SEV-SNP host launching the production image with
@@ -23,6 +25,8 @@
 # Usage: images/build.sh --attestd build/static/attestd --snp-sim build/static/snp-sim
 #        --sim-keys DIR --attest build/bin/attest --ovmf OVMF.fd [--out build/image]
 #        [--deps .deps]    (scripts/image-deps.sh must have run: it writes .deps/image-deps.env)
+#        [--sb-key KEY --sb-cert CERT]   the Secure Boot signing key of the UKIs (default:
+#                          the test key pair of Debian's ovmf package; see images/uefi.sh)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +37,7 @@ SIM_KEYS=""
 SNPSIM=$ROOT/build/static/snp-sim
 ATTEST=$ROOT/build/bin/attest
 OVMF=""
+SB_ARGS=()
 # The SNP launch configuration the measurements are for (qemu/run uses the same).
 VCPUS=2
 VCPU_TYPE=EPYC-v4
@@ -45,7 +50,8 @@ while [ $# -gt 0 ]; do
     --snp-sim) SNPSIM=$2; shift 2 ;;
     --attest) ATTEST=$2; shift 2 ;;
     --ovmf) OVMF=$2; shift 2 ;;
-    *) echo "usage: images/build.sh --attestd FILE --snp-sim FILE --sim-keys DIR --attest FILE --ovmf FILE [--out DIR] [--deps DIR]" >&2; exit 2 ;;
+    --sb-key|--sb-cert) [ -z "$2" ] || SB_ARGS+=("$1" "$(realpath "$2")"); shift 2 ;;
+    *) echo "usage: images/build.sh --attestd FILE --snp-sim FILE --sim-keys DIR --attest FILE --ovmf FILE [--out DIR] [--deps DIR] [--sb-key KEY --sb-cert CERT]" >&2; exit 2 ;;
   esac
 done
 
@@ -181,7 +187,15 @@ for variant in prod sim; do
   mv "$OUT/measurement-$variant.json.tmp" "$OUT/measurement-$variant.json"
   log "measurement-$variant: $(cat "$OUT/measurement-$variant.hex") (OVMF $(basename "$OVMF"), $VCPUS x $VCPU_TYPE)"
 done
-(cd "$OUT" && sha256sum vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+
+# The UEFI image: signed UKIs, GPT disks, the production VHD.
+bash "$ROOT/images/uefi.sh" --out "$OUT" "${SB_ARGS[@]}" || die "the UEFI image could not be built"
+
+# >>> The expected PCRs of each UKI's measured boot (issue 10: `attest measure --uki`)
+# >>> go here: pcrs-prod.json and pcrs-sim.json beside the UKIs, then into SHA256SUMS.
+
+(cd "$OUT" && sha256sum vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline \
+   uki-prod.efi uki-sim.efi disk-prod.raw disk-sim.raw disk-prod.vhd > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
 rm -rf "$WORK"
 log "built $OUT (kernel $KVER, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
 cat "$OUT/SHA256SUMS" >&2

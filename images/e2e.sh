@@ -2,7 +2,8 @@
 # End to end on the sim guest image (make e2e; docs/image.md). Everything runs on this
 # machine: maa-emu on the host's loopback, swtpm + QEMU booting the sim image, in which
 # snp-sim's CUSE /dev/sev-guest and FUSE configfs-tsm play the AMD-SP, and the client.
-#  1. reproducibility: the image built again into another folder has the same bytes;
+#  1. reproducibility: the image built again into another folder has the same bytes
+#     (UKIs, disks and the VHD too), and the UEFI image checks out (images/check-uefi.sh);
 #  2. boot 1 (the image's own measurement, policy 0x30000), from the host:
 #     attest connect (every check) and attest request POST /generate     -> success
 #     a client policy allowing another measurement only                  -> MeasurementMismatch
@@ -38,10 +39,13 @@ say "rebuilding the image to check reproducibility"
 bash "$ROOT/images/build.sh" --deps "$DEPS_DIR" --attestd "$ROOT/build/static/attestd" \
   --snp-sim "$ROOT/build/static/snp-sim" --attest "$BIN/attest" --ovmf "$OVMF" --sim-keys "$IMAGE_KEYS" \
   --out "$WORK/image2" 2>"$WORK/rebuild.log" || fail "second image build failed (see $WORK/rebuild.log)"
-for f in vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline measurement-prod.hex measurement-sim.hex; do
+for f in vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline measurement-prod.hex measurement-sim.hex \
+         uki-prod.efi uki-sim.efi disk-prod.raw disk-sim.raw disk-prod.vhd SHA256SUMS; do
   cmp -s "$IMAGE_OUT/$f" "$WORK/image2/$f" || fail "$f differs between two builds: not reproducible"
 done
 say "reproducible: two builds are identical ($(cut -c1-16 "$IMAGE_OUT/SHA256SUMS" | paste -sd' '))"
+# The UEFI image: the UKIs' sections and signatures, the disks, the VHD.
+bash "$ROOT/images/check-uefi.sh" "$IMAGE_OUT" | sed 's/^/e2e: /' || fail "the UEFI image is not what make image should write"
 MEASUREMENT=$(cat "$IMAGE_OUT/measurement-sim.hex")
 say "the sim image's launch measurement: $MEASUREMENT"
 

@@ -1,7 +1,10 @@
 # The guest image, its end-to-end test (part of `make test`) and the demo (docs/image.md).
 # Included by the Makefile.
 #   make image   build/image/{vmlinuz, initramfs-sim.cpio.gz, initramfs-prod.cpio.gz, cmdline,
-#                measurement-{prod,sim}.{hex,json}, SHA256SUMS}
+#                measurement-{prod,sim}.{hex,json}, uki-{prod,sim}.efi, disk-{prod,sim}.raw,
+#                disk-prod.vhd, SHA256SUMS}
+#                SB_KEY=KEY SB_CERT=CERT: the Secure Boot key pair that signs the UKIs (default:
+#                the test keys of Debian's ovmf package, which OVMF_VARS_4M.snakeoil.fd enrols)
 #                OVMF=FILE: the AmdSev OVMF the measurements are for (default: the AmdSev
 #                footer fixture of the measurement vectors; see docs/image.md)
 #   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host:
@@ -11,6 +14,8 @@ IMAGE_OUT  ?= $(BUILD)/image
 IMAGE_KEYS ?= $(BUILD)/image-keys/sim
 IMAGE_SEED ?= attestd-image
 OVMF       ?= $(VECTORS)/measure/ovmf_AmdSev_suffix.bin
+SB_KEY     ?=
+SB_CERT    ?=
 
 .PHONY: image image-deps e2e demo
 
@@ -25,7 +30,8 @@ $(IMAGE_KEYS)/identity.json: | $(SNPSIM)
 image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json $(ATTEST)
 	$(MAKE) static
 	bash images/build.sh --deps $(DEPS_DIR) --attestd build/static/attestd --snp-sim build/static/snp-sim \
-	  --sim-keys $(IMAGE_KEYS) --attest $(ATTEST) --ovmf $(OVMF) --out $(IMAGE_OUT)
+	  --sim-keys $(IMAGE_KEYS) --attest $(ATTEST) --ovmf $(OVMF) --out $(IMAGE_OUT) \
+	  --sb-key "$(SB_KEY)" --sb-cert "$(SB_CERT)"
 
 e2e: image $(ATTEST) $(MAAEMU)
 	IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \

@@ -2,16 +2,19 @@
 # What building and booting the guest image needs (docs/image.md), on Debian 12 as root,
 # without changing the machine's apt sources:
 #
-#  1. from bookworm, through the system's apt: busybox-static, cpio, swtpm, libfuse3;
+#  1. from bookworm, through the system's apt: busybox-static, cpio, swtpm, libfuse3, and
+#     for the UEFI image (images/uefi.sh): systemd-boot-efi (the UKI stub), sbsigntool,
+#     faketime (pins objcopy's and sbsign's clock), mtools, dosfstools, gdisk, ovmf (the
+#     Secure Boot firmware, its variable stores and the snakeoil test keys);
 #  2. from bookworm-backports, through a PRIVATE apt configuration under
 #     $DEPS_DIR/apt-bin (its own sources list, lists and cache; the archive is the one
 #     the machine already uses, read from /etc/apt, as scripts/deps.sh does):
 #       - the Linux 6.12 kernel package, downloaded only (apt-get download), never
 #         installed: images/build.sh unpacks it;
-#       - qemu-system-x86 10, installed (apt-get install -t bookworm-backports with the
-#         private list, which also carries bookworm so dependencies resolve). If that
-#         cannot be done, the bookworm qemu-system-x86 (7.2) is installed instead and a
-#         warning says so.
+#       - qemu-system-x86 10 and the matching qemu-utils (qemu-img: the VHD), installed
+#         (apt-get install -t bookworm-backports with the private list, which also carries
+#         bookworm so dependencies resolve). If that cannot be done, bookworm's (7.2) are
+#         installed instead and a warning says so.
 #
 # Writes $DEPS_DIR/image-deps.env: KERNEL_DEB=… QEMU_VERSION=… for images/build.sh and
 # qemu/run. A second run with everything present does nothing but re-check.
@@ -31,7 +34,8 @@ die() { printf 'image-deps: error: %s\n' "$*" >&2; exit 1; }
 . "$ROOT/scripts/lib/apt.sh"
 
 # 1. bookworm packages through the system's apt.
-SYSTEM_PACKAGES=(busybox-static cpio swtpm swtpm-tools libfuse3-3 fuse3 curl ca-certificates)
+SYSTEM_PACKAGES=(busybox-static cpio swtpm swtpm-tools libfuse3-3 fuse3 curl ca-certificates
+                 systemd-boot-efi sbsigntool faketime mtools dosfstools gdisk ovmf openssl python3)
 
 prepare_private_apt() {
   local mirror; mirror=$(debian_mirror)
@@ -78,21 +82,23 @@ fetch_kernel() {
 }
 
 # 2b. QEMU 10 from bookworm-backports, installed; bookworm's 7.2 as the fallback.
-qemu_major() { dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null | sed -E 's/^[0-9]+://; s/\..*//'; }
+qemu_major() {  # PACKAGE
+  dpkg-query -W -f='${Version}' "$1" 2>/dev/null | sed -E 's/^[0-9]+://; s/\..*//'
+}
 install_qemu() {
-  local major; major=$(qemu_major || true)
-  if [ -n "$major" ] && [ "$major" -ge 10 ] 2>/dev/null; then return 0; fi
+  local major utils; major=$(qemu_major qemu-system-x86 || true); utils=$(qemu_major qemu-utils || true)
+  if [ -n "$major" ] && [ "$major" -ge 10 ] 2>/dev/null && [ "$utils" = "$major" ]; then return 0; fi
   [ "$(id -u)" -eq 0 ] || die "qemu-system-x86 10 is missing; run as root"
   export DEBIAN_FRONTEND=noninteractive
   log "installing qemu-system-x86 from bookworm-backports"
   if apt_private apt-get install -y -qq --no-install-recommends -t bookworm-backports \
-       qemu-system-x86 qemu-system-data ovmf >"$APT_DIR/qemu.log" 2>&1; then
+       qemu-system-x86 qemu-system-data qemu-utils ovmf >"$APT_DIR/qemu.log" 2>&1; then
     return 0
   fi
   log "WARNING: qemu-system-x86 from bookworm-backports could not be installed (see $APT_DIR/qemu.log);"
   log "WARNING: falling back to bookworm's qemu-system-x86 (7.2): enough for the sim image under"
   log "WARNING: KVM/TCG, but it has no sev-snp-guest object (qemu/run snp needs QEMU >= 9.1)"
-  apt-get install -y -qq --no-install-recommends qemu-system-x86 ovmf >>"$APT_DIR/qemu.log" 2>&1 \
+  apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils ovmf >>"$APT_DIR/qemu.log" 2>&1 \
     || die "apt-get install qemu-system-x86 failed as well (see $APT_DIR/qemu.log)"
 }
 

@@ -136,6 +136,24 @@ BOOST_AUTO_TEST_CASE(report_writes_a_report_signed_by_the_identitys_key) {
   BOOST_TEST(sig.ok());
 }
 
+BOOST_AUTO_TEST_CASE(paravisor_without_keys_exits_2_naming_the_argument) {
+  expect_usage_error("paravisor --tpm /dev/tpmrm0", "paravisor needs --keys DIR");
+}
+
+BOOST_AUTO_TEST_CASE(paravisor_rejects_a_bad_report_field_before_touching_the_tpm) {
+  expect_usage_error("paravisor --keys /nonexistent --tpm /nonexistent --measurement abcd",
+                     "--measurement: 2 bytes, expected 48");
+}
+
+BOOST_AUTO_TEST_CASE(paravisor_on_a_missing_tpm_device_fails_with_device_error_naming_it) {
+  std::string dir = scratch("paravisor");
+  BOOST_REQUIRE(save_identity(test::milan(), dir + "/keys").ok());
+  Run r = snp_sim("paravisor --keys " + dir + "/keys --tpm " + dir + "/no-tpm --ready-file " + dir + "/ready");
+  BOOST_TEST(r.exit_code == 70);  // DeviceError
+  BOOST_TEST(contains(r.output, "DeviceError: paravisor on " + dir + "/no-tpm"), "output: " << r.output);
+  BOOST_TEST(!std::filesystem::exists(dir + "/ready"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace attestd::snpsim

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "tests/mocks/snp/cli/frontends.h"
+#include "tests/mocks/snp/cli/paravisor_service.h"
 #include "tests/mocks/snp/sim.h"
 
 namespace attestd::snpsim {
@@ -31,6 +32,9 @@ constexpr const char* kUsage =
     "       snp-sim serve --keys DIR [--sev-guest NAME] [--tsm DIR] [--ready-file FILE]\n"
     "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
     "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
+    "       snp-sim paravisor --keys DIR [--tpm /dev/tpmrm0] [--ready-file FILE]\n"
+    "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
+    "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
     "\n"
     "keygen writes a TEST-ONLY ARK/ASK/ASVK/VCEK/VLEK chain and keys (deterministic for a\n"
     "seed) to DIR; report writes a 1184-byte SNP attestation report signed by DIR's VCEK\n"
@@ -41,7 +45,11 @@ constexpr const char* kUsage =
     "serve is a guest's firmware (root): a CUSE device /dev/NAME with the sev-guest ioctls\n"
     "and/or a FUSE file system with configfs-tsm's layout mounted at DIR (as\n"
     "/sys/kernel/config/tsm), signing every report with DIR's keys and the fields given;\n"
-    "it runs until SIGTERM. Exit 0 on success, 2 on a bad command line.\n";
+    "it runs until SIGTERM.\n"
+    "paravisor is Azure's paravisor for a guest with a real TPM (root): it provisions the AK\n"
+    "at 0x81000003 and the HCL report at NV 0x01400001 (an SNP report signed with DIR's keys\n"
+    "and the fields given) and republishes it whenever NV 0x01400002 (user data) changes,\n"
+    "until SIGTERM. Exit 0 on success, 2 on a bad command line.\n";
 
 Error usage_error(std::string message) { return Error(ErrorCode::Usage, std::move(message)); }
 
@@ -281,6 +289,21 @@ Status serve(const std::vector<std::string>& argv) {
   return serve_frontends(sig->identity, sig->request, options);
 }
 
+// Azure's paravisor against the guest's TPM: the SNP report fields as for serve.
+Status paravisor(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv, plus(kReportOptions, {"--keys", "--tpm", "--ready-file"}), {"--debug", "--vlek"});
+  if (!args) return args.error();
+  const std::string* keys = args->value("--keys");
+  if (!keys) return usage_error("paravisor needs --keys DIR");
+  auto sig = signer(*args, *keys);
+  if (!sig) return sig.error();
+  if (auto probe = make_report(sig->identity, sig->request); !probe) return probe.error();
+  ParavisorServiceOptions options;
+  if (const std::string* v = args->value("--tpm")) options.tpm_path = *v;
+  if (const std::string* v = args->value("--ready-file")) options.ready_file = *v;
+  return serve_paravisor(sig->identity, sig->request, options);
+}
+
 int run(const std::vector<std::string>& argv) {
   if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help")) {
     std::fputs(kUsage, stdout);
@@ -298,6 +321,7 @@ int run(const std::vector<std::string>& argv) {
     if (argv[0] == "keygen") s = keygen(rest);
     else if (argv[0] == "report") s = report(rest);
     else if (argv[0] == "serve") s = serve(rest);
+    else if (argv[0] == "paravisor") s = paravisor(rest);
     else s = usage_error("unknown command '" + argv[0] + "'");
   }
   if (s) return 0;
