@@ -191,11 +191,22 @@ done
 # The UEFI image: signed UKIs, GPT disks, the production VHD.
 bash "$ROOT/images/uefi.sh" --out "$OUT" "${SB_ARGS[@]}" || die "the UEFI image could not be built"
 
-# >>> The expected PCRs of each UKI's measured boot (issue 10: `attest measure --uki`)
-# >>> go here: pcrs-prod.json and pcrs-sim.json beside the UKIs, then into SHA256SUMS.
+# The expected PCRs of each UKI's measured boot (attest measure --uki; docs/measured-boot.md):
+# PCR 4 (the UKI's Authenticode digest), 7 (the Secure Boot variables of SB_VARS and the db
+# entry that verifies the UKI) and 11 (systemd-stub's measurement of the UKI's sections),
+# and a client policy pinning them (boot-policy-VARIANT.json).
+SB_VARS=${SB_VARS:-/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd}
+[ -f "$SB_VARS" ] || die "$SB_VARS missing: the UEFI variables the guest boots with (apt-get install ovmf, or SB_VARS=FILE)"
+for variant in prod sim; do
+  (cd "$OUT" && "$ATTEST" measure --uki "uki-$variant.efi" --vars "$SB_VARS" \
+     --pcrs-out "pcrs-$variant.json" --policy-out "boot-policy-$variant.json" >/dev/null) \
+    || die "attest measure --uki failed for the $variant variant"
+  log "pcrs-$variant.json: $(tr -d ' \n' < "$OUT/pcrs-$variant.json" | cut -c1-120)…"
+done
 
 (cd "$OUT" && sha256sum vmlinuz initramfs-prod.cpio.gz initramfs-sim.cpio.gz cmdline \
-   uki-prod.efi uki-sim.efi disk-prod.raw disk-sim.raw disk-prod.vhd > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+   uki-prod.efi uki-sim.efi disk-prod.raw disk-sim.raw disk-prod.vhd pcrs-prod.json pcrs-sim.json \
+   boot-policy-prod.json boot-policy-sim.json > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
 rm -rf "$WORK"
 log "built $OUT (kernel $KVER, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
 cat "$OUT/SHA256SUMS" >&2

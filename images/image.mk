@@ -16,6 +16,9 @@ IMAGE_SEED ?= attestd-image
 OVMF       ?= $(VECTORS)/measure/ovmf_AmdSev_suffix.bin
 SB_KEY     ?=
 SB_CERT    ?=
+# SB_VARS=FILE: the UEFI variable store (PK, KEK, db, dbx) the guest boots with, for its
+# expected PCR 7 (default: Debian's OVMF_VARS_4M.snakeoil.fd, which enrols the test key).
+SB_VARS    ?= /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
 
 .PHONY: image image-deps e2e demo
 
@@ -29,7 +32,7 @@ $(IMAGE_KEYS)/identity.json: | $(SNPSIM)
 
 image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json $(ATTEST)
 	$(MAKE) static
-	bash images/build.sh --deps $(DEPS_DIR) --attestd build/static/attestd --snp-sim build/static/snp-sim \
+	SB_VARS="$(SB_VARS)" bash images/build.sh --deps $(DEPS_DIR) --attestd build/static/attestd --snp-sim build/static/snp-sim \
 	  --sim-keys $(IMAGE_KEYS) --attest $(ATTEST) --ovmf $(OVMF) --out $(IMAGE_OUT) \
 	  --sb-key "$(SB_KEY)" --sb-cert "$(SB_CERT)"
 

@@ -35,9 +35,11 @@ Json::Value pcrs_json(const boot::ExpectedBoot& expected) {
   return v;
 }
 
-// The client policy fragment: each PCR's one allowed value, Secure Boot, the events.
+// A client policy for a guest booted from this UKI on a vTPM: the runtime bound through
+// the paravisor's user-data, each PCR's one allowed value, Secure Boot, the events.
 Json::Value policy_json(const boot::ExpectedBoot& expected, bool secure_boot) {
   Json::Value v(Json::objectValue);
+  v["runtime_binding"] = "vtpm-user-data";
   Json::Value pcrs(Json::objectValue), events(Json::objectValue);
   for (const auto& [pcr, value] : expected.pcrs) {
     pcrs[std::to_string(pcr)].append(hex_encode(value));

@@ -66,8 +66,8 @@ struct RawAnswer {
   crypto::PublicKey tls_key;
 };
 
-RawAnswer fetch_answer(const Agent& agent) {
-  auto conn = net::AttestedConnection::open("127.0.0.1", agent.port, 30000);
+RawAnswer fetch_answer(std::uint16_t port) {
+  auto conn = net::AttestedConnection::open("127.0.0.1", port, 30000);
   BOOST_REQUIRE_MESSAGE(conn.ok(), test::why(conn));
   Bytes nonce = *crypto::random_bytes(32);
   Json::Value req(Json::objectValue);
@@ -80,17 +80,96 @@ RawAnswer fetch_answer(const Agent& agent) {
   return RawAnswer{std::move(body).value(), nonce, (*conn)->server_key()};
 }
 
-Result<client::CheckedAnswer> check(const RawAnswer& a, const std::string& policy_json = "") {
+// Where the answers come from, and whom the client trusts: the world's maa-emu, or (the
+// end-to-end run on a booted guest, images/e2e.sh) the E2E_* environment.
+struct Verifier {
+  std::string maa, ca;
+  verify::Policy policy;
+};
+
+Verifier world_verifier() {
+  auto policy = verify::parse_policy(R"({"runtime_binding": "vtpm-user-data"})");
+  BOOST_REQUIRE(policy.ok());
+  return {world().maa, world().ca, *policy};
+}
+
+Result<client::CheckedAnswer> check(const RawAnswer& a, const Verifier& v) {
   client::SessionOptions o;
-  o.maa_url = world().maa;
-  auto policy = verify::parse_policy(R"({"runtime_binding": "vtpm-user-data")" +
-                                     (policy_json.empty() ? "" : ", " + policy_json) + "}");
-  BOOST_REQUIRE_MESSAGE(policy.ok(), test::why(policy));
-  o.policy = *policy;
+  o.maa_url = v.maa;
+  o.policy = v.policy;
   net::HttpClientOptions http;
-  http.ca_file = world().ca;
-  client::FetchedMaaKeys keys(world().maa, http);
+  http.ca_file = v.ca;
+  client::FetchedMaaKeys keys(v.maa, http);
   return client::check_agent_answer(a.body, a.nonce, a.tls_key, keys, o);
+}
+
+// Two answers of two batches from one agent, spliced: each change fails by its own name.
+void splice_answers_of(std::uint16_t port, const Verifier& v) {
+  RawAnswer earlier = fetch_answer(port);
+  RawAnswer now = fetch_answer(port);
+  BOOST_REQUIRE_MESSAGE(check(now, v).ok(), test::why(check(now, v)));
+  BOOST_REQUIRE(now.body["runtime"] != earlier.body["runtime"]);
+
+  // A quote from an earlier batch: genuine, by the right key, but over another runtime.
+  RawAnswer stale = now;
+  stale.body["tpm"] = earlier.body["tpm"];
+  auto r = check(stale, v);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().name() == "NonceMismatch");
+  BOOST_TEST(r.error().message().find("the TPM quote is not over this batch's runtime data") != std::string::npos,
+             r.error().message());
+
+  // An altered event log: the digest of PCR 4's boot application changed.
+  RawAnswer altered = now;
+  Bytes log = *crypto::base64url_decode(now.body["tpm"]["event_log"].asString());
+  boot::EventLog parsed = *boot::parse_event_log(log);
+  bool changed = false;
+  for (const boot::Event& e : parsed.events) {
+    if (e.pcr != 4 || e.type != boot::kEvEfiBootServicesApplication) continue;
+    auto at = std::search(log.begin() + static_cast<std::ptrdiff_t>(e.offset), log.end(), e.sha256.begin(),
+                          e.sha256.end());
+    BOOST_REQUIRE(at != log.end());
+    *at ^= 1;
+    changed = true;
+    break;
+  }
+  BOOST_REQUIRE(changed);
+  altered.body["tpm"]["event_log"] = crypto::base64url_encode(log);
+  r = check(altered, v);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().name() == "EventLogMismatch");
+  BOOST_TEST(r.error().message().find("the event log replays PCR 4 to") != std::string::npos, r.error().message());
+
+  // A PCR value that is not the quoted one.
+  RawAnswer lied = now;
+  lied.body["tpm"]["pcrs"]["11"] = std::string(64, '0');
+  r = check(lied, v);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().name() == "QuoteInvalid");
+  BOOST_TEST(r.error().message().find("the PCR values do not hash to the signed pcrDigest") != std::string::npos,
+             r.error().message());
+
+  // A signature that is not the attested key's.
+  RawAnswer forged = now;
+  Bytes sig = *crypto::base64url_decode(now.body["tpm"]["signature"].asString());
+  sig[sig.size() - 1] ^= 1;
+  forged.body["tpm"]["signature"] = crypto::base64url_encode(sig);
+  r = check(forged, v);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().name() == "QuoteInvalid");
+  BOOST_TEST(r.error().message().find("not signed by the attestation key") != std::string::npos, r.error().message());
+
+  // No quote at all on the vTPM path; no event log.
+  RawAnswer bare = now;
+  bare.body.removeMember("tpm");
+  r = check(bare, v);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().name() == "QuoteInvalid");
+  RawAnswer unlogged = now;
+  unlogged.body["tpm"].removeMember("event_log");
+  r = check(unlogged, v);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(r.error().name() == "EventLogMismatch");
 }
 
 }  // namespace
@@ -164,68 +243,24 @@ BOOST_AUTO_TEST_CASE(a_boot_without_secure_boot_is_refused) {
 BOOST_AUTO_TEST_CASE(spliced_answers_fail_each_check_by_its_name) {
   AzureCvm cvm("mb-splice");
   Agent agent("mb-splice", {"--batch-window-ms", "0"}, kGood, cvm.evidence_flags());
-  RawAnswer earlier = fetch_answer(agent);
-  RawAnswer now = fetch_answer(agent);
-  BOOST_REQUIRE_MESSAGE(check(now).ok(), test::why(check(now)));
+  splice_answers_of(agent.port, world_verifier());
+}
 
-  // A quote from an earlier batch: genuine, by the right key, but over another runtime.
-  RawAnswer stale = now;
-  stale.body["tpm"] = earlier.body["tpm"];
-  auto r = check(stale);
-  BOOST_REQUIRE(!r);
-  BOOST_TEST(r.error().name() == "NonceMismatch");
-  BOOST_TEST(r.error().message().find("the TPM quote is not over this batch's runtime data") != std::string::npos,
-             r.error().message());
+BOOST_AUTO_TEST_SUITE_END()
 
-  // An altered event log: one digest of PCR 4's events changed.
-  RawAnswer altered = now;
-  Bytes log = *crypto::base64url_decode(now.body["tpm"]["event_log"].asString());
-  boot::EventLog parsed = *boot::parse_event_log(log);
-  for (const boot::Event& e : parsed.events) {
-    if (e.pcr != 4 || e.type != boot::kEvEfiBootServicesApplication) continue;
-    auto at = std::search(log.begin() + static_cast<std::ptrdiff_t>(e.offset), log.end(), e.sha256.begin(), e.sha256.end());
-    BOOST_REQUIRE(at != log.end());
-    *at ^= 1;
-    break;
+// Run only by name, from images/e2e.sh, against a guest it booted.
+BOOST_AUTO_TEST_SUITE(e2e_measured_boot, *boost::unit_test::disabled())
+
+// The same on a really booted guest (images/e2e.sh runs it by name with E2E_PORT, E2E_MAA,
+// E2E_MAA_CA and E2E_POLICY): the quote, PCRs and event log of OVMF + systemd-stub.
+BOOST_AUTO_TEST_CASE(spliced_answers_of_a_booted_guest) {
+  for (const char* name : {"E2E_PORT", "E2E_MAA", "E2E_MAA_CA", "E2E_POLICY"}) {
+    BOOST_REQUIRE_MESSAGE(std::getenv(name), name << " is not set: this case runs from images/e2e.sh");
   }
-  altered.body["tpm"]["event_log"] = crypto::base64url_encode(log);
-  r = check(altered);
-  BOOST_REQUIRE(!r);
-  BOOST_TEST(r.error().name() == "EventLogMismatch");
-  BOOST_TEST(r.error().message().find("the event log replays PCR 4 to") != std::string::npos, r.error().message());
-
-  // A PCR value that is not the quoted one.
-  RawAnswer lied = now;
-  lied.body["tpm"]["pcrs"]["11"] = std::string(64, '0');
-  r = check(lied);
-  BOOST_REQUIRE(!r);
-  BOOST_TEST(r.error().name() == "QuoteInvalid");
-  BOOST_TEST(r.error().message().find("the PCR values do not hash to the signed pcrDigest") != std::string::npos,
-             r.error().message());
-
-  // A signature that is not the attested key's.
-  RawAnswer forged = now;
-  Bytes sig = *crypto::base64url_decode(now.body["tpm"]["signature"].asString());
-  sig[sig.size() - 1] ^= 1;
-  forged.body["tpm"]["signature"] = crypto::base64url_encode(sig);
-  r = check(forged);
-  BOOST_REQUIRE(!r);
-  BOOST_TEST(r.error().name() == "QuoteInvalid");
-  BOOST_TEST(r.error().message().find("not signed by the attestation key") != std::string::npos, r.error().message());
-
-  // No quote at all on the vTPM path.
-  RawAnswer bare = now;
-  bare.body.removeMember("tpm");
-  r = check(bare);
-  BOOST_REQUIRE(!r);
-  BOOST_TEST(r.error().name() == "QuoteInvalid");
-
-  // No event log.
-  RawAnswer unlogged = now;
-  unlogged.body["tpm"].removeMember("event_log");
-  r = check(unlogged);
-  BOOST_REQUIRE(!r);
-  BOOST_TEST(r.error().name() == "EventLogMismatch");
+  auto policy = verify::load_policy(std::getenv("E2E_POLICY"));
+  BOOST_REQUIRE_MESSAGE(policy.ok(), test::why(policy));
+  splice_answers_of(static_cast<std::uint16_t>(std::stoi(std::getenv("E2E_PORT"))),
+                    {std::getenv("E2E_MAA"), std::getenv("E2E_MAA_CA"), *policy});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
