@@ -17,6 +17,7 @@ SourceResult open_tsm(const SourceOptions& o) {
   TsmOptions t;
   t.root = o.tsm_root;
   t.privlevel = o.vmpl;
+  t.fs = o.tsm_fs;
   return std::unique_ptr<EvidenceSource>(std::make_unique<TsmSource>(std::move(t)));
 }
 
@@ -33,8 +34,15 @@ Error absent(const std::string& what) { return Error(ErrorCode::NoEvidenceSource
 
 SourceResult probe(const SourceOptions& o) {
   std::string tried;
-  if (present(o.tsm_root)) return open_tsm(o);
-  tried += "configfs-tsm (" + o.tsm_root + " absent)";
+  if (!present(o.tsm_root)) {
+    tried += "configfs-tsm (" + o.tsm_root + " absent)";
+  } else {
+    auto tsm = open_tsm(o);
+    if (!tsm) return tsm;
+    Status usable = static_cast<TsmSource&>(**tsm).probe();
+    if (usable) return tsm;
+    tried += "configfs-tsm (" + usable.error().message() + ")";
+  }
   if (present(o.sev_guest_path)) return open_sev_guest(o);
   tried += ", sev-guest (" + o.sev_guest_path + " absent)";
   if (!present(o.tpm_path)) {

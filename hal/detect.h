@@ -20,6 +20,7 @@ struct SourceOptions {
   std::uint32_t vmpl = 0;  // sev-guest VMPL / tsm privlevel
   bool extended = true;    // sev-guest: ask for the host's certificates too
   std::string tsm_root = kTsmReportRoot;
+  std::shared_ptr<TsmFilesystem> tsm_fs = std::make_shared<TsmFilesystem>();
   std::string sev_guest_path = "/dev/sev-guest";
   std::string tpm_path = "/dev/tpmrm0";
   // The Azure vTPM source, supplied by whoever links it. It answers NoEvidenceSource when

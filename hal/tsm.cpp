@@ -129,9 +129,30 @@ Result<std::string> unique_entry_name() {
   return "attestd-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + hex_encode(*r);
 }
 
+// The driver behind configfs-tsm, as a report entry names it: "sev_guest" or an error.
+Status check_provider(TsmFilesystem& fs, const TsmEntry& entry) {
+  auto provider = fs.read(entry.file("provider"), 256);
+  if (!provider) return provider.error().with_context("tsm");
+  if (trimmed(*provider) != "sev_guest") {
+    return Error(ErrorCode::DeviceError, "tsm: provider is '" + trimmed(*provider) + "', not 'sev_guest'");
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 TsmSource::TsmSource(TsmOptions options) : options_(std::move(options)) {}
+
+Status TsmSource::probe() {
+  TsmFilesystem& fs = *options_.fs;
+  auto entry_name = unique_entry_name();
+  if (!entry_name) return entry_name.error();
+  TsmEntry entry(fs, options_.root + "/" + *entry_name);
+  Status s = entry.make();
+  if (s) s = check_provider(fs, entry);
+  if (!s) return Error(ErrorCode::NoEvidenceSource, "no SEV-SNP provider behind configfs-tsm: " + s.error().message());
+  return ok_status();
+}
 
 Result<Evidence> TsmSource::get_evidence(const ReportData& report_data) {
   if (options_.privlevel > 3) {
@@ -142,12 +163,7 @@ Result<Evidence> TsmSource::get_evidence(const ReportData& report_data) {
   if (!entry_name) return entry_name.error();
   TsmEntry entry(fs, options_.root + "/" + *entry_name);
   if (Status s = entry.make(); !s) return s.error().with_context("tsm");
-
-  auto provider = fs.read(entry.file("provider"), 256);
-  if (!provider) return provider.error().with_context("tsm");
-  if (trimmed(*provider) != "sev_guest") {
-    return Error(ErrorCode::DeviceError, "tsm: provider is '" + trimmed(*provider) + "', not 'sev_guest'");
-  }
+  if (Status s = check_provider(fs, entry); !s) return s.error();
   auto before = read_generation(fs, entry.file("generation"));
   if (!before) return before.error().with_context("tsm");
   std::uint64_t writes = 0;

@@ -48,6 +48,12 @@ class TsmSource : public EvidenceSource {
   // parse. The entry is removed on every path.
   Result<Evidence> get_evidence(const ReportData& report_data) override;
 
+  // Whether an SEV-SNP guest driver serves this configfs-tsm: the tsm module loads on any
+  // guest (an Azure CVM behind its paravisor included), so the report folder alone proves
+  // nothing. Makes and removes one entry and reads its `provider`; NoEvidenceSource
+  // naming why when it is not "sev_guest".
+  Status probe();
+
  private:
   TsmOptions options_;
 };

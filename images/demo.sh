@@ -3,7 +3,9 @@
 # host, use its application over the attested channel, show a refusal, shut down.
 # Everything is local: maa-emu plays Microsoft Azure Attestation on 127.0.0.1, snp-sim
 # plays the AMD Secure Processor inside the guest (CUSE /dev/sev-guest, FUSE
-# configfs-tsm), QEMU (KVM or TCG) runs the guest with a swtpm vTPM.
+# configfs-tsm), QEMU (KVM or TCG) runs the guest with a swtpm vTPM. Then the same
+# guest boots Azure-style (the signed UKI under OVMF with Secure Boot, the vTPM's PCRs
+# pinned by the client) and a client expecting another UKI is refused.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +53,30 @@ rc=0
 [ $rc -eq 36 ] || fail "expected exit 36 (MeasurementMismatch), got $rc"
 say "exit $rc: MeasurementMismatch (docs/errors.md)"
 
-step "7. Shut down"
+step "7. Azure-style: the signed UKI under OVMF with Secure Boot, the code in the vTPM's PCRs"
+"$ROOT/qemu/run" stop --state "$STATE" >/dev/null 2>&1
+say "on Azure the SNP measurement is the paravisor's firmware: the client pins PCRs 4, 7 and 11 instead"
+say "expected PCRs (attest measure --uki uki-sim.efi): $(tr -d ' \n' < "$IMAGE_OUT/pcrs-sim.json")"
+boot_guest azure
+say "attestd is up at $URL, $(secs "$T_BOOT" "$T_UP") s after QEMU started ($ACCEL)"
+echo "\$ attest connect $URL --policy boot-policy-sim.json"
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$IMAGE_OUT/boot-policy-sim.json" || fail "attest connect failed"
+say "boot to attested: $(secs "$T_BOOT" "$(now)") s"
+
+step "8. A client that expects another UKI (PCR 11 of another command line): refused"
+/usr/bin/python3 - "$IMAGE_OUT/boot-policy-sim.json" "$WORK/policy-other-uki.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["pcrs"]["11"] = ["00" * 32]
+json.dump(p, open(sys.argv[2], "w"), indent=2)
+PY
+echo "\$ attest connect $URL --policy policy-other-uki.json   # PCR 11: 000…000"
+rc=0
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$WORK/policy-other-uki.json" || rc=$?
+[ $rc -eq 43 ] || fail "expected exit 43 (PcrMismatch), got $rc"
+say "exit $rc: PcrMismatch (docs/errors.md)"
+
+step "9. Shut down"
 session_cleanup
 MAA_PID=""
 say "done; logs in $WORK (guest console: $STATE/console.log)"

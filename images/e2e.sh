@@ -11,7 +11,15 @@
 #     a guest reboot                                                      -> new TLS key, fresh token
 #  3. boot 2, snp-sim launching the guest with the debug policy bit,
 #     attestd reading /dev/sev-guest (CUSE) instead of configfs-tsm      -> DebugMode
-#  4. the boot-to-attested times; everything stopped by its PID.
+#  4. boot 3, Azure-style: the sim UKI from its GPT disk under OVMF with Secure Boot and a
+#     swtpm vTPM, the paravisor emulator in the guest, attestd on azure-vtpm; the client
+#     pins the PCRs make image computed (boot-policy-sim.json):
+#     attest connect, and every computed PCR equal to the quoted, replayed one -> success
+#     a client expecting another UKI (its command line changed)             -> PcrMismatch
+#     this boot's answers spliced (attestd-tests e2e_measured_boot):
+#       a quote of an earlier batch -> NonceMismatch, an altered event log -> EventLogMismatch
+#     boot 4, the same disk with Secure Boot off                            -> SecureBootDisabled
+#  5. the boot-to-attested times; everything stopped by its PID.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -122,7 +130,58 @@ boot --policy 0xB0000 --evidence sev-guest
 grep -q "evidence=sev-guest" "$STATE/console.log" || fail "attestd in the guest did not use /dev/sev-guest"
 expect_failure DebugMode 30
 
-# 4. Timing.
+# 4. Boot 3: Azure-style. The SNP report is the paravisor's; the guest's code is in the PCRs.
+"$ROOT/qemu/run" stop --state "$STATE" >/dev/null 2>&1
+BOOT_POLICY=$IMAGE_OUT/boot-policy-sim.json
+boot_guest azure
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$BOOT_POLICY" | tee "$WORK/azure-connect.out" \
+  || fail "attest connect to the Azure-style guest failed"
+T_ATT=$(now)
+grep -q "evidence=azure-vtpm" "$STATE/console.log" || fail "attestd in the Azure-style guest did not use the vTPM"
+grep -q "secure boot         on" "$WORK/azure-connect.out" || fail "connect: Secure Boot not shown on"
+AZURE="$(secs "$T_BOOT" "$T_UP") s to attestd up, $(secs "$T_BOOT" "$T_ATT") s to attested"
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$BOOT_POLICY" --json > "$WORK/azure-connect.json" \
+  || fail "attest connect --json failed"
+# What make image computed from the UKI is what the real boot measured: the quoted PCRs,
+# which the event log replays to (the client checked that).
+/usr/bin/python3 - "$IMAGE_OUT/pcrs-sim.json" "$WORK/azure-connect.json" <<'PY' || fail "a computed PCR differs from the booted guest's"
+import json, sys
+computed = json.load(open(sys.argv[1]))
+booted = json.load(open(sys.argv[2]))["boot"]["pcrs"]
+for pcr, value in computed.items():
+    if booted.get(pcr) != value:
+        sys.exit(f"PCR {pcr}: computed {value}, booted {booted.get(pcr)}")
+print("e2e: computed PCRs " + ", ".join(sorted(computed, key=int)) + " equal the booted guest's quoted, replayed PCRs")
+PY
+ANSWER=$("$BIN/attest" request "$URL/generate" -d '{"input_text": "measured"}' "${FLAGS[@]}" --policy "$BOOT_POLICY") \
+  || fail "attest request to the Azure-style guest failed"
+say "the application answered: $ANSWER"
+
+# A client that expects another UKI: the same kernel and initramfs, another command line.
+OTHER=$WORK/other-uki
+mkdir -p "$OTHER"
+cp "$IMAGE_OUT"/vmlinuz "$IMAGE_OUT"/initramfs-prod.cpio.gz "$IMAGE_OUT"/initramfs-sim.cpio.gz "$OTHER/"
+echo "$(cat "$IMAGE_OUT/cmdline") quiet" > "$OTHER/cmdline"
+SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0) bash "$ROOT/images/uefi.sh" --out "$OTHER" \
+  2>"$WORK/other-uki.log" || fail "building the other UKI failed (see $WORK/other-uki.log)"
+"$BIN/attest" measure --uki "$OTHER/uki-sim.efi" --vars /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd \
+  --policy-out "$WORK/other-uki-policy.json" >/dev/null || fail "attest measure --uki failed on the other UKI"
+expect_failure PcrMismatch 43 --policy "$WORK/other-uki-policy.json"
+grep -q "PCR 11: section .cmdline differs" "$WORK/PcrMismatch.err" || fail "PcrMismatch does not name the command line: $(cat "$WORK/PcrMismatch.err")"
+
+# This boot's own answers, spliced: a quote of an earlier batch, an altered event log.
+E2E_PORT=$PORT E2E_MAA=$MAA E2E_MAA_CA=$WORK/maa-ca.pem E2E_POLICY=$BOOT_POLICY \
+  "${ATTESTD_TESTS:-$ROOT/build/tests/attestd-tests}" --run_test=e2e_measured_boot --log_level=error \
+  --report_level=no --color_output=no > "$WORK/splice.log" 2>&1 || fail "spliced answers: $(cat "$WORK/splice.log")"
+say "refused as expected: a quote of an earlier batch (NonceMismatch), an altered event log (EventLogMismatch), a changed PCR value or signature (QuoteInvalid)"
+
+# Boot 4: the same disk, Secure Boot off.
+"$ROOT/qemu/run" stop --state "$STATE" >/dev/null 2>&1
+boot_guest azure --secure-boot off
+expect_failure SecureBootDisabled 44 --policy "$BOOT_POLICY"
+
+# 5. Timing.
 say "boot to attested ($ACCEL): $BOOT1"
+say "Azure-style boot to attested ($ACCEL): $AZURE"
 grep -E '^init: ' "$STATE/console.log" | tail -3 | sed 's/^/e2e:   guest /'
 say "PASS"

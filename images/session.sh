@@ -41,11 +41,14 @@ known_measurements() {
     || fail "maa-emu's admin port did not take the measurements"
 }
 
-# boot [qemu/run sim arguments]: boots the sim image and waits for attestd. Sets URL,
-# T_BOOT (QEMU started), T_UP, ACCEL; later boots reuse the accelerator that worked.
+# boot_guest MODE [qemu/run arguments]: boots the image (sim: the kernel directly, snp-sim's
+# SNP devices; azure: the sim UKI from its disk under OVMF with Secure Boot and a vTPM, the
+# paravisor emulator inside) and waits for attestd. Sets URL, T_BOOT (QEMU started), T_UP,
+# ACCEL; later boots reuse the accelerator that worked.
 ACCEL_ARGS=(${E2E_ACCEL:+--accel "$E2E_ACCEL"})  # E2E_ACCEL=tcg|kvm: no probing
-boot() {
-  URL=$("$ROOT/qemu/run" sim --port "$PORT" --maa "$MAA" --maa-ca "$WORK/maa-ca.pem" --image "$IMAGE_OUT" \
+boot_guest() {
+  local mode=$1; shift
+  URL=$("$ROOT/qemu/run" "$mode" --port "$PORT" --maa "$MAA" --maa-ca "$WORK/maa-ca.pem" --image "$IMAGE_OUT" \
           --state "$STATE" --timeout "$BOOT_TIMEOUT" "${ACCEL_ARGS[@]}" "$@") \
     || fail "the guest did not come up (console: $STATE/console.log)"
   T_UP=$(now)
@@ -53,3 +56,4 @@ boot() {
   ACCEL=$(grep -o -- '-accel [a-z]*' "$STATE/qemu.cmd" | awk '{print $2}')
   ACCEL_ARGS=(--accel "$ACCEL")
 }
+boot() { boot_guest sim "$@"; }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/file.h"
@@ -31,6 +32,23 @@ SourceFactory factory(const std::string& name) {
   };
 }
 
+// configfs-tsm as the kernel serves it: every report entry has a `provider` naming the
+// guest driver behind it, or fails to read when there is none (ENXIO on Linux).
+class TsmWithProvider : public TsmFilesystem {
+ public:
+  explicit TsmWithProvider(std::optional<std::string> provider) : provider_(std::move(provider)) {}
+  Result<Bytes> read(const std::string& path, std::size_t max) override {
+    if (path.size() > 9 && path.compare(path.size() - 9, 9, "/provider") == 0) {
+      if (!provider_) return Error(ErrorCode::DeviceError, "read " + path + ": No such device or address");
+      return to_bytes(as_bytes(*provider_ + "\n"));
+    }
+    return TsmFilesystem::read(path, max);
+  }
+
+ private:
+  std::optional<std::string> provider_;
+};
+
 // A scratch platform: nothing present until a test creates it.
 struct Platform {
   Platform() : dir(test::tmp_dir() + "/detect-" + std::to_string(counter++)) {
@@ -41,7 +59,10 @@ struct Platform {
     options.tpm_path = dir + "/tpmrm0";
   }
   ~Platform() { fs::remove_all(dir); }
-  void add_tsm() { fs::create_directories(options.tsm_root); }
+  void add_tsm(std::optional<std::string> provider = "sev_guest") {
+    fs::create_directories(options.tsm_root);
+    options.tsm_fs = std::make_shared<TsmWithProvider>(std::move(provider));
+  }
   void add_sev_guest() { BOOST_REQUIRE(write_file(options.sev_guest_path, {}).ok()); }
   void add_tpm() { BOOST_REQUIRE(write_file(options.tpm_path, {}).ok()); }
 
@@ -66,6 +87,24 @@ BOOST_AUTO_TEST_CASE(auto_prefers_configfs_tsm_over_everything) {
   p.add_tpm();
   p.options.azure_vtpm = factory("azure-vtpm");
   BOOST_TEST(chosen("auto", p.options) == "tsm");
+}
+
+BOOST_AUTO_TEST_CASE(auto_skips_a_configfs_tsm_without_a_provider_as_on_an_azure_cvm) {
+  Platform p;
+  p.add_tsm(std::nullopt);  // the tsm module, but no SEV-SNP guest driver behind it
+  p.add_tpm();
+  p.options.azure_vtpm = factory("azure-vtpm");
+  BOOST_TEST(chosen("auto", p.options) == "azure-vtpm");
+  BOOST_TEST(fs::is_empty(p.options.tsm_root));  // the probe's entry is gone
+}
+
+BOOST_AUTO_TEST_CASE(auto_skips_a_configfs_tsm_of_another_provider_and_says_so) {
+  Platform p;
+  p.add_tsm("tdx_guest");
+  std::string why = chosen("auto", p.options);
+  BOOST_TEST(why.find("NoEvidenceSource: no evidence source found; tried configfs-tsm (no SEV-SNP provider behind "
+                      "configfs-tsm: tsm: provider is 'tdx_guest', not 'sev_guest')") == 0,
+             why);
 }
 
 BOOST_AUTO_TEST_CASE(auto_takes_sev_guest_when_there_is_no_configfs_tsm) {
