@@ -71,9 +71,10 @@ fi
 # --- the UKI -----------------------------------------------------------------------------
 # objcopy writes the current time into the PE header and sbsign into the signature's
 # signingTime attribute, and neither reads SOURCE_DATE_EPOCH: faketime stops their clock
-# there (absolute time: it does not advance).
+# there. -f: an absolute, frozen time (without it faketime starts the clock there and lets
+# it run, so a slower run signs a second later and the bytes differ).
 BUILD_TIME=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')
-at_build_time() { TZ=UTC faketime "$BUILD_TIME" "$@"; }
+at_build_time() { TZ=UTC faketime -f "$BUILD_TIME" "$@"; }
 
 # uuid_of NAME: a fixed RFC 4122 (version 4 layout) UUID derived from NAME.
 uuid_of() {
