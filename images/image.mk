@@ -2,14 +2,19 @@
 # Included by the Makefile.
 #   make image   build/image/{vmlinuz, initramfs-sim.cpio.gz, initramfs-prod.cpio.gz, cmdline,
 #                measurement-{prod,sim}.{hex,json}, uki-{prod,sim}.efi, disk-{prod,sim}.raw,
-#                disk-prod.vhd, SHA256SUMS}
+#                disk-prod.vhd, pcrs-{prod,sim}.json, boot-policy-{prod,sim}.json, SHA256SUMS}
+#                SB_VARS=FILE: the UEFI variables the expected PCR 7 is for (default:
+#                Debian's OVMF_VARS_4M.snakeoil.fd)
 #                SB_KEY=KEY SB_CERT=CERT: the Secure Boot key pair that signs the UKIs (default:
 #                the test keys of Debian's ovmf package, which OVMF_VARS_4M.snakeoil.fd enrols)
 #                OVMF=FILE: the AmdSev OVMF the measurements are for (default: the AmdSev
 #                footer fixture of the measurement vectors; see docs/image.md)
 #   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host:
-#                success, MeasurementMismatch, NonCompliantUvm, reboot, DebugMode
-#   make demo    the same setting, narrated: attest, use the application, one refusal
+#                success, MeasurementMismatch, NonCompliantUvm, reboot, DebugMode; then
+#                qemu/run azure (OVMF, Secure Boot, vTPM): success with the image's own PCRs,
+#                PcrMismatch, NonceMismatch, EventLogMismatch, SecureBootDisabled
+#   make demo    the same setting, narrated: attest, use the application, one refusal, then the
+#                Azure-style boot and a client expecting another UKI refused
 IMAGE_OUT  ?= $(BUILD)/image
 IMAGE_KEYS ?= $(BUILD)/image-keys/sim
 IMAGE_SEED ?= attestd-image

@@ -375,21 +375,26 @@ Status check_boot_policy(const Policy& p, const BootFacts& f) {
                                : "the event log has no SecureBoot measurement in PCR 7: Secure Boot is not shown "
                                  "enforced");
   }
+  // Every pinned PCR that differs, in ascending order: another UKI changes PCR 4 (its
+  // digest) and PCR 11 (its sections) together, and only the latter says which section.
+  std::string why;
   for (const auto& [pcr, allowed] : p.pcrs) {
     auto have = f.pcrs.find(pcr);
+    std::string reason;
     if (have == f.pcrs.end()) {
-      return Error(ErrorCode::PcrMismatch, "PCR " + std::to_string(pcr) + " is pinned by the policy but not quoted");
+      reason = "PCR " + std::to_string(pcr) + " is pinned by the policy but not quoted";
+    } else if (!in_list(allowed, have->second)) {
+      reason = "PCR " + std::to_string(pcr) + " is " + hex_encode(have->second) + ", not an allowed value";
+      auto expected = p.boot_events.find(pcr);
+      if (expected != p.boot_events.end() && f.log) {
+        auto diff = boot::first_difference(*f.log, pcr, expected->second);
+        reason = "PCR " + std::to_string(pcr) + ": " + diff.value_or("the events are the expected ones, the value is not") +
+                 " (" + hex_encode(have->second) + " is not an allowed value)";
+      }
     }
-    if (in_list(allowed, have->second)) continue;
-    std::string why = "PCR " + std::to_string(pcr) + " is " + hex_encode(have->second) + ", not an allowed value";
-    auto expected = p.boot_events.find(pcr);
-    if (expected != p.boot_events.end() && f.log) {
-      auto diff = boot::first_difference(*f.log, pcr, expected->second);
-      why = "PCR " + std::to_string(pcr) + ": " + diff.value_or("the events are the expected ones, the value is not") +
-            " (" + hex_encode(have->second) + " is not an allowed value)";
-    }
-    return Error(ErrorCode::PcrMismatch, why);
+    if (!reason.empty()) why += (why.empty() ? "" : "; ") + reason;
   }
+  if (!why.empty()) return Error(ErrorCode::PcrMismatch, why);
   return ok_status();
 }
 

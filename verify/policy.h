@@ -81,9 +81,10 @@ struct BootFacts {
 };
 
 // SecureBootDisabled when the policy requires Secure Boot and the log does not show it
-// enabled; then, PCR by PCR in ascending order, PcrMismatch for a value the policy does
-// not allow: "PCR 11 is …, not an allowed value: section .cmdline differs" (the first
-// event that differs from the policy's boot_events, when it has them for that PCR).
+// enabled; then PcrMismatch naming every pinned PCR whose value the policy does not allow,
+// in ascending order, each with the first event that differs from the policy's
+// boot_events when it has them for that PCR: "PCR 4: the event … differs (…); PCR 11:
+// section .cmdline differs (…)".
 Status check_boot_policy(const Policy& policy, const BootFacts& facts);
 
 // The policy used when none is given: accept any genuine guest that cannot be debugged

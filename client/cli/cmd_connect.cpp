@@ -103,7 +103,9 @@ void print_session(const client::AgentSession& session, const client::AgentEndpo
     for (const auto& [pcr, value] : boot->pcrs) quoted += (quoted.empty() ? "" : ",") + std::to_string(pcr);
     row("measured boot", "a quote of PCRs " + quoted + " by the attested vTPM key, over this batch; " +
                              std::to_string(boot->log.events.size()) + " logged events replay to it");
-    row("secure boot", boot->secure_boot.value_or(false) ? "on" : "off");
+    row("secure boot", !boot->secure_boot ? "unknown (the event log has no SecureBoot measurement)"
+                       : *boot->secure_boot ? "on"
+                                            : "off");
     for (unsigned pcr : {4u, 7u, 11u}) {
       auto v = boot->pcrs.find(pcr);
       if (v != boot->pcrs.end()) row("pcr " + std::to_string(pcr), hex_encode(v->second));
@@ -123,7 +125,7 @@ void warn_if_code_unpinned(const client::AgentSession& session, const verify::Po
 
 Json::Value boot_json(const client::VerifiedBoot& boot) {
   Json::Value out(Json::objectValue);
-  out["secure_boot"] = boot.secure_boot.value_or(false);
+  out["secure_boot"] = boot.secure_boot ? Json::Value(*boot.secure_boot) : Json::Value();  // null: not measured
   out["events"] = Json::UInt64(boot.log.events.size());
   Json::Value pcrs(Json::objectValue);
   for (const auto& [pcr, value] : boot.pcrs) pcrs[std::to_string(pcr)] = hex_encode(value);

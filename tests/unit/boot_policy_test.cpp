@@ -98,6 +98,13 @@ BOOST_AUTO_TEST_CASE(a_pcr_outside_the_allowed_values_is_named_with_its_first_di
   s = check_boot_policy(p, facts);
   BOOST_REQUIRE(!s);
   BOOST_TEST(s.error().message().find("PCR 11: section .cmdline differs") == 0, s.error().message());
+  // Another UKI changes PCR 4 and PCR 11 together: both are named, PCR 11 by its section.
+  p.pcrs[4] = {Bytes(32, 0xBB)};
+  s = check_boot_policy(p, facts);
+  BOOST_REQUIRE(!s);
+  BOOST_TEST(s.error().message().find("PCR 4 is " + hex_encode(replayed.at(4)) + ", not an allowed value; PCR 11: "
+                                      "section .cmdline differs") == 0,
+             s.error().message());
   // A pinned PCR the quote does not cover.
   p.pcrs = {{14, {Bytes(32, 0)}}};
   s = check_boot_policy(p, {{{4, replayed.at(4)}}, true, &log});
