@@ -376,13 +376,21 @@ std::string describe_event(const Event& e) {
 }
 
 std::optional<bool> secure_boot_enabled(const EventLog& log) {
+  // Replay proves digests, not data: the value counts only if the data hashes to the
+  // extended digest (for EV_EFI_VARIABLE_DRIVER_CONFIG the digest is of the whole
+  // UEFI_VARIABLE_DATA), only from the firmware's configuration (before PCR 7's
+  // separator), and only once.
+  std::optional<bool> found;
   for (const Event& e : log.events) {
-    if (e.pcr != 7 || e.type != kEvEfiVariableDriverConfig) continue;
+    if (e.pcr != 7) continue;
+    if (e.type == kEvSeparator) break;
+    if (e.type != kEvEfiVariableDriverConfig) continue;
     auto v = parse_variable_data(e.data);
     if (!v || v->vendor != kEfiGlobalVariable || v->name != "SecureBoot") continue;
-    return !v->data.empty() && v->data[0] != 0;
+    if (found || !constant_time_equal(crypto::sha256(e.data), e.sha256)) return std::nullopt;
+    found = !v->data.empty() && v->data[0] != 0;
   }
-  return std::nullopt;
+  return found;
 }
 
 std::optional<std::string> first_difference(const EventLog& log, unsigned pcr,

@@ -85,8 +85,10 @@ std::string event_type_name(std::uint32_t type);
 std::string describe_event(const Event& event);
 
 // Secure Boot as the firmware measured it: the data of PCR 7's EV_EFI_VARIABLE_DRIVER_CONFIG
-// event for the variable "SecureBoot" (EFI_GLOBAL_VARIABLE). nullopt when the log holds
-// no such event; false when its value is absent or 0.
+// event for the variable "SecureBoot" (EFI_GLOBAL_VARIABLE), before PCR 7's separator.
+// Event data is not what replay checks, so it counts only when its SHA-256 is the event's
+// digest. nullopt (unknown) when there is no such event, more than one, or one whose data
+// the digest does not prove; false when its value is absent or 0.
 std::optional<bool> secure_boot_enabled(const EventLog& log);
 
 // One expected event: what a correct boot measures (attest measure computes them).

@@ -27,7 +27,11 @@ Result<Json::Value> claims_json(std::string_view runtime_claims) {
 Result<std::optional<Bytes>> read_event_log(const std::string& path) {
   if (path.empty()) return std::optional<Bytes>();
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::optional<Bytes>();
+  if (!std::filesystem::exists(path, ec)) {
+    // Absent is "no log"; a path we cannot even look at is a fault to report, not a quiet gap.
+    if (ec) return Error(ErrorCode::DeviceError, "TCG event log " + path + ": " + ec.message());
+    return std::optional<Bytes>();
+  }
   // securityfs files report size 0: read to the end, bounded.
   auto bytes = read_file(path, boot::kMaxEventLogBytes);
   if (!bytes) return Error(ErrorCode::DeviceError, "TCG event log: " + bytes.error().message());

@@ -372,8 +372,9 @@ Status check_boot_policy(const Policy& p, const BootFacts& f) {
   if (p.require_secure_boot && !f.secure_boot.value_or(false)) {
     return Error(ErrorCode::SecureBootDisabled,
                  f.secure_boot ? "the firmware measured SecureBoot = 0: the guest booted without Secure Boot"
-                               : "the event log has no SecureBoot measurement in PCR 7: Secure Boot is not shown "
-                                 "enforced");
+                               : "the event log has no SecureBoot measurement in PCR 7 that its digest proves "
+                                 "(one, before the separator, whose data hashes to the digest): Secure Boot is "
+                                 "not shown enforced");
   }
   // Every pinned PCR that differs, in ascending order: another UKI changes PCR 4 (its
   // digest) and PCR 11 (its sections) together, and only the latter says which section.

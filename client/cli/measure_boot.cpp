@@ -40,6 +40,10 @@ Json::Value pcrs_json(const boot::ExpectedBoot& expected) {
 Json::Value policy_json(const boot::ExpectedBoot& expected, bool secure_boot) {
   Json::Value v(Json::objectValue);
   v["runtime_binding"] = "vtpm-user-data";
+  // HCLAkPub is the paravisor's only if the report is from VMPL 0 (Azure's paravisor asks
+  // at VMPL 0; a guest at a higher VMPL could publish a key of its own in its report data).
+  v["vmpls"] = Json::Value(Json::arrayValue);
+  v["vmpls"].append(0);
   Json::Value pcrs(Json::objectValue), events(Json::objectValue);
   for (const auto& [pcr, value] : expected.pcrs) {
     pcrs[std::to_string(pcr)].append(hex_encode(value));

@@ -171,6 +171,13 @@ Result<CheckedAnswer> check_agent_answer(const Json::Value& body, ByteView nonce
                                           options.policy.runtime_binding);
   if (!runtime) return runtime.error();
   std::optional<VerifiedBoot> boot;
+  if (!binds_through_vtpm(*claims, options.policy) && (!options.policy.pcrs.empty() || !options.policy.boot_events.empty())) {
+    // Fails closed: a relying party that pins the boot must not get an answer that checks none.
+    return Error(ErrorCode::PcrMismatch,
+                 "the policy pins PCRs, but this answer is checked without a vTPM (a SevSnpVm token with "
+                 "runtime_binding \"report-data\"): set runtime_binding to \"vtpm-user-data\" for an Azure vTPM "
+                 "agent, or drop pcrs/boot_events for an SNP guest, whose launch measurement covers its code");
+  }
   if (binds_through_vtpm(*claims, options.policy)) {
     // On Azure the SNP report measures the paravisor and firmware only: the guest's code
     // is in the vTPM's PCRs, so the answer must prove them (docs/measured-boot.md).

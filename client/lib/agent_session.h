@@ -89,9 +89,10 @@ Result<CheckedAnswer> check_agent_answer(const Json::Value& body, ByteView nonce
 // event log then carry the guest's code): by the token's verified shape or the policy.
 bool binds_through_vtpm(const SnpTokenClaims& claims, const verify::Policy& policy);
 
-// The check a relying party makes on an attestd answer, given the TLS key it sees and
-// the nonce it sent: everything establish() checks after the network exchange. `binding`
-// (the policy's runtime_binding) applies to SevSnpVm tokens.
+// Part of check_agent_answer: the runtime data's binding, the nonce's Merkle proof and the
+// channel binding, given the TLS key it sees and the nonce it sent — NOT the measured boot
+// of a vTPM guest: relying parties call check_agent_answer, which does everything.
+// `binding` (the policy's runtime_binding) applies to SevSnpVm tokens.
 Result<RuntimeData> check_attestation_answer(
     const SnpTokenClaims& claims, std::string_view runtime_text, const crypto::MerkleProof& proof, ByteView nonce,
     const crypto::PublicKey& tls_peer_key,

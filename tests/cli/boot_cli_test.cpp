@@ -44,8 +44,10 @@ BOOST_AUTO_TEST_CASE(measure_uki_writes_the_policy_fragment_with_every_event) {
                     " --secure-boot on --policy-out " + out);
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   Json::Value v = json_file(out);
-  BOOST_TEST(v.getMemberNames() == (std::vector<std::string>{"boot_events", "pcrs", "runtime_binding", "secure_boot"}));
+  BOOST_TEST(v.getMemberNames() == (std::vector<std::string>{"boot_events", "pcrs", "runtime_binding", "secure_boot", "vmpls"}));
   BOOST_TEST(v["runtime_binding"].asString() == "vtpm-user-data");  // the vTPM path: PCRs make sense only there
+  BOOST_TEST(v["vmpls"].size() == 1u);  // HCLAkPub is the paravisor's only in a VMPL 0 report
+  BOOST_TEST(v["vmpls"][0].asUInt() == 0u);
   BOOST_TEST(v["secure_boot"].asBool());
   BOOST_TEST(v["pcrs"]["11"].size() == 1u);
   const Json::Value& pcr4 = v["boot_events"]["4"];

@@ -228,6 +228,17 @@ BOOST_AUTO_TEST_CASE(another_ukis_command_line_is_a_pcr_mismatch_naming_the_sect
   BOOST_TEST(c.out.find("is an attested") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_policy_pinning_pcrs_refuses_an_answer_checked_without_a_vtpm) {
+  Agent agent("mb-snp");  // an SNP guest: its launch measurement covers its code, no vTPM
+  std::string path = world().dir + "/mb-snp-pinned.json";
+  BOOST_REQUIRE(write_file(path, as_bytes(R"({"pcrs": {"11": [")" + std::string(64, 'a') + R"("]}})")).ok());
+  RunResult c = connect(agent.url, "--policy " + path);
+  BOOST_TEST(c.exit_code == 43, c.err);
+  BOOST_TEST(c.err.find("PcrMismatch: the policy pins PCRs, but this answer is checked without a vTPM") !=
+                 std::string::npos,
+             c.err);
+}
+
 BOOST_AUTO_TEST_CASE(a_boot_without_secure_boot_is_refused) {
   AzureCvm cvm("mb-no-sb", kNoSecureBootLog);
   Agent agent("mb-no-sb", {}, kGood, cvm.evidence_flags());

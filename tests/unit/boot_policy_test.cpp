@@ -77,6 +77,36 @@ BOOST_AUTO_TEST_CASE(secure_boot_is_required_by_default_and_read_from_pcr_7) {
   BOOST_TEST(check_boot_policy(p, {{}, false, &off}).ok());
 }
 
+BOOST_AUTO_TEST_CASE(secure_boot_data_that_its_digest_does_not_prove_is_not_believed) {
+  // A hostile agent keeps the genuine digest of "SecureBoot = 0" (so the log still
+  // replays to the quoted PCR 7) and rewrites the event's data to 1.
+  boot::EventLog off = genuine_log("eventlog-sb-off.bin");
+  BOOST_REQUIRE(boot::secure_boot_enabled(off) == std::optional<bool>(false));
+  bool forged = false;
+  for (boot::Event& e : off.events) {
+    if (e.pcr == 7 && e.type == boot::kEvEfiVariableDriverConfig && boot::describe_event(e) == "SecureBoot") {
+      BOOST_REQUIRE(!e.data.empty());
+      e.data.back() = 1;
+      forged = true;
+      break;
+    }
+  }
+  BOOST_REQUIRE(forged);
+  BOOST_TEST(!boot::secure_boot_enabled(off).has_value());
+  Status s = check_boot_policy(default_policy(), {{}, boot::secure_boot_enabled(off), &off});
+  BOOST_REQUIRE(!s);
+  BOOST_TEST(s.error().name() == "SecureBootDisabled");
+  // A second SecureBoot event (appended later, e.g. after a runtime extend) is not believed either.
+  boot::EventLog on = genuine_log();
+  for (const boot::Event& e : on.events) {
+    if (e.pcr == 7 && boot::describe_event(e) == "SecureBoot") {
+      on.events.insert(on.events.begin(), e);
+      break;
+    }
+  }
+  BOOST_TEST(!boot::secure_boot_enabled(on).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_pcr_outside_the_allowed_values_is_named_with_its_first_differing_event) {
   boot::EventLog log = genuine_log();
   auto replayed = boot::replay_sha256(log);
