@@ -160,7 +160,7 @@ say "the application answered: $ANSWER"
 # A client that expects another UKI: the same kernel and initramfs, another command line.
 OTHER=$WORK/other-uki
 mkdir -p "$OTHER"
-cp "$IMAGE_OUT"/vmlinuz "$IMAGE_OUT"/initramfs-prod.cpio.gz "$IMAGE_OUT"/initramfs-sim.cpio.gz "$OTHER/"
+cp "$IMAGE_OUT"/vmlinuz "$IMAGE_OUT"/initramfs-prod.cpio.gz "$IMAGE_OUT"/initramfs-sim.cpio.gz "$IMAGE_OUT"/kernel-package "$OTHER/"
 echo "$(cat "$IMAGE_OUT/cmdline") quiet" > "$OTHER/cmdline"
 SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0) bash "$ROOT/images/uefi.sh" --out "$OTHER" \
   2>"$WORK/other-uki.log" || fail "building the other UKI failed (see $WORK/other-uki.log)"
