@@ -300,49 +300,82 @@ std::map<unsigned, Bytes> replay_sha256(const EventLog& log) {
   return pcrs;
 }
 
+namespace {
+
+// PC Client PFP §10.4.1: every type's name, one table for both directions.
+struct TypeName {
+  std::uint32_t type;
+  const char* name;
+};
+constexpr TypeName kTypeNames[] = {
+    {0x0, "EV_PREBOOT_CERT"},
+    {kEvPostCode, "EV_POST_CODE"},
+    {0x2, "EV_UNUSED"},
+    {kEvNoAction, "EV_NO_ACTION"},
+    {kEvSeparator, "EV_SEPARATOR"},
+    {kEvAction, "EV_ACTION"},
+    {kEvEventTag, "EV_EVENT_TAG"},
+    {0x7, "EV_S_CRTM_CONTENTS"},
+    {kEvSCrtmVersion, "EV_S_CRTM_VERSION"},
+    {0x9, "EV_CPU_MICROCODE"},
+    {0xA, "EV_PLATFORM_CONFIG_FLAGS"},
+    {0xB, "EV_TABLE_OF_DEVICES"},
+    {0xC, "EV_COMPACT_HASH"},
+    {kEvIpl, "EV_IPL"},
+    {0xE, "EV_IPL_PARTITION_DATA"},
+    {0xF, "EV_NONHOST_CODE"},
+    {0x10, "EV_NONHOST_CONFIG"},
+    {0x11, "EV_NONHOST_INFO"},
+    {0x12, "EV_OMIT_BOOT_DEVICE_EVENTS"},
+    {kEvEfiVariableDriverConfig, "EV_EFI_VARIABLE_DRIVER_CONFIG"},
+    {kEvEfiVariableBoot, "EV_EFI_VARIABLE_BOOT"},
+    {kEvEfiBootServicesApplication, "EV_EFI_BOOT_SERVICES_APPLICATION"},
+    {kEvEfiBootServicesDriver, "EV_EFI_BOOT_SERVICES_DRIVER"},
+    {0x80000005, "EV_EFI_RUNTIME_SERVICES_DRIVER"},
+    {kEvEfiGptEvent, "EV_EFI_GPT_EVENT"},
+    {kEvEfiAction, "EV_EFI_ACTION"},
+    {kEvEfiPlatformFirmwareBlob, "EV_EFI_PLATFORM_FIRMWARE_BLOB"},
+    {kEvEfiHandoffTables, "EV_EFI_HANDOFF_TABLES"},
+    {kEvEfiPlatformFirmwareBlob2, "EV_EFI_PLATFORM_FIRMWARE_BLOB2"},
+    {kEvEfiHandoffTables2, "EV_EFI_HANDOFF_TABLES2"},
+    {kEvEfiVariableBoot2, "EV_EFI_VARIABLE_BOOT2"},
+    {0x80000010, "EV_EFI_HCRTM_EVENT"},
+    {kEvEfiVariableAuthority, "EV_EFI_VARIABLE_AUTHORITY"},
+    {0x800000E1, "EV_EFI_SPDM_FIRMWARE_BLOB"},
+    {0x800000E2, "EV_EFI_SPDM_FIRMWARE_CONFIG"},
+};
+
+}  // namespace
+
 std::string event_type_name(std::uint32_t type) {
-  switch (type) {
-    case 0x0: return "EV_PREBOOT_CERT";
-    case kEvPostCode: return "EV_POST_CODE";
-    case 0x2: return "EV_UNUSED";
-    case kEvNoAction: return "EV_NO_ACTION";
-    case kEvSeparator: return "EV_SEPARATOR";
-    case kEvAction: return "EV_ACTION";
-    case kEvEventTag: return "EV_EVENT_TAG";
-    case 0x7: return "EV_S_CRTM_CONTENTS";
-    case kEvSCrtmVersion: return "EV_S_CRTM_VERSION";
-    case 0x9: return "EV_CPU_MICROCODE";
-    case 0xA: return "EV_PLATFORM_CONFIG_FLAGS";
-    case 0xB: return "EV_TABLE_OF_DEVICES";
-    case 0xC: return "EV_COMPACT_HASH";
-    case kEvIpl: return "EV_IPL";
-    case 0xE: return "EV_IPL_PARTITION_DATA";
-    case 0xF: return "EV_NONHOST_CODE";
-    case 0x10: return "EV_NONHOST_CONFIG";
-    case 0x11: return "EV_NONHOST_INFO";
-    case 0x12: return "EV_OMIT_BOOT_DEVICE_EVENTS";
-    case kEvEfiVariableDriverConfig: return "EV_EFI_VARIABLE_DRIVER_CONFIG";
-    case kEvEfiVariableBoot: return "EV_EFI_VARIABLE_BOOT";
-    case kEvEfiBootServicesApplication: return "EV_EFI_BOOT_SERVICES_APPLICATION";
-    case kEvEfiBootServicesDriver: return "EV_EFI_BOOT_SERVICES_DRIVER";
-    case 0x80000005: return "EV_EFI_RUNTIME_SERVICES_DRIVER";
-    case kEvEfiGptEvent: return "EV_EFI_GPT_EVENT";
-    case kEvEfiAction: return "EV_EFI_ACTION";
-    case kEvEfiPlatformFirmwareBlob: return "EV_EFI_PLATFORM_FIRMWARE_BLOB";
-    case kEvEfiHandoffTables: return "EV_EFI_HANDOFF_TABLES";
-    case kEvEfiPlatformFirmwareBlob2: return "EV_EFI_PLATFORM_FIRMWARE_BLOB2";
-    case kEvEfiHandoffTables2: return "EV_EFI_HANDOFF_TABLES2";
-    case kEvEfiVariableBoot2: return "EV_EFI_VARIABLE_BOOT2";
-    case 0x80000010: return "EV_EFI_HCRTM_EVENT";
-    case kEvEfiVariableAuthority: return "EV_EFI_VARIABLE_AUTHORITY";
-    case 0x800000E1: return "EV_EFI_SPDM_FIRMWARE_BLOB";
-    case 0x800000E2: return "EV_EFI_SPDM_FIRMWARE_CONFIG";
-    default: {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "0x%08x", type);
-      return buf;
-    }
+  for (const TypeName& t : kTypeNames) {
+    if (t.type == type) return t.name;
   }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", type);
+  return buf;
+}
+
+std::optional<std::uint32_t> event_type_from_name(std::string_view name) {
+  for (const TypeName& t : kTypeNames) {
+    if (name == t.name) return t.type;
+  }
+  // What event_type_name writes for a type without a name: "0x" and 8 lowercase hex digits.
+  if (name.size() != 10 || name.substr(0, 2) != "0x" ||
+      name.find_first_not_of("0123456789abcdef", 2) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(std::stoul(std::string(name.substr(2)), nullptr, 16));
+}
+
+std::optional<unsigned> parse_pcr_index(std::string_view text) {
+  if (text.empty() || text.size() > 2 || text.find_first_not_of("0123456789") != std::string_view::npos ||
+      (text.size() == 2 && text[0] == '0')) {
+    return std::nullopt;
+  }
+  unsigned n = text.size() == 1 ? unsigned(text[0] - '0') : unsigned((text[0] - '0') * 10 + (text[1] - '0'));
+  if (n > kMaxPcr) return std::nullopt;
+  return n;
 }
 
 std::string describe_event(const Event& e) {

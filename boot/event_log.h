@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/bytes.h"
@@ -76,6 +77,12 @@ std::map<unsigned, Bytes> replay_sha256(const EventLog& log);
 
 // "EV_EFI_BOOT_SERVICES_APPLICATION", or "0x800000ff" for an unknown type.
 std::string event_type_name(std::uint32_t type);
+// The inverse: a name event_type_name writes (the table's, or "0x" + 8 lowercase hex
+// digits); nullopt for anything else.
+std::optional<std::uint32_t> event_type_from_name(std::string_view name);
+
+// "0" to "23", decimal without leading zeros (a PCR index as JSON keys write it).
+std::optional<unsigned> parse_pcr_index(std::string_view text);
 
 // A readable, terminal-safe, one-line description of the event's data: the EFI variable
 // name ("SecureBoot", "db") and, for an authority, the certificate's subject; the device

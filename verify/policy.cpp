@@ -114,32 +114,10 @@ Status parse_min_tcb(const Json::Value& v, TcbMinimum& out) {
   return ok_status();
 }
 
-// "4", "11": a PCR index as a policy key (0-23, decimal, no leading zeros).
 Result<unsigned> pcr_key(const std::string& key, const std::string& k) {
-  unsigned n = 0;
-  bool digits = !k.empty() && k.size() <= 2 && k.find_first_not_of("0123456789") == std::string::npos &&
-                !(k.size() == 2 && k[0] == '0');
-  if (digits) n = static_cast<unsigned>(std::stoul(k));
-  if (!digits || n > boot::kMaxPcr) return bad(key + "." + k, "is not a PCR index (0-23)");
-  return n;
-}
-
-// "EV_EFI_ACTION" or "0x80000007": an event type as event_type_name writes it.
-std::optional<std::uint32_t> event_type_named(const std::string& name) {
-  static constexpr std::uint32_t kKnown[] = {
-      boot::kEvPostCode, boot::kEvNoAction, boot::kEvSeparator, boot::kEvAction, boot::kEvEventTag,
-      boot::kEvSCrtmVersion, boot::kEvIpl, boot::kEvEfiVariableDriverConfig, boot::kEvEfiVariableBoot,
-      boot::kEvEfiBootServicesApplication, boot::kEvEfiBootServicesDriver, boot::kEvEfiGptEvent,
-      boot::kEvEfiAction, boot::kEvEfiPlatformFirmwareBlob, boot::kEvEfiHandoffTables,
-      boot::kEvEfiPlatformFirmwareBlob2, boot::kEvEfiHandoffTables2, boot::kEvEfiVariableBoot2,
-      boot::kEvEfiVariableAuthority};
-  for (std::uint32_t t : kKnown) {
-    if (boot::event_type_name(t) == name) return t;
-  }
-  if (name.size() == 10 && name.rfind("0x", 0) == 0 && name.find_first_not_of("0123456789abcdef", 2) == std::string::npos) {
-    return static_cast<std::uint32_t>(std::stoul(name.substr(2), nullptr, 16));
-  }
-  return std::nullopt;
+  auto n = boot::parse_pcr_index(k);
+  if (!n) return bad(key + "." + k, "is not a PCR index (0-23)");
+  return *n;
 }
 
 Status parse_pcrs(const Json::Value& v, std::map<unsigned, std::vector<Bytes>>& out) {
@@ -169,7 +147,7 @@ Status parse_boot_events(const Json::Value& v, std::map<unsigned, std::vector<bo
       if (!e.isObject() || !e["type"].isString() || !e["description"].isString() || e.size() != 3) {
         return bad(at, "must be {\"type\": name, \"digest\": SHA-256 hex, \"description\": text}");
       }
-      auto type = event_type_named(e["type"].asString());
+      auto type = boot::event_type_from_name(e["type"].asString());
       if (!type) return bad(at + ".type", "'" + e["type"].asString() + "' is not an event type name");
       auto digest = get_hex(e["digest"], at + ".digest", 32, 32);
       if (!digest) return digest.error();

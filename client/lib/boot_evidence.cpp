@@ -42,12 +42,11 @@ Result<BootEvidence> parse_boot_evidence(const Json::Value& tpm) {
   const Json::Value& pcrs = tpm["pcrs"];
   if (!pcrs.isObject()) return invalid("the answer's tpm.pcrs is not an object of PCR index -> hex");
   for (const std::string& k : pcrs.getMemberNames()) {
-    bool index = !k.empty() && k.size() <= 2 && k.find_first_not_of("0123456789") == std::string::npos &&
-                 !(k.size() == 2 && k[0] == '0') && std::stoul(k) <= boot::kMaxPcr;
+    auto index = boot::parse_pcr_index(k);
     if (!index) return invalid("the answer's tpm.pcrs has a key '" + terminal_safe(k.substr(0, 16)) + "' that is not a PCR index");
     auto value = pcrs[k].isString() ? hex_decode(pcrs[k].asString()) : Result<Bytes>(Bytes{});
     if (!value || value->size() != 32) return invalid("the answer's tpm.pcrs." + k + " is not a SHA-256 value in hex");
-    e.pcrs[static_cast<unsigned>(std::stoul(k))] = std::move(value).value();
+    e.pcrs[*index] = std::move(value).value();
   }
   if (tpm.isMember("event_log")) {
     auto log = base64url_member(tpm, "event_log", boot::kMaxEventLogBytes);

@@ -209,6 +209,19 @@ BOOST_AUTO_TEST_CASE(first_difference_names_an_extra_and_a_missing_event) {
   BOOST_TEST(first_difference(*log, 4, three).value_or("none") == "the event \"\\EFI\\BOOT\\BOOTX64.EFI\" is missing");
 }
 
+BOOST_AUTO_TEST_CASE(every_type_name_reads_back_and_pcr_indexes_are_0_to_23) {
+  for (std::uint32_t t : {0x0u, 0x7u, 0x12u, 0x80000001u, 0x80000005u, 0x80000010u, 0x800000E2u, 0x800000FFu, 0x13u}) {
+    BOOST_TEST((boot::event_type_from_name(boot::event_type_name(t)) == std::optional<std::uint32_t>(t)),
+               boot::event_type_name(t));
+  }
+  BOOST_TEST(!boot::event_type_from_name("EV_NOPE"));
+  BOOST_TEST(!boot::event_type_from_name("0x8000000A0"));
+  BOOST_TEST(!boot::event_type_from_name("0X80000001"));
+  BOOST_TEST((boot::parse_pcr_index("0") == std::optional<unsigned>(0)));
+  BOOST_TEST((boot::parse_pcr_index("23") == std::optional<unsigned>(23)));
+  for (const char* bad : {"", "24", "04", "-1", "1a", "100", " 1"}) BOOST_TEST(!boot::parse_pcr_index(bad), bad);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace attestd::boot
