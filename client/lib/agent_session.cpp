@@ -181,6 +181,13 @@ Result<CheckedAnswer> check_agent_answer(const Json::Value& body, ByteView nonce
   if (binds_through_vtpm(*claims, options.policy)) {
     // On Azure the SNP report measures the paravisor and firmware only: the guest's code
     // is in the vTPM's PCRs, so the answer must prove them (docs/measured-boot.md).
+    // HCLAkPub is the paravisor's key only in a report the paravisor asked for, at VMPL 0:
+    // a guest at a higher VMPL could hash a runtime-claims document of its own.
+    if (claims->facts.vmpl != 0) {
+      return Error(ErrorCode::VmplMismatch, "the report is from VMPL " + std::to_string(claims->facts.vmpl) +
+                                                ": on the vTPM path only a VMPL 0 report (the paravisor's) vouches for "
+                                                "the attestation key");
+    }
     if (!body.isMember("tpm")) {
       return Error(ErrorCode::QuoteInvalid,
                    "the agent attests through a vTPM but sent no TPM quote: the guest's code is unproven");

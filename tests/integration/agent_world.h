@@ -126,7 +126,7 @@ struct AzureCvm {
   std::unique_ptr<azuresim::Paravisor> paravisor;
   std::string event_log;  // the log attestd reads (a copy in the world's folder)
 
-  explicit AzureCvm(const std::string& name, const std::string& log = kSecureBootLog)
+  explicit AzureCvm(const std::string& name, const std::string& log = kSecureBootLog, std::uint32_t vmpl = 0)
       : identity(load(world().keys)), swtpm(name), event_log(world().dir + "/" + name + "-eventlog.bin") {
     auto bytes = read_file(boot_log(log));
     BOOST_REQUIRE_MESSAGE(bytes.ok(), test::why(bytes));
@@ -136,6 +136,7 @@ struct AzureCvm {
     o.identity = &identity;
     auto m = *hex_decode(kGood);
     std::copy(m.begin(), m.end(), o.report.measurement.begin());
+    o.report.vmpl = vmpl;
     auto p = azuresim::Paravisor::provision(swtpm.transport(), o);
     BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));
     paravisor = std::move(p).value();

@@ -239,6 +239,20 @@ BOOST_AUTO_TEST_CASE(a_policy_pinning_pcrs_refuses_an_answer_checked_without_a_v
              c.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_report_from_above_vmpl_0_does_not_vouch_for_the_attestation_key) {
+  AzureCvm cvm("mb-vmpl2", kSecureBootLog, 2);
+  Agent agent("mb-vmpl2", {}, kGood, cvm.evidence_flags());
+  // MAA (maa-emu) does not call it compliant; a relying party that asks for no compliance
+  // still gets no key from such a report.
+  RunResult c = connect(agent.url, "--policy " + vtpm_policy());
+  BOOST_TEST(c.exit_code == 51, c.err);
+  c = connect(agent.url, "--policy " + policy_file("mb-vmpl-nocompliance", R"("compliance_status": null)"));
+  BOOST_TEST(c.exit_code == 33, c.err);
+  BOOST_TEST(c.err.find("VmplMismatch: the report is from VMPL 2: on the vTPM path only a VMPL 0 report") !=
+                 std::string::npos,
+             c.err);
+}
+
 BOOST_AUTO_TEST_CASE(a_boot_without_secure_boot_is_refused) {
   AzureCvm cvm("mb-no-sb", kNoSecureBootLog);
   Agent agent("mb-no-sb", {}, kGood, cvm.evidence_flags());
