@@ -24,6 +24,25 @@ Result<Json::Value> claims_json(std::string_view runtime_claims) {
 
 }  // namespace
 
+bool boot_evidence_consistent(ByteView attest, const tpm::PcrSelection& selection, const std::vector<Bytes>& values,
+                              const std::optional<Bytes>& event_log) {
+  auto info = tpm::parse_quote_attest(attest);
+  if (!info || values.size() != selection.pcrs.size()) return false;
+  crypto::Hasher h(crypto::HashAlg::Sha256);
+  for (const Bytes& v : values) h.update(v);
+  if (!constant_time_equal(h.finish(), info->pcr_digest)) return false;
+  if (!event_log) return true;  // nothing to agree with
+  auto parsed = boot::parse_event_log(*event_log);
+  if (!parsed) return true;  // not ours to judge: the client names it
+  const auto replayed = boot::replay_sha256(*parsed);
+  const Bytes zero(32, 0);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    auto r = replayed.find(selection.pcrs[i]);
+    if (!constant_time_equal(r == replayed.end() ? zero : r->second, values[i])) return false;
+  }
+  return true;
+}
+
 Result<std::optional<Bytes>> read_event_log(const std::string& path) {
   if (path.empty()) return std::optional<Bytes>();
   std::error_code ec;
@@ -118,15 +137,21 @@ Result<Evidence> AzureVtpmSource::get_evidence(const ReportData& report_data) {
     std::this_thread::sleep_for(options_.poll_interval);
   }
 
-  auto quote = tpm_.quote(options_.ak_handle, quote_qualifying_data(report_data), options_.pcrs);
-  if (!quote) return quote.error();
-  auto pcrs = tpm_.pcr_read(options_.pcrs);
-  if (!pcrs) return pcrs.error();
-  // After the quote: an event extended in between shows as a log that no longer replays to
-  // the quoted values, never as a silently accepted one.
-  auto log = read_event_log(options_.event_log_path);
-  if (!log) return log.error();
-
+  // The quote, the PCR values and the log are three reads: an extend in between (the
+  // kernel or a service measuring at run time) makes them disagree, and the client would
+  // refuse an honest guest. Check them as the client will; read again a few times.
+  Result<tpm::QuoteResponse> quote = Error(ErrorCode::Internal, "no quote");
+  Result<std::vector<Bytes>> pcrs = Error(ErrorCode::Internal, "no PCR values");
+  Result<std::optional<Bytes>> log = std::optional<Bytes>();
+  for (int attempt = 1;; ++attempt) {
+    quote = tpm_.quote(options_.ak_handle, quote_qualifying_data(report_data), options_.pcrs);
+    if (!quote) return quote.error();
+    pcrs = tpm_.pcr_read(options_.pcrs);
+    if (!pcrs) return pcrs.error();
+    log = read_event_log(options_.event_log_path);
+    if (!log) return log.error();
+    if (attempt == kConsistentReadAttempts || boot_evidence_consistent(quote->attest, options_.pcrs, *pcrs, *log)) break;
+  }
   Evidence e;
   e.source = name();
   e.report = hcl->snp_report_bytes;

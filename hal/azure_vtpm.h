@@ -68,6 +68,15 @@ class AzureVtpmSource : public EvidenceSource {
   std::mutex mu_;
 };
 
+// How often get_evidence reads the quote, the PCR values and the log again when they
+// disagree (boot_evidence_consistent) before sending what it has.
+inline constexpr int kConsistentReadAttempts = 3;
+
+// Whether a quote, the values read after it and the log read after them agree: the values
+// hash to the quote's pcrDigest (SHA-256 bank) and the log replays to each of them.
+bool boot_evidence_consistent(ByteView attest, const tpm::PcrSelection& selection, const std::vector<Bytes>& values,
+                              const std::optional<Bytes>& event_log);
+
 // The TCG event log at `path` (securityfs reports no size: read to the end, at most
 // boot::kMaxEventLogBytes). nullopt when there is no such file (no TPM log exposed);
 // DeviceError when it cannot be read or is larger.

@@ -48,9 +48,46 @@ hal::AzureVtpmOptions fast_options() {
   return o;
 }
 
+// A TPM on which something measures at run time: after the first TPM2_Quote it answers,
+// it extends PCR 9 once (as a kernel measuring a late initrd or a service would).
+class ExtendAfterQuote : public hal::tpm::TpmTransport {
+ public:
+  explicit ExtendAfterQuote(std::shared_ptr<hal::tpm::TpmTransport> inner) : inner_(std::move(inner)) {}
+  Result<Bytes> transact(ByteView command) override {
+    auto r = inner_->transact(command);
+    const bool is_quote = command.size() >= 10 && command[6] == 0 && command[7] == 0 && command[8] == 0x01 &&
+                          command[9] == 0x58;  // TPM_CC_Quote
+    const bool answered = r && r->size() >= 10 && all_zero(ByteView(*r).subspan(6, 4));  // TPM_RC_SUCCESS, not RETRY
+    if (answered && is_quote && !extended_) {
+      extended_ = true;
+      hal::tpm::Tpm tpm(inner_);
+      if (Status s = tpm.pcr_extend(9, Bytes(32, 0x5A)); !s) return s.error();
+    }
+    return r;
+  }
+  std::string describe() const override { return inner_->describe(); }
+
+ private:
+  std::shared_ptr<hal::tpm::TpmTransport> inner_;
+  bool extended_ = false;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(tpm_azure)
+
+BOOST_AUTO_TEST_CASE(a_pcr_extended_between_quote_and_read_is_read_again_consistently) {
+  auto transport = std::make_shared<ExtendAfterQuote>(vm().swtpm.transport());
+  hal::AzureVtpmOptions o = fast_options();
+  o.event_log_path = "";  // no log: the quote and the values must agree by themselves
+  hal::AzureVtpmSource source(transport, o);
+  hal::ReportData data = random_report_data();
+  auto e = source.get_evidence(data);
+  BOOST_REQUIRE_MESSAGE(e, test::why(e));
+  // What a client checks: the values hash to the signed digest.
+  auto info = hal::tpm::verify_quote(*e->quote, *hal::hcl_ak_public_key(*e->runtime_claims), crypto::sha256(data));
+  BOOST_TEST(info.ok(), test::why(info));
+}
 
 BOOST_AUTO_TEST_CASE(hcl_writer_output_parses_back_to_the_same_report_and_claims) {
   const auto& id = snpsim::test::milan();
