@@ -64,16 +64,26 @@ echo "\$ attest connect $URL --policy boot-policy-sim.json"
 say "boot to attested: $(secs "$T_BOOT" "$(now)") s"
 
 step "8. A client that expects another UKI (PCR 11 of another command line): refused"
+# What a client holds that measured the same image with another command line: another PCR
+# 11, whose .cmdline contents event differs (make e2e builds that UKI for real).
 /usr/bin/python3 - "$IMAGE_OUT/boot-policy-sim.json" "$WORK/policy-other-uki.json" <<'PY'
-import json, sys
+import hashlib, json, sys
 p = json.load(open(sys.argv[1]))
-p["pcrs"]["11"] = ["00" * 32]
+events = p["boot_events"]["11"]
+contents = [e for e in events if e["description"] == ".cmdline"][-1]
+contents["digest"] = hashlib.sha256(b"console=ttyS0 panic=-1 rdinit=/init quiet").hexdigest()
+pcr = bytes(32)
+for e in events:
+    pcr = hashlib.sha256(pcr + bytes.fromhex(e["digest"])).digest()
+p["pcrs"]["11"] = [pcr.hex()]
 json.dump(p, open(sys.argv[2], "w"), indent=2)
 PY
-echo "\$ attest connect $URL --policy policy-other-uki.json   # PCR 11: 000…000"
+echo "\$ attest connect $URL --policy policy-other-uki.json   # its UKI's command line ends in 'quiet'"
 rc=0
-"$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$WORK/policy-other-uki.json" || rc=$?
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$WORK/policy-other-uki.json" 2>"$WORK/other-uki.err" || rc=$?
+cat "$WORK/other-uki.err" >&2
 [ $rc -eq 43 ] || fail "expected exit 43 (PcrMismatch), got $rc"
+grep -q "PCR 11: section .cmdline differs" "$WORK/other-uki.err" || fail "the refusal does not name the command line"
 say "exit $rc: PcrMismatch (docs/errors.md)"
 
 step "9. Shut down"
