@@ -6,6 +6,7 @@
 
 #include "core/args.h"
 #include "core/error.h"
+#include "hal/azure_vtpm.h"
 
 namespace attestd::agent {
 
@@ -16,7 +17,7 @@ struct AgentConfig {
   unsigned vmpl = 0;
   std::string tpm = "/dev/tpmrm0";  // azure-vtpm: a TPM device, or "tcp:HOST:PORT" (swtpm)
   // azure-vtpm: the firmware's TCG event log, sent with every quote ("" for none).
-  std::string event_log = "/sys/kernel/security/tpm0/binary_bios_measurements";
+  std::string event_log = hal::kEventLogPath;
   // sim only (tests): the snp-sim identity folder, and the guest it pretends to be.
   std::string sim_keys;
   std::string sim_policy = "0x30000";

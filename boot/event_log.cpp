@@ -300,6 +300,16 @@ std::map<unsigned, Bytes> replay_sha256(const EventLog& log) {
   return pcrs;
 }
 
+std::optional<ReplayMismatch> replay_mismatch(const EventLog& log, const std::map<unsigned, Bytes>& values) {
+  const std::map<unsigned, Bytes> replayed = replay_sha256(log);
+  for (const auto& [pcr, value] : values) {
+    auto r = replayed.find(pcr);
+    Bytes want = r == replayed.end() ? Bytes(32, 0) : r->second;
+    if (!constant_time_equal(want, value)) return ReplayMismatch{pcr, std::move(want)};
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // PC Client PFP §10.4.1: every type's name, one table for both directions.

@@ -75,6 +75,14 @@ Result<EventLog> parse_event_log(ByteView log);
 // some event extends are in the map.
 std::map<unsigned, Bytes> replay_sha256(const EventLog& log);
 
+// The first PCR (ascending) of `values` that the log does not replay to (a PCR no event
+// extends must be zero), with what the log replays it to; nullopt when it explains all.
+struct ReplayMismatch {
+  unsigned pcr = 0;
+  Bytes replayed;
+};
+std::optional<ReplayMismatch> replay_mismatch(const EventLog& log, const std::map<unsigned, Bytes>& values);
+
 // "EV_EFI_BOOT_SERVICES_APPLICATION", or "0x800000ff" for an unknown type.
 std::string event_type_name(std::uint32_t type);
 // The inverse: a name event_type_name writes (the table's, or "0x" + 8 lowercase hex

@@ -27,20 +27,13 @@ Result<Json::Value> claims_json(std::string_view runtime_claims) {
 bool boot_evidence_consistent(ByteView attest, const tpm::PcrSelection& selection, const std::vector<Bytes>& values,
                               const std::optional<Bytes>& event_log) {
   auto info = tpm::parse_quote_attest(attest);
-  if (!info || values.size() != selection.pcrs.size()) return false;
-  crypto::Hasher h(crypto::HashAlg::Sha256);
-  for (const Bytes& v : values) h.update(v);
-  if (!constant_time_equal(h.finish(), info->pcr_digest)) return false;
+  if (!info || info->pcrs != selection.pcrs || !tpm::check_pcr_values(*info, values)) return false;
   if (!event_log) return true;  // nothing to agree with
   auto parsed = boot::parse_event_log(*event_log);
   if (!parsed) return true;  // not ours to judge: the client names it
-  const auto replayed = boot::replay_sha256(*parsed);
-  const Bytes zero(32, 0);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    auto r = replayed.find(selection.pcrs[i]);
-    if (!constant_time_equal(r == replayed.end() ? zero : r->second, values[i])) return false;
-  }
-  return true;
+  std::map<unsigned, Bytes> by_pcr;
+  for (std::size_t i = 0; i < values.size(); ++i) by_pcr[info->pcrs[i]] = values[i];
+  return !boot::replay_mismatch(*parsed, by_pcr);
 }
 
 Result<std::optional<Bytes>> read_event_log(const std::string& path) {

@@ -13,13 +13,15 @@ bool present(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-SourceResult open_tsm(const SourceOptions& o) {
+std::unique_ptr<TsmSource> make_tsm(const SourceOptions& o) {
   TsmOptions t;
   t.root = o.tsm_root;
   t.privlevel = o.vmpl;
   t.fs = o.tsm_fs;
-  return std::unique_ptr<EvidenceSource>(std::make_unique<TsmSource>(std::move(t)));
+  return std::make_unique<TsmSource>(std::move(t));
 }
+
+SourceResult open_tsm(const SourceOptions& o) { return std::unique_ptr<EvidenceSource>(make_tsm(o)); }
 
 SourceResult open_sev_guest(const SourceOptions& o) {
   auto device = LinuxSevGuestDevice::open(o.sev_guest_path);
@@ -37,10 +39,9 @@ SourceResult probe(const SourceOptions& o) {
   if (!present(o.tsm_root)) {
     tried += "configfs-tsm (" + o.tsm_root + " absent)";
   } else {
-    auto tsm = open_tsm(o);
-    if (!tsm) return tsm;
-    Status usable = static_cast<TsmSource&>(**tsm).probe();
-    if (usable) return tsm;
+    auto tsm = make_tsm(o);
+    Status usable = tsm->probe();
+    if (usable) return std::unique_ptr<EvidenceSource>(std::move(tsm));
     tried += "configfs-tsm (" + usable.error().message() + ")";
   }
   if (present(o.sev_guest_path)) return open_sev_guest(o);

@@ -100,15 +100,10 @@ Result<VerifiedBoot> verify_boot(const BootEvidence& e, const crypto::PublicKey&
   if (!e.event_log) return Error(ErrorCode::EventLogMismatch, "the agent sent no TCG event log: the PCRs are unexplained");
   auto log = boot::parse_event_log(*e.event_log);
   if (!log) return Error(ErrorCode::EventLogMismatch, "the TCG event log is malformed: " + log.error().message());
-  const std::map<unsigned, Bytes> replayed = boot::replay_sha256(*log);
-  const Bytes zero(32, 0);
-  for (const auto& [pcr, value] : e.pcrs) {
-    auto r = replayed.find(pcr);
-    const Bytes& want = r == replayed.end() ? zero : r->second;
-    if (!constant_time_equal(want, value)) {
-      return Error(ErrorCode::EventLogMismatch, "the event log replays " + pcr_name(pcr) + " to " + hex_encode(want) +
-                                                    ", but the quote says " + hex_encode(value));
-    }
+  if (auto bad = boot::replay_mismatch(*log, e.pcrs)) {
+    return Error(ErrorCode::EventLogMismatch, "the event log replays " + pcr_name(bad->pcr) + " to " +
+                                                  hex_encode(bad->replayed) + ", but the quote says " +
+                                                  hex_encode(e.pcrs.at(bad->pcr)));
   }
 
   // 5: the policy.

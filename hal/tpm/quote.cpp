@@ -84,6 +84,21 @@ Bytes rsassa_signature(std::uint16_t hash_alg, ByteView signature) {
   return m.take();
 }
 
+Status check_pcr_values(const QuoteInfo& info, const std::vector<Bytes>& values) {
+  if (values.size() != info.pcrs.size()) {
+    return Error(ErrorCode::QuoteInvalid, "TPM quote: " + std::to_string(values.size()) + " PCR values for " +
+                                              std::to_string(info.pcrs.size()) + " quoted PCRs");
+  }
+  auto h = hash_of(info.pcr_hash_alg);
+  if (!h) return h.error().with_context("TPM quote");
+  crypto::Hasher hasher(*h);
+  for (const Bytes& v : values) hasher.update(v);
+  if (!constant_time_equal(hasher.finish(), info.pcr_digest)) {
+    return Error(ErrorCode::QuoteInvalid, "TPM quote: the PCR values do not hash to the signed pcrDigest");
+  }
+  return ok_status();
+}
+
 Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& ak, ByteView qualifying_data) {
   auto sig = parse_tpm_signature(quote.signature);
   if (!sig) return sig.error();
@@ -99,17 +114,7 @@ Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& a
   if (!quote.pcr_selection.empty() && quote.pcr_selection != info->pcr_selection) {
     return Error(ErrorCode::QuoteInvalid, "TPM quote: the PCR selection differs from the signed one");
   }
-  if (quote.pcr_values.size() != info->pcrs.size()) {
-    return Error(ErrorCode::QuoteInvalid, "TPM quote: " + std::to_string(quote.pcr_values.size()) +
-                                              " PCR values for " + std::to_string(info->pcrs.size()) + " quoted PCRs");
-  }
-  auto h = hash_of(info->pcr_hash_alg);
-  if (!h) return h.error().with_context("TPM quote");
-  crypto::Hasher hasher(*h);
-  for (const Bytes& v : quote.pcr_values) hasher.update(v);
-  if (!constant_time_equal(hasher.finish(), info->pcr_digest)) {
-    return Error(ErrorCode::QuoteInvalid, "TPM quote: the PCR values do not hash to the signed pcrDigest");
-  }
+  if (Status s = check_pcr_values(*info, quote.pcr_values); !s) return s.error();
   return info;
 }
 

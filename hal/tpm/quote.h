@@ -42,6 +42,10 @@ Result<TpmSignature> parse_tpm_signature(ByteView tpmt_signature);
 // TPMT_SIGNATURE for an RSASSA signature (as a genuine vector's raw signature needs).
 Bytes rsassa_signature(std::uint16_t hash_alg, ByteView signature);
 
+// The values, in the quote's PCR order, are what it signed: as many as it quotes, and
+// hashing to its pcrDigest (QuoteInvalid otherwise). No signature check: verify_quote.
+Status check_pcr_values(const QuoteInfo& info, const std::vector<Bytes>& values);
+
 // Checks, in order: the signature over TPMS_ATTEST by `ak` (QuoteInvalid); the attest is
 // a quote (MalformedInput); extraData equals `qualifying_data` (NonceMismatch); the
 // quote's selection is the evidence's and the digest of the PCR values is the signed
