@@ -22,6 +22,8 @@ namespace attestd::hal {
 inline constexpr std::uint32_t kAzureHclReportIndex = 0x01400001;
 inline constexpr std::uint32_t kAzureUserDataIndex = 0x01400002;
 inline constexpr std::uint32_t kAzureAkHandle = 0x81000003;
+// Where Azure provisions the AK's certificate (what Microsoft's client sends as AikCert).
+inline constexpr std::uint32_t kAzureAkCertIndex = 0x01C101D0;
 
 // Where Linux exposes the firmware's TCG event log (securityfs, mounted by the guest's init).
 inline constexpr const char* kEventLogPath = "/sys/kernel/security/tpm0/binary_bios_measurements";
@@ -41,6 +43,10 @@ struct AzureVtpmOptions {
   // refuses the boot as unexplained). Read whole each time, at most kMaxEventLogBytes.
   std::string event_log_path = kEventLogPath;
   std::size_t nv_chunk = 1024;
+  // MAA's AzureGuest protocol: also create an RSA-2048 encryption key in the TPM, certify
+  // it by the AK, and read the AK's public area and certificate (Evidence::tpm_keys).
+  bool encryption_key = false;
+  std::uint32_t ak_cert_index = kAzureAkCertIndex;
   // How long to wait for the paravisor to regenerate the report (seconds on Azure).
   std::chrono::milliseconds poll_interval{100};
   std::chrono::milliseconds timeout{15000};

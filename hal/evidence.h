@@ -23,6 +23,18 @@ struct TpmQuote {
   std::vector<Bytes> pcr_values;  // in selection order
 };
 
+// The vTPM's attestation key and an RSA encryption key it certified, for MAA's AzureGuest
+// protocol (docs/tpm.md): MAA encrypts its answer to the encryption key, which the TPM
+// created (TPM2_CreatePrimary under the null hierarchy, decrypt-only, usable only while the
+// quoted PCRs keep their values: PolicyPCR) and the AK certified (TPM2_Certify).
+struct TpmKeys {
+  Bytes ak_public;                  // TPM2B_PUBLIC of the AK, marshalled
+  std::optional<Bytes> ak_cert;     // the AK's X.509 certificate (DER), when one is provisioned
+  Bytes enc_key_public;             // TPM2B_PUBLIC of the encryption key, marshalled
+  Bytes enc_key_certify_info;       // TPMS_ATTEST of TPM2_Certify over it, by the AK
+  Bytes enc_key_certify_signature;  // TPMT_SIGNATURE of that attest, marshalled
+};
+
 struct Evidence {
   std::string source;                         // "sev-guest", "tsm", "azure-vtpm", "sim"
   Bytes report;                               // the SNP ATTESTATION_REPORT, as signed
@@ -35,6 +47,8 @@ struct Evidence {
   std::optional<std::string> runtime_claims;
   std::optional<TpmQuote> quote;
   std::optional<Bytes> event_log;
+  // Azure vTPM with the AzureGuest protocol only (AzureVtpmOptions::encryption_key).
+  std::optional<TpmKeys> tpm_keys;
 };
 
 class EvidenceSource {
@@ -44,6 +58,10 @@ class EvidenceSource {
   // Evidence whose report binds `report_data`: directly in REPORT_DATA (sev-guest, tsm,
   // sim) or, on the Azure vTPM, as the HCL runtime claims' "user-data".
   virtual Result<Evidence> get_evidence(const ReportData& report_data) = 0;
+  // Decrypts `ciphertext` (RSAES-PKCS1-v1_5) with the encryption key of `evidence`'s
+  // tpm_keys, inside the TPM, while the PCRs still hold the values that evidence quoted.
+  // Sources without a TPM: DeviceError saying so.
+  virtual Result<Bytes> decrypt_with_encryption_key(const Evidence& evidence, ByteView ciphertext);
 };
 
 }  // namespace attestd::hal
