@@ -34,6 +34,10 @@ hal::ReportData report_data_for(std::string_view runtime_json) {
   return data;
 }
 
+std::string client_payload_value(const hal::ReportData& report_data) {
+  return hex_encode(ByteView(report_data.data(), report_data.size()));
+}
+
 Result<RuntimeData> parse_runtime(std::string_view text) {
   auto parsed = parse_json(text, "runtime data", kMaxRuntimeBytes);
   if (!parsed) return parsed.error();

@@ -27,6 +27,14 @@ std::string runtime_json(const crypto::PublicKey& tls_key, ByteView merkle_root,
 // REPORT_DATA[0:32] = SHA-256(runtime_json), [32:64] = 0.
 hal::ReportData report_data_for(std::string_view runtime_json);
 
+// MAA's AzureGuest protocol: the ClientPayload member that binds a batch (docs/freshness.md).
+// The agent sends {"nonce": base64(hex of the 64 bytes of report data)} (each value
+// base64-encoded, as Microsoft's client library does) and MAA echoes it under
+// x-ms-runtime.client-payload; the same report data is the HCL runtime claims' user-data.
+inline constexpr const char* kClientPayloadKey = "nonce";
+// The value before base64: lowercase hex of the report data.
+std::string client_payload_value(const hal::ReportData& report_data);
+
 struct RuntimeData {
   crypto::PublicKey tls_key;
   Bytes merkle_root;  // 32 bytes
