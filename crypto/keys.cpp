@@ -337,6 +337,21 @@ Status PublicKey::verify(SignatureScheme scheme, ByteView message, ByteView sign
   return verify_digest(scheme, digest(scheme_hash(scheme), message), signature);
 }
 
+Result<Bytes> PublicKey::encrypt_pkcs1(ByteView plaintext) const {
+  if (type() != KeyType::Rsa) return Error(ErrorCode::UnsupportedAlgorithm, "RSAES-PKCS1-v1_5 needs an RSA key");
+  const mbedtls_rsa_context* rsa = mbedtls_pk_rsa(impl_->pk);
+  std::size_t k = mbedtls_rsa_get_len(rsa);
+  if (plaintext.size() + 11 > k) {
+    return Error(ErrorCode::CryptoError, std::to_string(plaintext.size()) + " bytes are too many to encrypt with a " +
+                                             std::to_string(k * 8) + "-bit RSA key");
+  }
+  Bytes out(k);
+  int ret = mbedtls_rsa_rsaes_pkcs1_v15_encrypt(const_cast<mbedtls_rsa_context*>(rsa), detail::rng, nullptr, plaintext.size(),
+                                      plaintext.data(), out.data());
+  if (ret != 0) return mbedtls_error(ErrorCode::CryptoError, "RSAES-PKCS1-v1_5 encryption failed", ret);
+  return out;
+}
+
 bool PublicKey::operator==(const PublicKey& other) const { return spki_der() == other.spki_der(); }
 
 // ---- PrivateKey ----
@@ -417,6 +432,22 @@ Result<Bytes> PrivateKey::sign_digest(SignatureScheme scheme, ByteView digest) c
   mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
   if (ret != 0) return mbedtls_error(ErrorCode::CryptoError, "RSA signing", ret);
   return sig;
+}
+
+Result<Bytes> PrivateKey::decrypt_pkcs1(ByteView ciphertext) const {
+  if (type() != KeyType::Rsa) return Error(ErrorCode::UnsupportedAlgorithm, "RSAES-PKCS1-v1_5 needs an RSA key");
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  mbedtls_rsa_context* rsa = mbedtls_pk_rsa(impl_->pk);
+  if (ciphertext.size() != mbedtls_rsa_get_len(rsa)) {
+    return Error(ErrorCode::CryptoError, "an RSA ciphertext of " + std::to_string(ciphertext.size()) +
+                                             " bytes for a " + std::to_string(mbedtls_rsa_get_len(rsa)) + "-byte key");
+  }
+  Bytes out(ciphertext.size());
+  std::size_t n = 0;
+  int ret = mbedtls_rsa_rsaes_pkcs1_v15_decrypt(rsa, detail::rng, nullptr, &n, ciphertext.data(), out.data(), out.size());
+  if (ret != 0) return mbedtls_error(ErrorCode::CryptoError, "RSAES-PKCS1-v1_5 decryption failed", ret);
+  out.resize(n);
+  return out;
 }
 
 Result<Bytes> PrivateKey::sign(SignatureScheme scheme, ByteView message) const {

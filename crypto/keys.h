@@ -62,6 +62,10 @@ class PublicKey {
   // Hashes `message` first.
   Status verify(SignatureScheme scheme, ByteView message, ByteView signature) const;
 
+  // RSAES-PKCS1-v1_5 encryption (what MAA wraps an AzureGuest answer's key with; the TPM
+  // decrypts it as TPM_ALG_RSAES). RSA keys only; at most bits()/8 - 11 bytes.
+  Result<Bytes> encrypt_pkcs1(ByteView plaintext) const;
+
   bool operator==(const PublicKey& other) const;
 
   struct Impl;
@@ -91,6 +95,8 @@ class PrivateKey {
 
   Result<Bytes> sign_digest(SignatureScheme scheme, ByteView digest) const;
   Result<Bytes> sign(SignatureScheme scheme, ByteView message) const;
+  // RSAES-PKCS1-v1_5 decryption (RSA keys only); CryptoError when the padding is wrong.
+  Result<Bytes> decrypt_pkcs1(ByteView ciphertext) const;
 
   struct Impl;
   explicit PrivateKey(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
