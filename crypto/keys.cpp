@@ -337,6 +337,21 @@ Status PublicKey::verify(SignatureScheme scheme, ByteView message, ByteView sign
   return verify_digest(scheme, digest(scheme_hash(scheme), message), signature);
 }
 
+Result<Bytes> PublicKey::encrypt_pkcs1(ByteView plaintext) const {
+  if (type() != KeyType::Rsa) return Error(ErrorCode::UnsupportedAlgorithm, "RSAES-PKCS1-v1_5 needs an RSA key");
+  const mbedtls_rsa_context* rsa = mbedtls_pk_rsa(impl_->pk);
+  std::size_t k = mbedtls_rsa_get_len(rsa);
+  if (plaintext.size() + 11 > k) {
+    return Error(ErrorCode::CryptoError, std::to_string(plaintext.size()) + " bytes are too many to encrypt with a " +
+                                             std::to_string(k * 8) + "-bit RSA key");
+  }
+  Bytes out(k);
+  int ret = mbedtls_rsa_rsaes_pkcs1_v15_encrypt(const_cast<mbedtls_rsa_context*>(rsa), detail::rng, nullptr, plaintext.size(),
+                                      plaintext.data(), out.data());
+  if (ret != 0) return mbedtls_error(ErrorCode::CryptoError, "RSAES-PKCS1-v1_5 encryption failed", ret);
+  return out;
+}
+
 bool PublicKey::operator==(const PublicKey& other) const { return spki_der() == other.spki_der(); }
 
 // ---- PrivateKey ----

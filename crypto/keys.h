@@ -62,6 +62,10 @@ class PublicKey {
   // Hashes `message` first.
   Status verify(SignatureScheme scheme, ByteView message, ByteView signature) const;
 
+  // RSAES-PKCS1-v1_5 encryption (what MAA wraps an AzureGuest answer's key with; the TPM
+  // decrypts it as TPM_ALG_RSAES). RSA keys only; at most bits()/8 - 11 bytes.
+  Result<Bytes> encrypt_pkcs1(ByteView plaintext) const;
+
   bool operator==(const PublicKey& other) const;
 
   struct Impl;
