@@ -4,7 +4,9 @@
 // verifier of the certification (what maa-emu checks).
 #include <boost/test/unit_test.hpp>
 
+#include "core/time.h"
 #include "crypto/random.h"
+#include "crypto/x509.h"
 #include "hal/azure_vtpm.h"
 #include "hal/tpm/objects.h"
 #include "hal/tpm/quote.h"
@@ -69,6 +71,33 @@ BOOST_AUTO_TEST_CASE(evidence_carries_the_ak_public_area_and_an_encryption_key_t
   BOOST_TEST(key->name_alg == tpm::kAlgSha256);
   // Usable only while the quoted PCRs hold the values the evidence carries.
   BOOST_TEST(key->auth_policy == tpm::policy_pcr_digest(key_options().pcrs, e.quote->pcr_values));
+}
+
+BOOST_AUTO_TEST_CASE(an_ak_certificate_provisioned_at_its_nv_index_is_in_the_evidence) {
+  auto ca_key = crypto::PrivateKey::generate_ec(crypto::EcCurve::P256);
+  BOOST_REQUIRE(ca_key);
+  crypto::CertificateSpec spec;
+  spec.subject = "CN=Test Virtual TPM CA - 01";
+  spec.serial = Bytes{0x01};
+  spec.not_before = now_unix() - 3600;
+  spec.not_after = now_unix() + 86400;
+  spec.is_ca = true;
+  spec.key_usage = crypto::kKeyUsageKeyCertSign;
+  auto ca = crypto::issue_certificate(spec, ca_key->public_key(), *ca_key, nullptr);
+  BOOST_REQUIRE_MESSAGE(ca, test::why(ca));
+  azuresim::test::AzureVm own("azure-keys-akcert", [&](azuresim::ParavisorOptions& o) {
+    o.ak_ca_key = &*ca_key;
+    o.ak_ca = &*ca;
+  });
+  hal::AzureVtpmSource source(own.swtpm.transport(), key_options());
+  auto e = source.get_evidence(random_report_data());
+  BOOST_REQUIRE_MESSAGE(e, test::why(e));
+  BOOST_REQUIRE(e->tpm_keys->ak_cert.has_value());
+  auto cert = crypto::Certificate::from_der(*e->tpm_keys->ak_cert);
+  BOOST_REQUIRE_MESSAGE(cert, test::why(cert));
+  BOOST_TEST((cert->public_key() == own.paravisor->ak()));
+  std::vector<crypto::Certificate> path{*cert, *ca};
+  BOOST_TEST(crypto::verify_path(path, now_unix()).ok());
 }
 
 BOOST_AUTO_TEST_CASE(a_value_encrypted_in_software_to_the_encryption_key_decrypts_in_the_tpm) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -20,10 +21,13 @@ struct AzureVm {
   Swtpm swtpm;
   std::unique_ptr<Paravisor> paravisor;
 
-  // `name` names the swtpm's state folder; throws when provisioning fails.
-  explicit AzureVm(const std::string& name) : swtpm(name) {
+  // `name` names the swtpm's state folder; `configure` may change the paravisor's
+  // options; throws when provisioning fails.
+  explicit AzureVm(const std::string& name, const std::function<void(ParavisorOptions&)>& configure = {})
+      : swtpm(name) {
     ParavisorOptions o;
     o.identity = &snpsim::test::milan();
+    if (configure) configure(o);
     auto p = Paravisor::provision(swtpm.transport(), o);
     if (!p) throw std::runtime_error(p.error().describe());
     paravisor = std::move(p).value();
