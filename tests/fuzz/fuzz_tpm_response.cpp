@@ -5,7 +5,10 @@
 // error, with the value holding what the command promises.
 //   0-8: one Tpm command;  9: AzureVtpmSource::get_evidence (64 bytes of report data
 //   first), then check_azure_evidence on what it returned;  10-12: the pure parsers of
-//   TPMS_ATTEST, TPMT_SIGNATURE and TPMT_PUBLIC on the raw rest.
+//   TPMS_ATTEST, TPMT_SIGNATURE and TPMT_PUBLIC on the raw rest;  13-18: the commands of
+//   AzureGuest's encryption key (CreatePrimary, Certify, StartAuthSession, PolicyPCR,
+//   RSA_Decrypt, GetCapability);  19-21: the pure parsers of a certify TPMS_ATTEST,
+//   TPM2B_PUBLIC and TPML_PCR_SELECTION on the raw rest.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +18,7 @@
 
 #include "hal/azure_vtpm.h"
 #include "hal/snp/hcl.h"
+#include "hal/tpm/objects.h"
 #include "hal/tpm/quote.h"
 #include "hal/tpm/tpm.h"
 #include "hal/tpm/transport.h"
@@ -113,6 +117,59 @@ void run_command(std::uint8_t op, ByteView script) {
   }
 }
 
+void run_key_command(std::uint8_t op, ByteView script) {
+  tpm::Tpm t(std::make_shared<ScriptedTransport>(script));
+  const tpm::PcrSelection sel{tpm::kAlgSha256, hal::kQuotedPcrs};
+  switch (op) {
+    case 13: {
+      auto r = t.create_primary(tpm::kRhNull, tpm::encryption_key_template(Bytes(32, 0x11)));
+      require_device_error(r);
+      if (r) require(r->public_area.size() <= 1024 && r->name.size() <= 66);
+      break;
+    }
+    case 14: {
+      auto r = t.certify(tpm::kTransientFirst, hal::kAzureAkHandle, {});
+      require_device_error(r);
+      if (r) require(r->attest.size() <= 2048 && r->signature.size() >= 6);
+      break;
+    }
+    case 15: require_device_error(t.start_policy_session()); break;
+    case 16: require_device_error(t.policy_pcr(0x03000000, Bytes(32, 0x22), sel)); break;
+    case 17: {
+      auto r = t.rsa_decrypt(tpm::kTransientFirst, 0x03000000, Bytes(256, 0x33));
+      require_device_error(r);
+      if (r) require(r->size() <= 512);
+      break;
+    }
+    default: {
+      auto r = t.handles(tpm::kTransientFirst);
+      require_device_error(r);
+      if (r) {
+        require(r->size() <= 256);
+        for (std::uint32_t h : *r) require((h >> 24) == 0x80);
+      }
+    }
+  }
+}
+
+void run_key_parser(std::uint8_t op, ByteView in) {
+  if (op == 19) {
+    auto c = tpm::parse_certify_attest(in);
+    if (!c) return require_error(c.error(), {ErrorCode::MalformedInput});
+    require(c->name.size() <= 66 && c->qualified_name.size() <= 66 && c->extra_data.size() <= 64);
+  } else if (op == 20) {
+    auto k = tpm::parse_tpm2b_public(in);
+    if (!k) return require_error(k.error(), {ErrorCode::MalformedInput});
+    require(tpm::tpm2b_public(k->public_area) == Bytes(in.begin(), in.end()));
+    auto name = tpm::object_name(k->public_area);
+    if (!name) return require_error(name.error(), {ErrorCode::MalformedInput});
+  } else {
+    auto sel = tpm::parse_pcr_selection(in);
+    if (!sel) return require_error(sel.error(), {ErrorCode::MalformedInput});
+    require(sel->marshal() == Bytes(in.begin(), in.end()));  // nothing lost, nothing added
+  }
+}
+
 void run_evidence(ByteView in) {
   if (in.size() < 64) return;
   hal::ReportData report_data{};
@@ -160,10 +217,12 @@ void run_parser(std::uint8_t op, ByteView in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  std::uint8_t op = data[0] % 13;
+  std::uint8_t op = data[0] % 22;
   ByteView rest(data + 1, size - 1);
   if (op <= 8) run_command(op, rest);
   else if (op == 9) run_evidence(rest);
-  else run_parser(op, rest);
+  else if (op <= 12) run_parser(op, rest);
+  else if (op <= 18) run_key_command(op, rest);
+  else run_key_parser(op, rest);
   return 0;
 }

@@ -194,6 +194,27 @@ for name, (op, responses) in seeds.items():
         f.write(bytes([op]) + (user_data if op == 9 else b"") + body)
 for name, op, raw in (("attest", 10, attest), ("signature", 11, u16(0x0014) + u16(0x000B) + b2(sig)), ("public", 12, public)):
     open(f"{sys.argv[2]}/{name}.bin", "wb").write(bytes([op]) + raw)
+# AzureGuest's encryption key (no genuine vector has one): its public area as
+# CreatePrimary returns it, with the genuine AK's modulus in its place, and a
+# certification of it shaped as a TPM writes one (TPMS_ATTEST of type 0x8017).
+enc = u16(0x0001) + u16(0x000B) + u32(0x00020432) + b2(bytes(32)) + u16(0x0010) + u16(0x0010) + u16(2048) + u32(0) + b2(n)
+name = u16(0x000B) + bytes(32)
+certify_info = (u32(0xFF544347) + u16(0x8017) + b2(name) + b2(b"") + bytes(8 + 4 + 4 + 1) + bytes(8) +
+                b2(name) + b2(u16(0x000B) + bytes(32)))
+creation = b2(b"") + b2(bytes(32)) + u16(0x8021) + u32(0x40000007) + b2(b"")
+key_seeds = {
+    "create-primary": (13, [resp(u32(0x80000000) + b2(enc) + creation + b2(name), True)]),
+    "certify": (14, [resp(b2(certify_info) + u16(0x0014) + u16(0x000B) + b2(sig), True)]),
+    "start-auth-session": (15, [resp(u32(0x03000000) + b2(bytes(32)))]),
+    "policy-pcr": (16, [resp(b"")]),
+    "rsa-decrypt": (17, [resp(b2(bytes(32)), True)]),
+    "handles": (18, [resp(b"\0" + u32(1) + u32(2) + u32(0x80000000) + u32(0x80000001))]),
+}
+for name_, (op, responses) in key_seeds.items():
+    open(f"{sys.argv[2]}/{name_}.bin", "wb").write(bytes([op]) + b"".join(b2(r) for r in responses))
+for name_, op, raw in (("certify-attest", 19, certify_info), ("tpm2b-public", 20, b2(enc)),
+                       ("pcr-selection", 21, u32(1) + u16(0x000B) + b"\3\xff\x1a\0")):
+    open(f"{sys.argv[2]}/{name_}.bin", "wb").write(bytes([op]) + raw)
 EOF
     ;;
   fuzz_event_log)

@@ -13,6 +13,32 @@ Paravisor::Paravisor(std::shared_ptr<hal::tpm::TpmTransport> transport, Paraviso
 
 Paravisor::~Paravisor() { stop(); }
 
+namespace {
+
+// Issues the AK's certificate from the options' CA and writes it to its NV index, replacing
+// one an earlier provisioning left.
+Status write_ak_certificate(hal::tpm::Tpm& tpm, const crypto::PublicKey& ak, const ParavisorOptions& o) {
+  crypto::CertificateSpec spec;
+  spec.subject = "CN=" + o.vm_unique_id;
+  spec.serial = Bytes{0x01, 0xAC};
+  spec.not_before = o.ak_ca->not_before();
+  spec.not_after = o.ak_ca->not_after();
+  spec.key_usage = crypto::kKeyUsageDigitalSignature;
+  spec.hash = crypto::HashAlg::Sha256;
+  auto cert = crypto::issue_certificate(spec, ak, *o.ak_ca_key, o.ak_ca);
+  if (!cert) return cert.error();
+  const Bytes& der = cert->der();
+  auto existing = tpm.nv_find(o.ak_cert_index);
+  if (!existing) return existing.error();
+  if (*existing) {
+    if (Status s = tpm.nv_undefine_space(o.ak_cert_index); !s) return s;
+  }
+  if (Status s = tpm.nv_define_space(o.ak_cert_index, static_cast<std::uint16_t>(der.size())); !s) return s;
+  return tpm.nv_write(o.ak_cert_index, der);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Paravisor>> Paravisor::provision(std::shared_ptr<hal::tpm::TpmTransport> transport,
                                                         ParavisorOptions options) {
   if (!options.identity) return Error(ErrorCode::Usage, "paravisor: no snp-sim identity");
@@ -23,6 +49,9 @@ Result<std::unique_ptr<Paravisor>> Paravisor::provision(std::shared_ptr<hal::tpm
   if (!ak) return ak.error().with_context("paravisor: AK");
   if (!tpm.nv_read_public(options.hcl_report_index)) {
     if (Status s = tpm.nv_define_space(options.hcl_report_index, options.hcl_index_size); !s) return s.error();
+  }
+  if (options.ak_ca_key && options.ak_ca) {
+    if (Status s = write_ak_certificate(tpm, ak->key, options); !s) return s.error().with_context("paravisor: AK certificate");
   }
   std::unique_ptr<Paravisor> p(new Paravisor(std::move(transport), std::move(options), ak->key));
   if (Status s = p->publish(Bytes(64, 0)); !s) return s.error();

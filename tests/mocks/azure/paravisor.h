@@ -15,6 +15,8 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "hal/azure_vtpm.h"
+#include "crypto/keys.h"
+#include "crypto/x509.h"
 #include "hal/tpm/tpm.h"
 #include "tests/mocks/snp/sim.h"
 
@@ -30,6 +32,12 @@ struct ParavisorOptions {
   std::uint16_t hcl_index_size = 2048;
   std::chrono::milliseconds poll_interval{50};
   std::string vm_unique_id = "7E57AB1E-0000-4000-8000-000000000001";
+  // When both are set, provision also issues the AK a certificate from this CA (subject
+  // CN=vm_unique_id, as Azure's vTPM CA names the VM) and writes its DER to NV
+  // ak_cert_index, sized to it, as Azure provisions the AK certificate.
+  const crypto::PrivateKey* ak_ca_key = nullptr;
+  const crypto::Certificate* ak_ca = nullptr;
+  std::uint32_t ak_cert_index = hal::kAzureAkCertIndex;
 };
 
 class Paravisor {
