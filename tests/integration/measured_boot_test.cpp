@@ -190,6 +190,40 @@ BOOST_AUTO_TEST_CASE(the_booted_cvm_is_accepted_with_its_own_pcrs_and_secure_boo
   BOOST_TEST(c.err.find("warning") == std::string::npos, c.err);
 }
 
+BOOST_AUTO_TEST_CASE(the_cvm_attests_through_azureguest_and_its_token_is_the_guides) {
+  AzureCvm cvm("ag-good");
+  Agent agent("ag-good", {}, kGood, cvm.evidence_flags());
+  RunResult c = connect(agent.url, "--json --policy " + vtpm_policy());
+  BOOST_REQUIRE_MESSAGE(c.exit_code == 0, c.err << *read_text_file(agent.log));
+  BOOST_TEST(read_text_file(agent.log)->find("maa_protocol=azureguest") != std::string::npos);
+  auto out = parse_json(c.out, "connect --json", 4 * 1024 * 1024);
+  BOOST_REQUIRE(out.ok());
+  const Json::Value& claims = (*out)["claims"];
+  BOOST_TEST(claims["x-ms-attestation-type"].asString() == "azurevm");
+  BOOST_TEST(claims["x-ms-azurevm-attestation-protocol-ver"].asString() == "2.0");
+  BOOST_TEST(claims["secureboot"].asBool() == true);
+  BOOST_TEST(claims["x-ms-azurevm-ostype"].asString() == "Linux");
+  BOOST_TEST(claims["x-ms-azurevm-kerneldebug-enabled"].isBool());
+  BOOST_TEST(claims["x-ms-azurevm-kerneldebug-enabled"].asBool() == false);
+  BOOST_TEST(claims["x-ms-isolation-tee"]["x-ms-attestation-type"].asString() == "sevsnpvm");
+  BOOST_TEST(claims["x-ms-isolation-tee"]["x-ms-compliance-status"].asString() == "azure-compliant-cvm");
+  BOOST_TEST(claims["x-ms-isolation-tee"]["x-ms-runtime"]["user-data"].isString());
+  BOOST_TEST(claims["x-ms-runtime"]["client-payload"]["nonce"].isString());
+  BOOST_TEST(claims["x-ms-runtime"]["keys"][0]["kid"].asString() == "TpmEphemeralEncryptionKey");
+  BOOST_TEST((*out)["vm"]["secure_boot"].asBool() == true);
+}
+
+BOOST_AUTO_TEST_CASE(sevsnpvm_stays_available_on_the_vtpm) {
+  AzureCvm cvm("ag-sevsnpvm");
+  Agent agent("ag-sevsnpvm", {"--maa-protocol", "sevsnpvm"}, kGood, cvm.evidence_flags());
+  RunResult c = connect(agent.url, "--json --policy " + vtpm_policy());
+  BOOST_REQUIRE_MESSAGE(c.exit_code == 0, c.err << *read_text_file(agent.log));
+  BOOST_TEST(read_text_file(agent.log)->find("maa_protocol=sevsnpvm") != std::string::npos);
+  auto out = parse_json(c.out, "connect --json", 4 * 1024 * 1024);
+  BOOST_REQUIRE(out.ok());
+  BOOST_TEST((*out)["claims"]["x-ms-attestation-type"].asString() == "sevsnpvm");
+}
+
 BOOST_AUTO_TEST_CASE(a_policy_that_pins_no_pcr_is_warned_about) {
   AzureCvm cvm("mb-unpinned");
   Agent agent("mb-unpinned", {}, kGood, cvm.evidence_flags());
