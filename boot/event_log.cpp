@@ -418,22 +418,30 @@ std::string describe_event(const Event& e) {
   }
 }
 
-std::optional<bool> secure_boot_enabled(const EventLog& log) {
+std::optional<Bytes> secure_boot_variable(const EventLog& log, std::string_view name) {
+  const bool in_db = name == "db" || name == "dbx";
+  const EfiGuid& vendor = in_db ? kEfiImageSecurityDatabase : kEfiGlobalVariable;
   // Replay proves digests, not data: the value counts only if the data hashes to the
   // extended digest (for EV_EFI_VARIABLE_DRIVER_CONFIG the digest is of the whole
   // UEFI_VARIABLE_DATA), only from the firmware's configuration (before PCR 7's
   // separator), and only once.
-  std::optional<bool> found;
+  std::optional<Bytes> found;
   for (const Event& e : log.events) {
     if (e.pcr != 7) continue;
     if (e.type == kEvSeparator) break;
     if (e.type != kEvEfiVariableDriverConfig) continue;
     auto v = parse_variable_data(e.data);
-    if (!v || v->vendor != kEfiGlobalVariable || v->name != "SecureBoot") continue;
+    if (!v || v->vendor != vendor || v->name != name) continue;
     if (found || !constant_time_equal(crypto::sha256(e.data), e.sha256)) return std::nullopt;
-    found = !v->data.empty() && v->data[0] != 0;
+    found = std::move(v->data);
   }
   return found;
+}
+
+std::optional<bool> secure_boot_enabled(const EventLog& log) {
+  auto value = secure_boot_variable(log, "SecureBoot");
+  if (!value) return std::nullopt;
+  return !value->empty() && (*value)[0] != 0;
 }
 
 std::optional<std::string> first_difference(const EventLog& log, unsigned pcr,

@@ -99,11 +99,16 @@ std::optional<unsigned> parse_pcr_index(std::string_view text);
 // PCR 11 events (".cmdline"); "separator" (and "error" if not 0); else a hex prefix.
 std::string describe_event(const Event& event);
 
-// Secure Boot as the firmware measured it: the data of PCR 7's EV_EFI_VARIABLE_DRIVER_CONFIG
-// event for the variable "SecureBoot" (EFI_GLOBAL_VARIABLE), before PCR 7's separator.
-// Event data is not what replay checks, so it counts only when its SHA-256 is the event's
-// digest. nullopt (unknown) when there is no such event, more than one, or one whose data
-// the digest does not prove; false when its value is absent or 0.
+// A Secure Boot variable as the firmware measured it: the VariableData of PCR 7's
+// EV_EFI_VARIABLE_DRIVER_CONFIG event for `name` ("SecureBoot", "PK", "KEK" under
+// EFI_GLOBAL_VARIABLE; "db", "dbx" under EFI_IMAGE_SECURITY_DATABASE), before PCR 7's
+// separator. Event data is not what replay checks, so it counts only when its SHA-256 is
+// the event's digest. nullopt (unknown) when there is no such event, more than one, or
+// one whose data the digest does not prove.
+std::optional<Bytes> secure_boot_variable(const EventLog& log, std::string_view name);
+
+// Secure Boot as the firmware measured it: secure_boot_variable "SecureBoot"; nullopt
+// when that is unknown, false when its value is absent or 0.
 std::optional<bool> secure_boot_enabled(const EventLog& log);
 
 // One expected event: what a correct boot measures (attest measure computes them).

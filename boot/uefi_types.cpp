@@ -111,6 +111,41 @@ Result<VariableData> parse_variable_data(ByteView record) {
   return v;
 }
 
+Result<std::size_t> count_signatures(ByteView value) {
+  LeCursor in(value);
+  std::size_t count = 0;
+  while (!in.at_end()) {
+    const std::size_t at = in.offset();
+    auto bad = [&](const std::string& why) {
+      return Error(ErrorCode::MalformedInput, "EFI_SIGNATURE_LIST at offset " + std::to_string(at) + ": " + why);
+    };
+    auto type = in.bytes(16, "EFI_SIGNATURE_LIST SignatureType");
+    if (!type) return type.error();
+    auto list_size = in.u32("EFI_SIGNATURE_LIST SignatureListSize");
+    if (!list_size) return list_size.error();
+    auto header_size = in.u32("EFI_SIGNATURE_LIST SignatureHeaderSize");
+    if (!header_size) return header_size.error();
+    auto sig_size = in.u32("EFI_SIGNATURE_LIST SignatureSize");
+    if (!sig_size) return sig_size.error();
+    constexpr std::uint64_t kFixed = 28;
+    if (*list_size < kFixed || *list_size - kFixed > in.remaining()) {
+      return bad("SignatureListSize " + std::to_string(*list_size) + " does not fit the " +
+                 std::to_string(in.remaining() + kFixed) + " bytes left");
+    }
+    const std::uint64_t body = *list_size - kFixed;
+    if (*header_size > body) return bad("SignatureHeaderSize " + std::to_string(*header_size) + " exceeds the list");
+    if (*sig_size < 16) return bad("SignatureSize " + std::to_string(*sig_size) + " is below the 16-byte owner GUID");
+    if ((body - *header_size) % *sig_size != 0) {
+      return bad("the signatures do not fill the list in whole SignatureSize (" + std::to_string(*sig_size) +
+                 ") pieces");
+    }
+    count += (body - *header_size) / *sig_size;
+    auto skipped = in.bytes(body, "EFI_SIGNATURE_LIST signatures");
+    if (!skipped) return skipped.error();
+  }
+  return count;
+}
+
 Bytes encode_variable_data(const EfiGuid& vendor, std::string_view ascii_name, ByteView data) {
   Bytes out(vendor.begin(), vendor.end());
   auto put64 = [&](std::uint64_t v) {

@@ -55,6 +55,10 @@ namespace attestd {
   X(PcrMismatch, 43, "a PCR of the booted code is not a value the policy allows")                \
   X(SecureBootDisabled, 44, "the guest booted without UEFI Secure Boot")                        \
   X(EventLogMismatch, 45, "the TCG event log does not replay to the quoted PCR values")          \
+  X(TestSigningEnabled, 46, "the guest's OS booted with test signing enabled")                  \
+  X(FlightSigningEnabled, 47, "the guest's OS booted with flight signing enabled")              \
+  X(OsTypeMismatch, 48, "the guest's OS type is not the one the policy requires")                \
+  X(MissingClaim, 49, "a claim the attestation service always emits is missing or mistyped")    \
   X(NotAnEnclave, 50, "the token does not attest an SEV-SNP VM")                                 \
   X(NonCompliantUvm, 51, "the token lacks the required compliance status")                       \
   X(NonceMismatch, 52, "the freshness proof does not cover our nonce")                           \

@@ -243,6 +243,16 @@ Result<Policy> parse_policy(std::string_view text) {
       st = parse_pcrs(v, p.pcrs);
     } else if (key == "secure_boot") {
       st = set_bool(p.require_secure_boot);
+    } else if (key == "allow_test_signing") {
+      st = set_bool(p.allow_test_signing);
+    } else if (key == "allow_flight_signing") {
+      st = set_bool(p.allow_flight_signing);
+    } else if (key == "os_type") {
+      if (v.isString() && !v.asString().empty()) {
+        p.os_type = v.asString();
+      } else {
+        st = bad(key, "must be a non-empty string, e.g. \"Linux\" or \"Windows\"");
+      }
     } else if (key == "boot_events") {
       st = parse_boot_events(v, p.boot_events);
     } else if (key == "author_key_digests") {

@@ -66,8 +66,15 @@ struct Policy {
   // The measured boot (attestd answers from a vTPM; docs/measured-boot.md).
   // PCR index -> the SHA-256 values allowed; empty: the guest's code is not pinned.
   std::map<unsigned, std::vector<Bytes>> pcrs;
-  // The boot must have run with UEFI Secure Boot enforced (policy key "secure_boot").
+  // The boot must have run with UEFI Secure Boot enforced (policy key "secure_boot"): on
+  // the vTPM path as the event log shows it, and an azurevm token's "secureboot" claim.
   bool require_secure_boot = true;
+  // azurevm tokens only: whether the guest OS may trust test-signed or flight-signed code
+  // (x-ms-azurevm-testsigning-enabled, -flightsigning-enabled), and the OS type it must be
+  // (x-ms-azurevm-ostype, e.g. "Linux"; nullopt: any).
+  bool allow_test_signing = false;
+  bool allow_flight_signing = false;
+  std::optional<std::string> os_type;
   // PCR index -> the events a correct boot measures there (attest measure --policy-out):
   // used only to name the first event that differs when a PCR is not allowed.
   std::map<unsigned, std::vector<boot::ExpectedEvent>> boot_events;

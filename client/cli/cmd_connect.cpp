@@ -5,6 +5,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
 #include "client/cli/output.h"
+#include "client/cli/vm_view.h"
 #include "client/lib/agent_session.h"
 #include "core/json.h"
 #include "core/text.h"
@@ -25,7 +26,10 @@ is the attested key (ChannelBindingMismatch). On a vTPM (Azure-style CVM; the po
 runtime_binding "vtpm-user-data"), also the measured boot: the TPM quote by the attested
 key (QuoteInvalid), over this batch (NonceMismatch), the event log replayed to its PCRs
 (EventLogMismatch), Secure Boot (SecureBootDisabled) and the policy's pcrs (PcrMismatch);
-it warns when the policy pins no PCR. Prints the verified claims.
+it warns when the policy pins no PCR. An Azure guest (azurevm) token's VM claims are
+checked as attest verify-token does, and its client payload must carry this batch's
+report data (NonceMismatch). Prints the verified claims, with the VM claims (secure
+boot, debugging, signing, OS, attested PCRs) of an azurevm token.
 
   --timeout SECONDS       for each network step, 1 to 3600 (default 30)
   --allow-plain-http-maa  accept --maa http://127.x.x.x:PORT or http://[::1]:PORT (a local
@@ -93,6 +97,7 @@ void print_session(const client::AgentSession& session, const client::AgentEndpo
   row("tcb (reported)", "bl=" + std::to_string(f.reported_tcb.bootloader) + " tee=" +
                             std::to_string(f.reported_tcb.tee) + " snp=" + std::to_string(f.reported_tcb.snp) +
                             " ucode=" + std::to_string(f.reported_tcb.microcode));
+  if (const auto& vm = session.claims().vm) print_vm_rows(*vm);
   row("freshness", "our nonce is leaf " + std::to_string(session.proof().index) + " of " +
                        std::to_string(session.proof().count) + " under root " +
                        hex_encode(session.runtime().merkle_root).substr(0, 16) + "…");
@@ -154,6 +159,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
     out["nonce_index"] = Json::UInt64(session->proof().index);
     out["batch_size"] = Json::UInt64(session->proof().count);
     out["tls_key_sha256"] = hex_encode(crypto::sha256(session->runtime().tls_key.spki_der()));
+    if (const auto& vm = session->claims().vm) out["vm"] = vm_json(*vm);
     if (session->boot()) out["boot"] = boot_json(*session->boot());
     print_json(out);
   } else {

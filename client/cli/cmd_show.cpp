@@ -1,4 +1,6 @@
-// attest show FILE: an SNP report, an Azure HCL report or a TCG event log, as a table or JSON.
+// attest show FILE: an SNP report, an Azure HCL report, a TCG event log or a token (unverified),
+// as a table or JSON.
+#include <cctype>
 #include <cstring>
 #include <iostream>
 
@@ -11,6 +13,7 @@
 #include "client/lib/evidence_files.h"
 #include "client/lib/report_view.h"
 #include "core/json.h"
+#include "crypto/jose.h"
 
 namespace attestd::cli {
 
@@ -23,7 +26,43 @@ are decoded when the report has no CPUID (version 2).
 
 A TCG event log (binary_bios_measurements) is shown one event a line: index, PCR,
 event type, SHA-256 digest, description; then the PCR values it replays to.
+
+A token (a compact JWS, e.g. an MAA token saved to a file) is shown as its header and
+claims, UNVERIFIED: nothing about its signature, issuer or lifetime is checked. Use
+attest verify-token to verify one.
 )";
+
+// "xxx.yyy.zzz" of base64url characters: a compact JWS, not a binary report or log.
+bool is_compact_jws(std::string_view text) {
+  std::size_t dots = 0;
+  for (char c : text) {
+    if (c == '.') ++dots;
+    else if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return dots == 2;
+}
+
+int show_token(std::string_view text, bool json) {
+  auto jws = crypto::parse_compact_jws(text);
+  if (!jws) return report_error("show", jws.error(), json);
+  auto claims = parse_json(as_chars(jws->payload), "token payload", crypto::kMaxJwsSize);
+  if (!claims) return report_error("show", Error(ErrorCode::MalformedToken, claims.error().message()), json);
+  if (json) {
+    Json::Value v(Json::objectValue);
+    v["type"] = "jws";
+    v["verified"] = false;
+    v["header"] = jws->header;
+    v["claims"] = *claims;
+    print_json(v);
+    return 0;
+  }
+  print_line(std::cout, "Token (UNVERIFIED: signature, issuer and lifetime not checked; see attest verify-token)");
+  print_line(std::cout, "header:");
+  print_block(std::cout, json_pretty(jws->header) + "\n");
+  print_line(std::cout, "claims:");
+  print_block(std::cout, json_pretty(*claims) + "\n");
+  return 0;
+}
 
 // The crypto-agile log's first event carries "Spec ID Event03" after its 32-byte header.
 bool is_event_log(ByteView data) {
@@ -77,6 +116,11 @@ int cmd_show(const std::vector<std::string>& argv) {
   {
     auto raw = read_file(args->positional()[0], boot::kMaxEventLogBytes + 1);
     if (raw && is_event_log(*raw)) return show_event_log(*raw, json);
+    if (raw && raw->size() <= crypto::kMaxJwsSize + 1024) {
+      std::string_view text = as_chars(*raw);
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+      if (is_compact_jws(text)) return show_token(text, json);
+    }
   }
   auto file = client::load_report_file(args->positional()[0]);
   if (!file) return report_error("show", file.error(), json);

@@ -7,6 +7,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
 #include "client/cli/output.h"
+#include "client/cli/vm_view.h"
 #include "client/lib/maa_claims.h"
 #include "client/lib/maa_token.h"
 #include "core/file.h"
@@ -23,7 +24,11 @@ Verifies a Microsoft Azure Attestation token (TOKEN is the token, a file holding
 - for standard input): RS256 by a key of the MAA instance named by --maa (which is also
 the only accepted issuer), its lifetime, then its SEV-SNP claims against the policy.
 Both token shapes are understood: SevSnpVm (claims at the top level) and Azure guest
-attestation (claims under x-ms-isolation-tee).
+attestation (claims under x-ms-isolation-tee). An Azure guest (azurevm) token's VM
+claims are checked too: every claim MAA always emits present (MissingClaim), no boot,
+kernel or hypervisor debugging (DebugMode), secure boot (SecureBootDisabled), no test or
+flight signing (TestSigningEnabled, FlightSigningEnabled), the policy's os_type
+(OsTypeMismatch); and shown (secure boot, debugging, signing, OS, attested PCRs).
 
   --maa URL            the MAA instance, e.g. https://sharedweu.weu.attest.azure.net
   --allow-plain-http-maa
@@ -85,6 +90,7 @@ void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims&
                             " snp=" + std::to_string(f.reported_tcb.snp) + " ucode=" +
                             std::to_string(f.reported_tcb.microcode));
   row("guest svn", std::to_string(f.guest_svn));
+  if (snp.vm) print_vm_rows(*snp.vm);
   if (tee.isMember("x-ms-runtime")) row("runtime data", json_compact(tee["x-ms-runtime"]).substr(0, 120));
   if (t.claims().isMember("nonce")) row("nonce", t.claims()["nonce"].asString());
 }
@@ -146,6 +152,7 @@ int cmd_verify_token(const std::vector<std::string>& argv) {
     out["shape"] = snp->shape == client::TokenShape::SevSnpVm ? "SevSnpVm" : "AzureGuest";
     out["verified_at"] = format_rfc3339(at);
     out["policy"] = policy_name;
+    if (snp->vm) out["vm"] = vm_json(*snp->vm);
     out["claims"] = verified->claims();
     print_json(out);
   } else {

@@ -54,6 +54,26 @@ Status check_user_data_binding(const Json::Value& attested, std::string_view run
   return {};
 }
 
+// AzureGuest: MAA echoes the request's ClientPayload under the token's top-level
+// x-ms-runtime.client-payload; the agent puts this batch's report data there.
+Status check_client_payload(const Json::Value* token_claims, std::string_view runtime_text) {
+  const std::string want = crypto::base64_encode(as_bytes(client_payload_value(report_data_for(runtime_text))));
+  const Json::Value* have = nullptr;
+  if (token_claims && (*token_claims)["x-ms-runtime"].isObject()) {
+    const Json::Value& payload = (*token_claims)["x-ms-runtime"]["client-payload"];
+    if (payload.isObject() && payload[kClientPayloadKey].isString()) have = &payload[kClientPayloadKey];
+  }
+  if (!have) {
+    return Error(ErrorCode::NonceMismatch, std::string("the token has no x-ms-runtime.client-payload.") +
+                                               kClientPayloadKey + ": it binds no batch of ours");
+  }
+  if (!constant_time_equal(as_bytes(have->asString()), as_bytes(want))) {
+    return Error(ErrorCode::NonceMismatch, std::string("x-ms-runtime.client-payload.") + kClientPayloadKey +
+                                               " is not this runtime data's report data: the token is of another batch");
+  }
+  return {};
+}
+
 }  // namespace
 
 bool binds_through_vtpm(const SnpTokenClaims& claims, const verify::Policy& policy) {
@@ -72,6 +92,9 @@ Result<RuntimeData> check_attestation_answer(const SnpTokenClaims& claims, std::
   // policy, never from what x-ms-runtime happens to contain.
   if (claims.shape == TokenShape::AzureGuest || binding == verify::Policy::RuntimeBinding::VtpmUserData) {
     if (Status s = check_user_data_binding(attested, runtime_text); !s) return s.error();
+    if (claims.shape == TokenShape::AzureGuest) {
+      if (Status s = check_client_payload(claims.token, runtime_text); !s) return s.error();
+    }
   } else {
     auto parsed = parse_json(runtime_text, "runtime data");
     if (!parsed || !(*parsed == attested)) {

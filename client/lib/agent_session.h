@@ -92,7 +92,9 @@ bool binds_through_vtpm(const SnpTokenClaims& claims, const verify::Policy& poli
 // Part of check_agent_answer: the runtime data's binding, the nonce's Merkle proof and the
 // channel binding, given the TLS key it sees and the nonce it sent — NOT the measured boot
 // of a vTPM guest: relying parties call check_agent_answer, which does everything.
-// `binding` (the policy's runtime_binding) applies to SevSnpVm tokens.
+// `binding` (the policy's runtime_binding) applies to SevSnpVm tokens. An AzureGuest token
+// must also carry, at its top level, x-ms-runtime.client-payload[kClientPayloadKey] equal to
+// base64 of client_payload_value(report_data_for(runtime_text)) (NonceMismatch otherwise).
 Result<RuntimeData> check_attestation_answer(
     const SnpTokenClaims& claims, std::string_view runtime_text, const crypto::MerkleProof& proof, ByteView nonce,
     const crypto::PublicKey& tls_peer_key,

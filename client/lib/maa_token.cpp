@@ -247,14 +247,37 @@ Result<SnpTokenClaims> snp_claims(const VerifiedToken& token) {
   auto facts = facts_from_claims(*out.tee);
   if (!facts) return facts.error();
   out.facts = std::move(facts).value();
+  out.token = &c;
+  if (out.shape == TokenShape::AzureGuest) {
+    auto vm = vm_facts_from_claims(c);
+    if (!vm) return vm.error();
+    out.vm = std::move(vm).value();
+  }
   return out;
 }
+
+namespace {
+
+// Every debug signal of the token that is on; the TEE's first.
+std::vector<std::string> debug_signals(const SnpTokenClaims& snp) {
+  std::vector<std::string> on;
+  if (snp.facts.debug_allowed) on.push_back("x-ms-sevsnpvm-is-debuggable is true");
+  if (snp.vm) {
+    for (std::string& s : vm_debug_signals(*snp.vm)) on.push_back(std::move(s));
+  }
+  return on;
+}
+
+}  // namespace
 
 Status check_token(const VerifiedToken& token, const verify::Policy& policy, const TokenExpectations& expect) {
   auto snp = snp_claims(token);
   if (!snp) return snp.error();
-  if (snp->facts.debug_allowed && !policy.allow_debug) {
-    return Error(ErrorCode::DebugMode, "Attestation validation failed (enclave is in debug mode).");
+  if (auto on = debug_signals(*snp); !on.empty() && !policy.allow_debug) {
+    if (!snp->vm) return Error(ErrorCode::DebugMode, "Attestation validation failed (enclave is in debug mode).");
+    std::string which;
+    for (const std::string& s : on) which += (which.empty() ? "" : "; ") + s;
+    return Error(ErrorCode::DebugMode, "Attestation validation failed (enclave is in debug mode): " + which);
   }
   if (policy.compliance_status) {
     const Json::Value& status = (*snp->tee)["x-ms-compliance-status"];
@@ -264,6 +287,9 @@ Status check_token(const VerifiedToken& token, const verify::Policy& policy, con
                        (status.isString() ? "'" + status.asString() + "'" : std::string("absent")) + ", not '" +
                        *policy.compliance_status + "'");
     }
+  }
+  if (snp->vm) {
+    if (Status s = check_vm_policy(policy, *snp->vm); !s) return s;
   }
   if (Status s = verify::check_policy(policy, snp->facts); !s) return s;
   if (expect.nonce) {

@@ -12,6 +12,7 @@
 
 #include <json/value.h>
 
+#include "client/lib/azurevm_claims.h"
 #include "core/time.h"
 #include "crypto/jose.h"
 #include "verify/policy.h"
@@ -116,15 +117,22 @@ struct SnpTokenClaims {
   TokenShape shape;
   const Json::Value* tee;  // the object holding x-ms-sevsnpvm-* (inside the token's claims)
   verify::GuestFacts facts;
+  const Json::Value* token = nullptr;  // the token's whole claims
+  std::optional<VmFacts> vm;           // AzureGuest: the VM-layer claims (azurevm_claims.h)
 };
 
 // Finds the SEV-SNP claims of either shape; claims at the wrong level, or of another TEE,
-// are NotAnEnclave.
+// are NotAnEnclave. An azurevm token must also carry every VM-layer claim MAA always emits
+// (MissingClaim naming it).
 Result<SnpTokenClaims> snp_claims(const VerifiedToken& token);
 
-// In this order: SEV-SNP (NotAnEnclave), not debuggable unless allowed (DebugMode),
-// compliance (NonCompliantUvm, "Attestation validation failed (non-compliant uvm)."), the
-// rest of the policy, the nonce (NonceMismatch), the runtime data (RuntimeDataMismatch).
+// In this order: SEV-SNP (NotAnEnclave) and, for an azurevm token, its VM-layer claims
+// (MissingClaim); not debuggable unless allowed (DebugMode: the TEE's is-debuggable and,
+// for an azurevm token, boot, kernel or hypervisor debugging or debuggers not disabled,
+// the message naming each signal that is on); compliance (NonCompliantUvm, "Attestation
+// validation failed (non-compliant uvm)."); for an azurevm token the VM policy
+// (SecureBootDisabled, TestSigningEnabled, FlightSigningEnabled, OsTypeMismatch); the
+// rest of the policy; the nonce (NonceMismatch); the runtime data (RuntimeDataMismatch).
 Status check_token(const VerifiedToken& token, const verify::Policy& policy, const TokenExpectations& expect);
 
 }  // namespace attestd::client

@@ -25,6 +25,28 @@ BOOST_AUTO_TEST_CASE(the_genuine_token_verifies_inside_its_validity_and_prints_i
   BOOST_TEST(r.out.find("compliance          azure-compliant-cvm") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(the_genuine_token_shows_its_vm_claims_as_rows) {
+  RunResult r = run(cmd("--at 2023-03-30T12:00:00Z"));
+  BOOST_TEST(r.exit_code == 0, r.err);
+  for (const char* row : {"  vm secure boot      on (db validated: yes, dbx validated: yes, default keys: yes)\n",
+                          "  vm debugging        off (boot, kernel and hypervisor debuggers off; debuggers disabled)\n",
+                          "  vm signing          test signing off, flight signing off\n",
+                          "  vm os               Windows Microsoft 10.0 (build NotApplicable)\n",
+                          "  attested pcrs       0,1,2,3,4,5,6,7,11,12,13\n",
+                          "  vm id               70F5CE9A-2BDC-4B6B-8401-E9B964D3AEB7\n"}) {
+    BOOST_TEST(r.out.find(row) != std::string::npos, row);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_genuine_token_is_refused_by_a_linux_only_policy) {
+  std::string policy = tmp_dir() + "/token_policy_linux.json";
+  BOOST_REQUIRE(write_file(policy, as_bytes(R"({"os_type": "Linux"})")).ok());
+  RunResult r = run(cmd("--at 2023-03-30T12:00:00Z --policy " + policy));
+  BOOST_TEST(r.exit_code == 48);
+  BOOST_TEST(r.err.find("attest verify-token: OsTypeMismatch: x-ms-azurevm-ostype is 'Windows', not the policy's "
+                      "os_type 'Linux'\n") == 0u, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(the_genuine_token_is_expired_today_with_exit_54) {
   RunResult r = run(cmd(""));
   BOOST_TEST(r.exit_code == 54);
@@ -38,6 +60,31 @@ BOOST_AUTO_TEST_CASE(json_output_carries_every_claim) {
   BOOST_REQUIRE(v.ok());
   BOOST_TEST((*v)["shape"].asString() == "AzureGuest");
   BOOST_TEST((*v)["claims"]["x-ms-isolation-tee"]["x-ms-sevsnpvm-microcode-svn"].asInt() == 115);
+  const Json::Value& vm = (*v)["vm"];
+  BOOST_TEST(vm["secure_boot"].asBool());
+  BOOST_TEST(!vm["debug"]["kernel"].asBool());
+  BOOST_TEST(vm["debug"]["debuggers_disabled"].asBool());
+  BOOST_TEST(!vm["test_signing"].asBool());
+  BOOST_TEST(vm["os"]["type"].asString() == "Windows");
+  BOOST_TEST(vm["os"]["version"].asString() == "10.0");
+  BOOST_TEST(vm["attested_pcrs"].size() == 11u);
+}
+
+BOOST_AUTO_TEST_CASE(show_prints_a_token_file_unverified_with_its_header_and_claims) {
+  RunResult r = run(attest() + " show " + vec("maa/azureguest_sharedweu_2023.jwt"));
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("Token (UNVERIFIED: signature, issuer and lifetime not checked; see attest verify-token)\n") ==
+             0u);
+  BOOST_TEST(r.out.find("\"kid\" : \"dRKh+hBcWUfQimSl3Iv6ZhStW3TSOt0ThwiTgUUqZAo=\"") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("\"x-ms-azurevm-kerneldebug-enabled\" : false") != std::string::npos);
+  RunResult j = run(attest() + " show --json " + vec("maa/azureguest_sharedweu_2023.jwt"));
+  BOOST_REQUIRE(j.exit_code == 0);
+  auto v = parse_json(j.out, "out");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["type"].asString() == "jws");
+  BOOST_TEST((*v)["verified"].asBool() == false);
+  BOOST_TEST((*v)["header"]["alg"].asString() == "RS256");
+  BOOST_TEST((*v)["claims"]["x-ms-azurevm-vmid"].asString() == "70F5CE9A-2BDC-4B6B-8401-E9B964D3AEB7");
 }
 
 BOOST_AUTO_TEST_CASE(a_policy_with_another_measurement_is_a_measurement_mismatch) {

@@ -14,6 +14,7 @@
 #include "client/lib/runtime_data.h"
 #include "core/json.h"
 #include "crypto/keys.h"
+#include "crypto/base64.h"
 #include "crypto/merkle.h"
 #include "crypto/sha.h"
 
@@ -65,7 +66,8 @@ void check_tree(ByteView nonce, const crypto::MerkleProof& shape) {
 }
 
 // Both token shapes attest `runtime_text`: SevSnpVm as x-ms-runtime itself, Azure vTPM as
-// user-data = SHA-256(runtime) padded to 64 bytes.
+// user-data = SHA-256(runtime) padded to 64 bytes, with the
+// client payload of its report data.
 void check_answer(std::string_view runtime_text, const crypto::MerkleProof& proof, ByteView nonce) {
   auto attested = parse_json(runtime_text, "runtime data");
   auto parsed = client::parse_runtime(runtime_text);
@@ -77,11 +79,16 @@ void check_answer(std::string_view runtime_text, const crypto::MerkleProof& proo
   Bytes user_data = crypto::sha256(as_bytes(runtime_text));
   user_data.resize(64, 0);
   azure["x-ms-runtime"]["user-data"] = hex_encode(user_data);
+  // An AzureGuest token also echoes the ClientPayload of the batch at its top level.
+  Json::Value azure_token(Json::objectValue);
+  azure_token["x-ms-runtime"]["client-payload"][client::kClientPayloadKey] =
+      crypto::base64_encode(as_bytes(client::client_payload_value(client::report_data_for(runtime_text))));
 
   const std::pair<client::TokenShape, const Json::Value*> shapes[] = {{client::TokenShape::SevSnpVm, &sevsnpvm},
                                                                       {client::TokenShape::AzureGuest, &azure}};
   for (const auto& [shape, tee] : shapes) {
     client::SnpTokenClaims claims{shape, tee, {}};
+    if (shape == client::TokenShape::AzureGuest) claims.token = &azure_token;
     auto answer = client::check_attestation_answer(claims, runtime_text, proof, nonce, peer);
     if (answer) {
       require(parsed.ok());

@@ -86,8 +86,11 @@ void check_claims(const client::VerifiedToken& token) {
       require(snp->tee == &c["x-ms-isolation-tee"]);
     }
   } else {
-    require(snp.error().code() == ErrorCode::NotAnEnclave || snp.error().code() == ErrorCode::DebugMode);
+    require(snp.error().code() == ErrorCode::NotAnEnclave || snp.error().code() == ErrorCode::DebugMode ||
+            snp.error().code() == ErrorCode::MissingClaim);
   }
+  // The VM layer belongs to an azurevm token, and to every one that checked out.
+  if (snp) require(snp->vm.has_value() == (snp->shape == client::TokenShape::AzureGuest));
 
   static const verify::Policy lenient = lenient_policy(), standard = verify::default_policy(), strict = strict_policy();
   Status strict_ok = client::check_token(token, strict, {});
@@ -96,6 +99,12 @@ void check_claims(const client::VerifiedToken& token) {
   // A policy that accepts less never accepts what a looser one refuses.
   if (strict_ok) require(standard_ok.ok());
   if (standard_ok) require(lenient_ok.ok() && snp && !snp->facts.debug_allowed);
+  // The default policy never accepts a VM with a debugger, without Secure Boot, or trusting
+  // test- or flight-signed code.
+  if (standard_ok && snp->vm) {
+    require(client::vm_debug_signals(*snp->vm).empty() && snp->vm->secure_boot && !snp->vm->test_signing &&
+            !snp->vm->flight_signing);
+  }
   if (lenient_ok) require(snp.ok());
 
   // The nonce and the runtime data, as a relying party expects them.

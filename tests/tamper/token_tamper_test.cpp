@@ -351,3 +351,165 @@ BOOST_AUTO_TEST_CASE(a_cached_token_is_still_checked_for_expiry_and_never_stands
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// The genuine AzureGuest token's claims (../shared/vectors/maa), made current and re-signed
+// by the test instance: the VM layer exactly as MAA wrote it.
+Json::Value azurevm_claims_genuine() {
+  std::string token = test::read_vector_text("maa/azureguest_sharedweu_2023.jwt");
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  auto jws = crypto::parse_compact_jws(token);
+  Json::Value c = *parse_json(as_chars(jws->payload), "reference");
+  c["iss"] = kMaa;
+  c["iat"] = Json::Int64(kNow - 60);
+  c["nbf"] = Json::Int64(kNow - 60);
+  c["exp"] = Json::Int64(kNow - 60 + 8 * 3600);
+  return c;
+}
+
+std::string azurevm_with(const std::function<void(Json::Value&)>& edit) {
+  Json::Value c = azurevm_claims_genuine();
+  edit(c);
+  return sign(good_header(), c);
+}
+
+// The full error of a relying party's check.
+std::string azurevm_error(const std::string& token, const verify::Policy& policy = verify::default_policy()) {
+  StaticMaaKeys keys = trusted_keys();
+  auto t = verify_maa_token(token, kMaa, keys, kNow, policy.clock_skew_seconds);
+  if (!t) return t.error().describe();
+  Status s = check_token(*t, policy, {});
+  return s ? "ok" : s.error().describe();
+}
+
+const char* const kVmDebugClaims[] = {"x-ms-azurevm-bootdebug-enabled", "x-ms-azurevm-kerneldebug-enabled",
+                                      "x-ms-azurevm-hypervisordebug-enabled"};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tamper_azurevm_token)
+
+BOOST_AUTO_TEST_CASE(the_genuine_azurevm_claims_verify) {
+  BOOST_TEST(azurevm_error(azurevm_with([](Json::Value&) {})) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(each_vm_debug_flag_is_debug_mode_naming_it) {
+  for (const char* claim : kVmDebugClaims) {
+    BOOST_TEST(azurevm_error(azurevm_with([&](Json::Value& c) { c[claim] = true; })) ==
+                   "DebugMode: Attestation validation failed (enclave is in debug mode): " + std::string(claim) +
+                       " is true",
+               claim);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(debuggers_not_disabled_is_debug_mode) {
+  BOOST_TEST(azurevm_error(azurevm_with([](Json::Value& c) { c["x-ms-azurevm-debuggersdisabled"] = false; })) ==
+             "DebugMode: Attestation validation failed (enclave is in debug mode): x-ms-azurevm-debuggersdisabled is "
+             "false");
+}
+
+BOOST_AUTO_TEST_CASE(the_tees_is_debuggable_in_an_azurevm_token_is_debug_mode_with_every_signal_named) {
+  BOOST_TEST(azurevm_error(azurevm_with([](Json::Value& c) {
+               c["x-ms-isolation-tee"]["x-ms-sevsnpvm-is-debuggable"] = true;
+               c["x-ms-azurevm-kerneldebug-enabled"] = true;
+             })) ==
+             "DebugMode: Attestation validation failed (enclave is in debug mode): x-ms-sevsnpvm-is-debuggable is "
+             "true; x-ms-azurevm-kerneldebug-enabled is true");
+}
+
+BOOST_AUTO_TEST_CASE(vm_debugging_is_reported_before_compliance) {
+  BOOST_TEST(verdict(azurevm_with([](Json::Value& c) {
+               c["x-ms-azurevm-kerneldebug-enabled"] = true;
+               c["x-ms-isolation-tee"].removeMember("x-ms-compliance-status");
+             })) == "DebugMode");
+}
+
+BOOST_AUTO_TEST_CASE(allow_debug_lets_vm_debugging_through) {
+  verify::Policy p = verify::default_policy();
+  p.allow_debug = true;
+  for (const char* claim : kVmDebugClaims) {
+    BOOST_TEST(verdict(azurevm_with([&](Json::Value& c) { c[claim] = true; }), p) == "ok", claim);
+  }
+  BOOST_TEST(verdict(azurevm_with([](Json::Value& c) { c["x-ms-azurevm-debuggersdisabled"] = false; }), p) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(secureboot_false_is_secure_boot_disabled_unless_the_policy_waives_it) {
+  std::string token = azurevm_with([](Json::Value& c) { c["secureboot"] = false; });
+  BOOST_TEST(azurevm_error(token) ==
+             "SecureBootDisabled: the token's secureboot claim is false: the VM booted without UEFI Secure Boot "
+             "(policy secure_boot)");
+  verify::Policy p = verify::default_policy();
+  p.require_secure_boot = false;
+  BOOST_TEST(verdict(token, p) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(test_signing_is_test_signing_enabled_unless_allowed) {
+  std::string token = azurevm_with([](Json::Value& c) { c["x-ms-azurevm-testsigning-enabled"] = true; });
+  BOOST_TEST(azurevm_error(token) ==
+             "TestSigningEnabled: x-ms-azurevm-testsigning-enabled is true: the OS loads test-signed code (policy "
+             "allow_test_signing)");
+  verify::Policy p = verify::default_policy();
+  p.allow_test_signing = true;
+  BOOST_TEST(verdict(token, p) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(flight_signing_is_flight_signing_enabled_unless_allowed) {
+  std::string token = azurevm_with([](Json::Value& c) { c["x-ms-azurevm-flightsigning-enabled"] = true; });
+  BOOST_TEST(verdict(token) == "FlightSigningEnabled");
+  verify::Policy p = verify::default_policy();
+  p.allow_flight_signing = true;
+  BOOST_TEST(verdict(token, p) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(another_os_type_is_os_type_mismatch) {
+  verify::Policy linux_only = verify::default_policy();
+  linux_only.os_type = "Linux";
+  BOOST_TEST(azurevm_error(azurevm_with([](Json::Value&) {}), linux_only) ==
+             "OsTypeMismatch: x-ms-azurevm-ostype is 'Windows', not the policy's os_type 'Linux'");
+  verify::Policy windows = verify::default_policy();
+  windows.os_type = "Windows";
+  BOOST_TEST(verdict(azurevm_with([](Json::Value&) {}), windows) == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(the_vm_policy_is_checked_in_its_order_after_compliance) {
+  std::string all = azurevm_with([](Json::Value& c) {
+    c["secureboot"] = false;
+    c["x-ms-azurevm-testsigning-enabled"] = true;
+    c["x-ms-azurevm-flightsigning-enabled"] = true;
+    c["x-ms-azurevm-ostype"] = "Linux";
+  });
+  verify::Policy p = verify::default_policy();
+  p.os_type = "Windows";
+  BOOST_TEST(verdict(all, p) == "SecureBootDisabled");
+  p.require_secure_boot = false;
+  BOOST_TEST(verdict(all, p) == "TestSigningEnabled");
+  p.allow_test_signing = true;
+  BOOST_TEST(verdict(all, p) == "FlightSigningEnabled");
+  p.allow_flight_signing = true;
+  BOOST_TEST(verdict(all, p) == "OsTypeMismatch");
+  BOOST_TEST(verdict(azurevm_with([](Json::Value& c) {
+               c["secureboot"] = false;
+               c["x-ms-isolation-tee"]["x-ms-compliance-status"] = "azure-non-compliant-cvm";
+             })) == "NonCompliantUvm");
+}
+
+BOOST_AUTO_TEST_CASE(each_always_emitted_claim_removed_is_missing_claim_naming_it) {
+  for (const std::string& name : azurevm_claim_names()) {
+    BOOST_TEST(azurevm_error(azurevm_with([&](Json::Value& c) { c.removeMember(name); })) ==
+                   "MissingClaim: the azurevm token has no " + name + " claim",
+               name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_debug_flag_as_the_string_false_is_a_missing_claim_not_a_pass) {
+  BOOST_TEST(verdict(azurevm_with([](Json::Value& c) { c["x-ms-azurevm-kerneldebug-enabled"] = "false"; })) ==
+             "MissingClaim");
+  BOOST_TEST(verdict(azurevm_with([](Json::Value& c) { c["x-ms-azurevm-debuggersdisabled"] = 1; })) == "MissingClaim");
+}
+
+BOOST_AUTO_TEST_CASE(a_sevsnpvm_token_needs_no_vm_claims) {
+  BOOST_TEST(verdict(sign(good_header(), good_claims())) == "ok");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 
 #include "client/lib/agent_session.h"
 #include "core/json.h"
+#include "crypto/base64.h"
 #include "crypto/keys.h"
 #include "crypto/sha.h"
 #include "tests/support.h"
@@ -43,6 +44,25 @@ Json::Value paravisor_claims(const std::string& runtime) {
 }
 
 SnpTokenClaims claims_of(TokenShape shape, const Json::Value& tee) { return SnpTokenClaims{shape, &tee, {}}; }
+
+// An AzureGuest token's claims: the TEE's (with the paravisor's claims) and, at the top,
+// MAA's echo of the ClientPayload the agent sent for this batch.
+struct AzureGuestToken {
+  Json::Value claims;
+  SnpTokenClaims snp() const {
+    SnpTokenClaims c{TokenShape::AzureGuest, &claims["x-ms-isolation-tee"], {}};
+    c.token = &claims;
+    return c;
+  }
+};
+
+AzureGuestToken azureguest_token(const std::string& runtime) {
+  AzureGuestToken t;
+  t.claims["x-ms-isolation-tee"]["x-ms-runtime"] = paravisor_claims(runtime);
+  t.claims["x-ms-runtime"]["client-payload"][kClientPayloadKey] =
+      crypto::base64_encode(as_bytes(client_payload_value(report_data_for(runtime))));
+  return t;
+}
 
 }  // namespace
 
@@ -84,15 +104,38 @@ BOOST_AUTO_TEST_CASE(the_vtpm_binding_of_a_sevsnpvm_token_is_the_policys_choice)
 
 BOOST_AUTO_TEST_CASE(an_azureguest_token_binds_through_the_paravisors_user_data) {
   Answer a = make_answer();
-  Json::Value tee(Json::objectValue);
-  tee["x-ms-runtime"] = paravisor_claims(a.runtime);
-  auto r = check_attestation_answer(claims_of(TokenShape::AzureGuest, tee), a.runtime, a.proof, a.nonce, a.key);
+  AzureGuestToken t = azureguest_token(a.runtime);
+  auto r = check_attestation_answer(t.snp(), a.runtime, a.proof, a.nonce, a.key);
   BOOST_TEST(r.ok(), test::why(r));
-  Json::Value direct(Json::objectValue);
-  direct["x-ms-runtime"] = *parse_json(a.runtime, "runtime");
-  auto d = check_attestation_answer(claims_of(TokenShape::AzureGuest, direct), a.runtime, a.proof, a.nonce, a.key);
+  t.claims["x-ms-isolation-tee"]["x-ms-runtime"] = *parse_json(a.runtime, "runtime");
+  auto d = check_attestation_answer(t.snp(), a.runtime, a.proof, a.nonce, a.key);
   BOOST_REQUIRE(!d.ok());
   BOOST_TEST(d.error().name() == "NonceMismatch");
+}
+
+BOOST_AUTO_TEST_CASE(an_azureguest_token_without_our_client_payload_is_a_nonce_mismatch) {
+  Answer a = make_answer();
+  AzureGuestToken t = azureguest_token(a.runtime);
+  t.claims["x-ms-runtime"].removeMember("client-payload");
+  auto r = check_attestation_answer(t.snp(), a.runtime, a.proof, a.nonce, a.key);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().describe() ==
+             "NonceMismatch: the token has no x-ms-runtime.client-payload.nonce: it binds no batch of ours");
+}
+
+BOOST_AUTO_TEST_CASE(an_azureguest_token_whose_client_payload_is_of_another_batch_is_a_nonce_mismatch) {
+  Answer a = make_answer();
+  Answer other = make_answer();
+  AzureGuestToken t = azureguest_token(a.runtime);
+  t.claims["x-ms-runtime"] = azureguest_token(other.runtime).claims["x-ms-runtime"];
+  auto r = check_attestation_answer(t.snp(), a.runtime, a.proof, a.nonce, a.key);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().describe() ==
+             "NonceMismatch: x-ms-runtime.client-payload.nonce is not this runtime data's report data: the token is "
+             "of another batch");
+  // The value is base64 of the hex, as Microsoft's library sends it: the hex itself is refused.
+  t.claims["x-ms-runtime"]["client-payload"]["nonce"] = client_payload_value(report_data_for(a.runtime));
+  BOOST_TEST(check_attestation_answer(t.snp(), a.runtime, a.proof, a.nonce, a.key).error().name() == "NonceMismatch");
 }
 
 BOOST_AUTO_TEST_CASE(the_policy_names_the_runtime_binding) {

@@ -144,6 +144,29 @@ BOOST_AUTO_TEST_CASE(integers_written_as_reals_are_refused_naming_the_key) {
   BOOST_TEST(policy_error(R"({"min_tcb": {"snp": 8.0}})") == "policy key 'min_tcb.snp': must be an integer from 0 to 255");
 }
 
+BOOST_AUTO_TEST_CASE(the_vm_layer_keys_default_to_secure_boot_without_test_or_flight_signing_and_any_os) {
+  Policy d = default_policy();
+  BOOST_TEST(d.require_secure_boot);
+  BOOST_TEST(!d.allow_test_signing);
+  BOOST_TEST(!d.allow_flight_signing);
+  BOOST_TEST(!d.os_type.has_value());
+  auto p = parse_policy(R"({"allow_test_signing": true, "allow_flight_signing": true, "os_type": "Linux"})");
+  BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));
+  BOOST_TEST(p->allow_test_signing);
+  BOOST_TEST(p->allow_flight_signing);
+  BOOST_TEST(*p->os_type == "Linux");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_vm_layer_keys_name_the_key) {
+  BOOST_TEST(policy_error(R"({"allow_test_signing": 1})") == "policy key 'allow_test_signing': must be true or false");
+  BOOST_TEST(policy_error(R"({"allow_flight_signing": null})") ==
+             "policy key 'allow_flight_signing': must be true or false");
+  BOOST_TEST(policy_error(R"({"os_type": ""})") ==
+             "policy key 'os_type': must be a non-empty string, e.g. \"Linux\" or \"Windows\"");
+  BOOST_TEST(policy_error(R"({"os_type": ["Linux"]})") ==
+             "policy key 'os_type': must be a non-empty string, e.g. \"Linux\" or \"Windows\"");
+}
+
 BOOST_AUTO_TEST_CASE(the_documented_example_policy_parses) {
   auto p = load_policy(test::src_dir() + "/docs/examples/policy.json");
   BOOST_REQUIRE_MESSAGE(p.ok(), test::why(p));
