@@ -30,6 +30,8 @@ const Field kFields[] = {
     {"evidence", Field::Text, &AgentConfig::evidence},
     {"tpm", Field::Text, &AgentConfig::tpm},
     {"event_log", Field::Text, &AgentConfig::event_log},
+    {"maa_protocol", Field::Text, &AgentConfig::maa_protocol},
+    {"os_release", Field::Text, &AgentConfig::os_release},
     {"sim_keys", Field::Text, &AgentConfig::sim_keys},
     {"sim_policy", Field::Text, &AgentConfig::sim_policy},
     {"sim_measurement", Field::Text, &AgentConfig::sim_measurement},
@@ -187,6 +189,13 @@ Status validate(const AgentConfig& c) {
   for (const char* k : kinds) known = known || c.evidence == k;
   if (!known) return bad_value("evidence", "'" + c.evidence + "' is not auto, sev-guest, tsm, azure-vtpm or sim");
   if (c.evidence == "sim" && c.sim_keys.empty()) return bad_value("sim_keys", "required with evidence 'sim'");
+  if (c.maa_protocol != "auto" && c.maa_protocol != "sevsnpvm" && c.maa_protocol != "azureguest") {
+    return bad_value("maa_protocol", "'" + c.maa_protocol + "' is not auto, sevsnpvm or azureguest");
+  }
+  if (c.maa_protocol == "azureguest" && c.evidence != "auto" && c.evidence != "azure-vtpm") {
+    return bad_value("maa_protocol", "azureguest needs the azure-vtpm evidence source (a vTPM quote and key), not '" +
+                                         c.evidence + "'");
+  }
   if (!c.upstream.empty() && c.upstream.rfind("http://", 0) != 0) {
     return bad_value("upstream", "must be http://HOST:PORT (the application inside the VM)");
   }

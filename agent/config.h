@@ -18,6 +18,11 @@ struct AgentConfig {
   std::string tpm = "/dev/tpmrm0";  // azure-vtpm: a TPM device, or "tcp:HOST:PORT" (swtpm)
   // azure-vtpm: the firmware's TCG event log, sent with every quote ("" for none).
   std::string event_log = hal::kEventLogPath;
+  // MAA's protocol: sevsnpvm | azureguest | auto (azureguest on the azure-vtpm source,
+  // sevsnpvm on every other).
+  std::string maa_protocol = "auto";
+  // azureguest: the OS reported to MAA (os-release(5) NAME and VERSION_ID).
+  std::string os_release = "/etc/os-release";
   // sim only (tests): the snp-sim identity folder, and the guest it pretends to be.
   std::string sim_keys;
   std::string sim_policy = "0x30000";

@@ -58,6 +58,8 @@ Result<std::unique_ptr<hal::EvidenceSource>> open_source(const AgentConfig& c, s
     }
     hal::AzureVtpmOptions vtpm;
     vtpm.event_log_path = c.event_log;
+    // AzureGuest needs a TPM encryption key for MAA's sealed answer; auto picks it here.
+    vtpm.encryption_key = c.maa_protocol != "sevsnpvm";
     auto source = std::make_unique<hal::AzureVtpmSource>(transport, vtpm);
     // The HCL report must be there: otherwise this is no Azure CVM.
     if (auto hcl = source->read_hcl_report(); !hcl) {
@@ -89,6 +91,12 @@ Result<std::unique_ptr<hal::EvidenceSource>> open_source(const AgentConfig& c, s
     };
   }
   return hal::open_evidence_source(c.evidence, options);
+}
+
+MaaProtocol resolve_protocol(const AgentConfig& c, const hal::EvidenceSource& source) {
+  if (c.maa_protocol == "azureguest") return MaaProtocol::AzureGuest;
+  if (c.maa_protocol == "sevsnpvm") return MaaProtocol::SevSnpVm;
+  return source.name() == "azure-vtpm" ? MaaProtocol::AzureGuest : MaaProtocol::SevSnpVm;
 }
 
 }  // namespace
@@ -139,6 +147,16 @@ int main(int argc, char** argv) {
   if (!config.kds_url.empty()) parts.vcek.kds_base = config.kds_url;
   parts.vcek.thim_url = config.thim_url;
   parts.vcek.cache_dir = config.kds_cache_dir;
+  parts.maa.protocol = resolve_protocol(config, *parts.evidence);
+  if (parts.maa.protocol == MaaProtocol::AzureGuest) {
+    if (parts.evidence->name() != "azure-vtpm") {
+      return fail(Error(ErrorCode::MalformedConfig, "maa_protocol azureguest needs the azure-vtpm evidence source, and "
+                                                    "this guest has " + parts.evidence->name()));
+    }
+    auto os = read_os_release(config.os_release);
+    if (!os) return fail(os.error().with_context("os_release"));
+    parts.os = std::move(os).value();
+  }
   parts.maa.base_url = config.maa_url;
   parts.maa.ca_file = config.maa_ca_file;
   parts.maa.resolve = config.maa_resolve;
@@ -171,6 +189,7 @@ int main(int argc, char** argv) {
   }
   log_event(LogLevel::Info, "started",
             "listen=" + (*server)->url() + " evidence=" + service.evidence_name() + " maa=" + config.maa_url +
+                " maa_protocol=" + std::string(maa_protocol_name(service.maa_protocol())) +
                 " window_ms=" + std::to_string(config.batch_window_ms) +
                 " max_connections=" + std::to_string((*server)->capacity()) +
                 (config.upstream.empty() ? "" : " upstream=" + config.upstream) +

@@ -102,7 +102,10 @@ Result<BatchAttestation> AgentService::attest_batch(const std::string& runtime_j
     log_event(LogLevel::Error, "vcek_failed", chain.error().describe());
     return chain.error();
   }
-  auto token = maa_.attest_sevsnpvm(*evidence, {chain->vcek, chain->ask, chain->ark}, runtime_json);
+  std::vector<crypto::Certificate> vcek_chain{chain->vcek, chain->ask, chain->ark};
+  auto token = parts_.maa.protocol == MaaProtocol::AzureGuest
+                   ? azureguest_token(*evidence, vcek_chain, report_data)
+                   : maa_.attest_sevsnpvm(*evidence, vcek_chain, runtime_json);
   if (!token) {
     log_event(LogLevel::Error, "maa_failed", token.error().describe());
     return token.error();
@@ -113,6 +116,18 @@ Result<BatchAttestation> AgentService::attest_batch(const std::string& runtime_j
   }
   log_event(LogLevel::Info, "attested", "source=" + evidence->source + " vcek=" + chain->origin);
   return BatchAttestation{std::move(token).value(), tpm_answer(*evidence)};
+}
+
+Result<std::string> AgentService::azureguest_token(const hal::Evidence& evidence,
+                                                   const std::vector<crypto::Certificate>& chain,
+                                                   const hal::ReportData& report_data) {
+  auto request = azureguest_evidence(evidence, chain, parts_.os, report_data);
+  if (!request) return request.error();
+  return maa_.attest_azureguest(*request, [&](ByteView encrypted_inner_key) -> Result<Bytes> {
+    // The TPM serves one command stream: decrypt between other batches' evidence reads.
+    std::lock_guard<std::mutex> lock(evidence_mu_);
+    return parts_.evidence->decrypt_with_encryption_key(evidence, encrypted_inner_key);
+  });
 }
 
 net::HttpResponse AgentService::post_attestation(const net::HttpRequest& r) {
@@ -151,6 +166,7 @@ net::HttpResponse AgentService::health() const {
   out["status"] = "ok";
   out["evidence"] = evidence_name_;
   out["maa"] = maa_.attest_url();
+  out["maa_protocol"] = std::string(maa_protocol_name(parts_.maa.protocol));
   out["batches"] = Json::UInt64(s.batches.batches);
   out["nonces"] = Json::UInt64(s.batches.nonces);
   out["maa_requests"] = Json::UInt64(s.maa.requests);

@@ -26,7 +26,8 @@ Result<net::TlsIdentity> make_tls_identity();
 struct ServiceParts {
   std::unique_ptr<hal::EvidenceSource> evidence;
   hal::VcekSourceOptions vcek;
-  MaaClientOptions maa;
+  MaaClientOptions maa;  // maa.protocol: which of MAA's protocols
+  client::OsInfo os;     // AzureGuest: the OS reported to MAA
   BatcherConfig batch;
   std::string upstream;  // "http://127.0.0.1:PORT", or empty
   int upstream_timeout_ms = 30000;
@@ -49,10 +50,14 @@ class AgentService {
   net::HttpResponse handle(const net::HttpRequest& request);
   ServiceStats stats() const;
   std::string evidence_name() const { return evidence_name_; }
+  MaaProtocol maa_protocol() const { return parts_.maa.protocol; }
 
  private:
-  // One batch: evidence bound to the runtime data, its VCEK chain, MAA's token.
+  // One batch: evidence bound to the runtime data, its VCEK chain, MAA's token (by the
+  // configured protocol).
   Result<BatchAttestation> attest_batch(const std::string& runtime_json, const hal::ReportData& report_data);
+  Result<std::string> azureguest_token(const hal::Evidence& evidence, const std::vector<crypto::Certificate>& chain,
+                                       const hal::ReportData& report_data);
   net::HttpResponse post_attestation(const net::HttpRequest& request);
   net::HttpResponse latest_attestation() const;
   net::HttpResponse health() const;

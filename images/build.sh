@@ -129,6 +129,12 @@ stage_common() {  # ROOTDIR
     echo "$m" >> "$r/lib/modules/load"
   done
   printf '%s\n' "$KVER" > "$r/etc/kernel-release"
+  # What attestd reports to MAA as the OS (AzureGuest's OSDistro and OSVersionMajor/Minor).
+  {
+    echo 'NAME="attestd guest"'
+    echo 'ID=attestd'
+    echo "VERSION_ID=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d.%H%M%S)"
+  } > "$r/etc/os-release"
   # The console must exist before /init runs (the kernel opens it on the rootfs).
   mknod -m 0600 "$r/dev/console" c 5 1
   mknod -m 0666 "$r/dev/null" c 1 3

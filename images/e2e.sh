@@ -12,7 +12,8 @@
 #  3. boot 2, snp-sim launching the guest with the debug policy bit,
 #     attestd reading /dev/sev-guest (CUSE) instead of configfs-tsm      -> DebugMode
 #  4. boot 3, Azure-style: the sim UKI from its GPT disk under OVMF with Secure Boot and a
-#     swtpm vTPM, the paravisor emulator in the guest, attestd on azure-vtpm; the client
+#     swtpm vTPM, the paravisor emulator in the guest, attestd on azure-vtpm speaking MAA's
+#     AzureGuest protocol (the token printed in the guide's shape); the client
 #     pins the PCRs make image computed (boot-policy-sim.json):
 #     attest connect, and every computed PCR equal to the quoted, replayed one -> success
 #     a client expecting another UKI (its command line changed)             -> PcrMismatch
@@ -152,6 +153,41 @@ for pcr, value in computed.items():
     if booted.get(pcr) != value:
         sys.exit(f"PCR {pcr}: computed {value}, booted {booted.get(pcr)}")
 print("e2e: computed PCRs " + ", ".join(sorted(computed, key=int)) + " equal the booted guest's quoted, replayed PCRs")
+PY
+# attestd spoke MAA's AzureGuest protocol: the token has the shape of the one in BlindBox's
+# guide (Microsoft's guest attestation client's), with the VM's boot claims.
+grep -q "maa_protocol=azureguest" "$STATE/console.log" || fail "attestd in the Azure-style guest did not use AzureGuest"
+/usr/bin/python3 - "$WORK/azure-connect.json" <<'PY' || fail "the AzureGuest token does not have the guide's shape"
+import json, sys
+claims = json.load(open(sys.argv[1]))["claims"]
+tee = claims["x-ms-isolation-tee"]
+checks = [
+    (claims.get("x-ms-attestation-type") == "azurevm", "x-ms-attestation-type azurevm"),
+    (claims.get("x-ms-azurevm-attestation-protocol-ver") == "2.0", "x-ms-azurevm-attestation-protocol-ver 2.0"),
+    (claims.get("secureboot") is True, "secureboot true"),
+    (claims.get("x-ms-azurevm-ostype") == "Linux", "x-ms-azurevm-ostype Linux"),
+    (all(claims.get("x-ms-azurevm-" + f) is False for f in
+         ("bootdebug-enabled", "kerneldebug-enabled", "hypervisordebug-enabled", "testsigning-enabled",
+          "flightsigning-enabled")), "the debug and signing flags false"),
+    (claims.get("x-ms-azurevm-debuggersdisabled") is True, "x-ms-azurevm-debuggersdisabled true"),
+    (tee.get("x-ms-attestation-type") == "sevsnpvm", "x-ms-isolation-tee.x-ms-attestation-type sevsnpvm"),
+    (tee.get("x-ms-compliance-status") == "azure-compliant-cvm", "x-ms-isolation-tee.x-ms-compliance-status"),
+    (tee.get("x-ms-sevsnpvm-is-debuggable") is False, "x-ms-isolation-tee.x-ms-sevsnpvm-is-debuggable false"),
+    (any(k.get("kid") == "HCLAkPub" for k in tee["x-ms-runtime"]["keys"]), "HCLAkPub in the TEE's x-ms-runtime"),
+    ("nonce" in claims["x-ms-runtime"]["client-payload"], "x-ms-runtime.client-payload.nonce"),
+    ([k.get("kid") for k in claims["x-ms-runtime"]["keys"]] == ["TpmEphemeralEncryptionKey"],
+     "x-ms-runtime.keys: TpmEphemeralEncryptionKey"),
+]
+bad = [what for ok, what in checks if not ok]
+if bad:
+    sys.exit("missing or wrong: " + ", ".join(bad))
+shown = {k: v for k, v in claims.items() if k not in ("x-ms-isolation-tee", "x-ms-runtime")}
+shown["x-ms-isolation-tee"] = {k: v for k, v in tee.items() if k != "x-ms-runtime"}
+shown["x-ms-isolation-tee"]["x-ms-runtime"] = "{keys: [HCLAkPub], user-data, vm-configuration…}"
+shown["x-ms-runtime"] = claims["x-ms-runtime"]
+for line in json.dumps(shown, indent=1, sort_keys=True).splitlines():
+    print("e2e:   " + line[:140])
+print("e2e: the Azure-style guest's AzureGuest token has the guide's shape (above, abridged)")
 PY
 ANSWER=$("$BIN/attest" request "$URL/generate" -d '{"input_text": "measured"}' "${FLAGS[@]}" --policy "$BOOT_POLICY") \
   || fail "attest request to the Azure-style guest failed"

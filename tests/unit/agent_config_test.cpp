@@ -55,6 +55,21 @@ BOOST_AUTO_TEST_CASE(values_out_of_range_are_refused) {
   BOOST_TEST(problem("{" + base + R"(, "log_level": "loud"})") == "MalformedConfig: log_level: must be debug, info, warn or error");
 }
 
+BOOST_AUTO_TEST_CASE(the_maa_protocol_is_auto_by_default_and_azureguest_needs_the_vtpm) {
+  auto c = parse_config(R"({"maa_url": "https://maa.test"})");
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST(c->maa_protocol == "auto");
+  BOOST_TEST(c->os_release == "/etc/os-release");
+  std::string base = R"("maa_url": "https://maa.test")";
+  BOOST_TEST(problem("{" + base + R"(, "maa_protocol": "azureguest", "evidence": "azure-vtpm"})") == "ok");
+  BOOST_TEST(problem("{" + base + R"(, "maa_protocol": "sevsnpvm", "evidence": "azure-vtpm"})") == "ok");
+  BOOST_TEST(problem("{" + base + R"(, "maa_protocol": "AzureGuest"})") ==
+             "MalformedConfig: maa_protocol: 'AzureGuest' is not auto, sevsnpvm or azureguest");
+  BOOST_TEST(problem("{" + base + R"(, "maa_protocol": "azureguest", "evidence": "sev-guest"})") ==
+             "MalformedConfig: maa_protocol: azureguest needs the azure-vtpm evidence source (a vTPM quote and key), "
+             "not 'sev-guest'");
+}
+
 BOOST_AUTO_TEST_CASE(flags_override_the_file) {
   auto c = parse_config(R"({"maa_url": "https://a.test", "batch_window_ms": 5, "maa_resolve": ["a.test:443:127.0.0.1"]})");
   BOOST_REQUIRE(c.ok());

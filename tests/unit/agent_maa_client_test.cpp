@@ -9,6 +9,7 @@
 #include "agent/maa_client.h"
 #include "agent/runtime_data.h"
 #include "client/lib/maa_token.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "crypto/base64.h"
 #include "crypto/merkle.h"
@@ -404,6 +405,49 @@ BOOST_AUTO_TEST_CASE(an_unreachable_maa_is_maa_unavailable_after_every_attempt) 
   BOOST_TEST((token.error().code() == ErrorCode::MaaUnavailable));
   BOOST_TEST(token.error().message().find("NetworkError") != std::string::npos, token.error().message());
   BOOST_TEST(client.stats().requests == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(agent_os_release)
+
+namespace {
+std::string write_tmp(const std::string& name, const std::string& text) {
+  std::string path = test::tmp_dir() + "/" + name;
+  BOOST_REQUIRE(write_file(path, as_bytes(text)).ok());
+  return path;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(name_and_version_id_are_read_as_microsofts_client_reads_them) {
+  auto os = read_os_release(write_tmp("os-release-debian",
+                                      "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n# a comment\nNAME=\"Debian "
+                                      "GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n"));
+  BOOST_REQUIRE(os.ok());
+  BOOST_TEST(os->type == "Linux");
+  BOOST_TEST(os->distro == "Debian GNU/Linux");
+  BOOST_TEST(os->version_major == 12u);
+  BOOST_TEST(os->version_minor == 0u);
+  BOOST_TEST(os->build == "NotApplication");
+  auto ubuntu = read_os_release(write_tmp("os-release-ubuntu", "NAME='Ubuntu'\nVERSION_ID=22.04\n"));
+  BOOST_REQUIRE(ubuntu.ok());
+  BOOST_TEST(ubuntu->distro == "Ubuntu");
+  BOOST_TEST(ubuntu->version_major == 22u);
+  BOOST_TEST(ubuntu->version_minor == 4u);
+  auto guest = read_os_release(write_tmp("os-release-guest", "NAME=\"attestd guest\"\nVERSION_ID=20261127.185230\n"));
+  BOOST_REQUIRE(guest.ok());
+  BOOST_TEST(guest->version_major == 20261127u);
+  BOOST_TEST(guest->version_minor == 185230u);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_gives_the_defaults_and_an_oversized_one_is_refused) {
+  auto none = read_os_release(test::tmp_dir() + "/no-such-os-release");
+  BOOST_REQUIRE(none.ok());
+  BOOST_TEST(none->distro == "Linux");
+  BOOST_TEST(none->version_major == 1u);
+  auto huge = read_os_release(write_tmp("os-release-huge", std::string(70 * 1024, 'x')));
+  BOOST_REQUIRE(!huge.ok());
+  BOOST_TEST(huge.error().name() == "FileError");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
