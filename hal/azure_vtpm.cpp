@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "crypto/jose.h"
 #include "crypto/sha.h"
+#include "hal/tpm/objects.h"
 
 namespace attestd::hal {
 namespace {
@@ -20,6 +21,52 @@ Result<Json::Value> claims_json(std::string_view runtime_claims) {
   if (!v) return v.error();
   if (!v->isObject()) return malformed("HCL runtime claims are not a JSON object");
   return v;
+}
+
+// Flushes the transient `handle` whatever `result` is, so no failure leaves an object or
+// a session behind in the TPM; a failed flush is the error when `result` was a success.
+template <typename R>
+R flushed(tpm::Tpm& t, std::uint32_t handle, R result) {
+  Status f = t.flush_context(handle);
+  if (result && !f) return f.error();
+  return result;
+}
+
+// The AK's public area and certificate, and an encryption key bound by PolicyPCR to
+// `values` of `pcrs` and certified by the AK, as Microsoft's client makes them
+// (GetEphemeralKey: CreatePrimary under the null hierarchy, Certify, flush).
+Result<TpmKeys> read_tpm_keys(tpm::Tpm& t, const AzureVtpmOptions& o, const std::vector<Bytes>& values) {
+  TpmKeys keys;
+  auto ak = t.read_public(o.ak_handle);
+  if (!ak) return ak.error().with_context("attestation key");
+  keys.ak_public = tpm::tpm2b_public(ak->public_area);
+  auto cert_index = t.nv_find(o.ak_cert_index);
+  if (!cert_index) return cert_index.error().with_context("AK certificate");
+  if (*cert_index) {
+    auto cert = t.nv_read(o.ak_cert_index, o.nv_chunk);
+    if (!cert) return cert.error().with_context("AK certificate");
+    keys.ak_cert = std::move(cert).value();
+  }
+  auto created = t.create_primary(
+      tpm::kRhNull, tpm::encryption_key_template(tpm::policy_pcr_digest(o.pcrs, values)));
+  if (!created) return created.error().with_context("encryption key");
+  auto certified = flushed(t, created->handle, t.certify(created->handle, o.ak_handle, {}));
+  if (!certified) return certified.error().with_context("encryption key");
+  keys.enc_key_public = tpm::tpm2b_public(created->public_area);
+  keys.enc_key_certify_info = std::move(certified->attest);
+  keys.enc_key_certify_signature = std::move(certified->signature);
+  return keys;
+}
+
+// "PCR 9, PCR 11": the PCRs of `pcrs` whose values are no longer `then`.
+std::string changed_pcrs(const tpm::PcrSelection& pcrs, const std::vector<Bytes>& then, const std::vector<Bytes>& now) {
+  std::string out;
+  for (std::size_t i = 0; i < pcrs.pcrs.size() && i < then.size() && i < now.size(); ++i) {
+    if (then[i] == now[i]) continue;
+    if (!out.empty()) out += ", ";
+    out += "PCR " + std::to_string(pcrs.pcrs[i]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -153,7 +200,55 @@ Result<Evidence> AzureVtpmSource::get_evidence(const ReportData& report_data) {
   e.quote = TpmQuote{std::move(quote->attest), std::move(quote->signature), options_.pcrs.marshal(),
                      std::move(pcrs).value()};
   e.event_log = std::move(log).value();
+  if (options_.encryption_key) {
+    auto keys = read_tpm_keys(tpm_, options_, e.quote->pcr_values);
+    if (!keys) return keys.error();
+    e.tpm_keys = std::move(keys).value();
+  }
   return e;
+}
+
+Result<Bytes> AzureVtpmSource::decrypt_with_encryption_key(const Evidence& evidence, ByteView ciphertext) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!evidence.quote || !evidence.tpm_keys) {
+    return malformed("the evidence has no TPM quote and encryption key to decrypt with");
+  }
+  auto pcrs = tpm::parse_pcr_selection(evidence.quote->pcr_selection);
+  if (!pcrs) return pcrs.error().with_context("the evidence's quote");
+  const std::vector<Bytes>& values = evidence.quote->pcr_values;
+  if (values.size() != pcrs->pcrs.size()) {
+    return malformed("the evidence's quote has " + std::to_string(values.size()) + " PCR values for " +
+                     std::to_string(pcrs->pcrs.size()) + " PCRs");
+  }
+  // The same template under the null hierarchy is the same key, as long as the TPM has
+  // not been reset (which gives the null hierarchy a new seed).
+  auto created = tpm_.create_primary(tpm::kRhNull,
+                                     tpm::encryption_key_template(tpm::policy_pcr_digest(*pcrs, values)));
+  if (!created) return created.error().with_context("encryption key");
+  return flushed(tpm_, created->handle, [&]() -> Result<Bytes> {
+    if (tpm::tpm2b_public(created->public_area) != evidence.tpm_keys->enc_key_public) {
+      return Error(ErrorCode::DeviceError, "encryption key: the TPM makes another key for these PCR values than the "
+                                           "evidence's: the TPM was reset since, or the key is not this TPM's");
+    }
+    auto session = tpm_.start_policy_session();
+    if (!session) return session.error().with_context("encryption key");
+    if (Status s = tpm_.policy_pcr(*session, tpm::pcr_values_digest(values), *pcrs); !s) {
+      (void)tpm_.flush_context(*session);
+      auto now = tpm_.pcr_read(*pcrs);
+      std::string changed = now ? changed_pcrs(*pcrs, values, *now) : "";
+      if (!changed.empty()) {
+        return Error(ErrorCode::DeviceError, "encryption key: " + changed + " changed since the evidence was taken, "
+                                             "so the TPM no longer lets the key decrypt (" + s.error().message() + ")");
+      }
+      return s.error().with_context("encryption key");
+    }
+    auto plain = tpm_.rsa_decrypt(created->handle, *session, ciphertext);
+    if (!plain) {
+      (void)tpm_.flush_context(*session);  // a failed command leaves the session loaded
+      return plain.error().with_context("encryption key");
+    }
+    return plain;
+  }());
 }
 
 Result<snp::HclReport> check_azure_evidence(const Evidence& evidence, const ReportData& report_data) {

@@ -60,10 +60,20 @@ class AzureVtpmSource : public EvidenceSource {
   // Writes report_data to the user-data index (defining it if absent), waits for an HCL
   // report whose runtime claims carry it as "user-data" and bind to REPORT_DATA, then
   // quotes the PCRs with SHA-256(report_data) as qualifying data, reads their values and
-  // the event log. DeviceError for TPM failures, for a paravisor that does not answer
-  // within the timeout, and for an event log that cannot be read or is too large.
-  // Serialised.
+  // the event log. With options.encryption_key, also Evidence::tpm_keys: the AK's
+  // TPM2B_PUBLIC, its certificate from NV ak_cert_index when that index exists, and an
+  // encryption key (CreatePrimary under the null hierarchy from
+  // tpm::encryption_key_template, authPolicy = PolicyPCR of the quoted PCRs' values read
+  // here) certified by the AK with empty qualifying data; every transient handle is
+  // flushed. DeviceError for TPM failures, for a paravisor that does not answer within
+  // the timeout, and for an event log that cannot be read or is too large. Serialised.
   Result<Evidence> get_evidence(const ReportData& report_data) override;
+  // Re-creates the encryption key from the evidence's quoted selection and values,
+  // satisfies its PolicyPCR in a policy session and TPM2_RSA_Decrypt (RSAES) `ciphertext`.
+  // DeviceError when the key differs from evidence.tpm_keys->enc_key_public (the TPM was
+  // reset) or a PCR changed since (naming it); MalformedInput for evidence without a
+  // quote or tpm_keys. Serialised with get_evidence.
+  Result<Bytes> decrypt_with_encryption_key(const Evidence& evidence, ByteView ciphertext) override;
 
   // The current HCL report, as read (no user data written).
   Result<snp::HclReport> read_hcl_report();

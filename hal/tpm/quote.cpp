@@ -2,6 +2,7 @@
 
 #include "crypto/sha.h"
 #include "hal/tpm/marshal.h"
+#include "hal/tpm/objects.h"
 #include "hal/tpm/tpm.h"
 
 namespace attestd::hal::tpm {
@@ -18,22 +19,46 @@ Result<crypto::HashAlg> hash_of(std::uint16_t alg) {
   }
 }
 
+constexpr std::size_t kMaxName = 66;
+constexpr std::size_t kMaxData = 64;
+
+// The fields every TPMS_ATTEST starts with, up to the type-specific part; the reader
+// stops there. MalformedInput when the magic or the type is not what is expected.
+template <typename Info>
+Status read_attest_header(Unmarshaller& u, std::uint16_t expected_type, const char* what, Info& info) {
+  std::uint32_t magic = u.u32();
+  std::uint16_t type = u.u16();
+  if (u.ok() && magic != kTpmGeneratedValue) return malformed("TPMS_ATTEST: magic is not TPM_GENERATED_VALUE");
+  if (u.ok() && type != expected_type) {
+    return malformed("TPMS_ATTEST: type " + std::to_string(type) + " is not " + what);
+  }
+  info.qualified_signer = to_bytes(u.tpm2b(kMaxName));
+  info.extra_data = to_bytes(u.tpm2b(kMaxData));
+  info.clock = u.u64();
+  info.reset_count = u.u32();
+  info.restart_count = u.u32();
+  info.safe = u.u8() != 0;
+  info.firmware_version = u.u64();
+  return ok_status();
+}
+
+// The signature over `attest` by `ak`, or QuoteInvalid naming `what` was signed.
+Status check_signature(ByteView attest, ByteView signature, const crypto::PublicKey& ak, const char* what) {
+  auto sig = parse_tpm_signature(signature);
+  if (!sig) return sig.error();
+  if (Status s = ak.verify(sig->scheme, attest, sig->signature); !s) {
+    return Error(ErrorCode::QuoteInvalid,
+                 std::string(what) + ": not signed by the attestation key (" + s.error().message() + ")");
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<QuoteInfo> parse_quote_attest(ByteView attest) {
   Unmarshaller u(attest);
   QuoteInfo q;
-  std::uint32_t magic = u.u32();
-  std::uint16_t type = u.u16();
-  if (u.ok() && magic != kTpmGeneratedValue) return malformed("TPMS_ATTEST: magic is not TPM_GENERATED_VALUE");
-  if (u.ok() && type != kStAttestQuote) return malformed("TPMS_ATTEST: type " + std::to_string(type) + " is not a quote");
-  q.qualified_signer = to_bytes(u.tpm2b(66));
-  q.extra_data = to_bytes(u.tpm2b(64));
-  q.clock = u.u64();
-  q.reset_count = u.u32();
-  q.restart_count = u.u32();
-  q.safe = u.u8() != 0;
-  q.firmware_version = u.u64();
+  if (Status s = read_attest_header(u, kStAttestQuote, "a quote", q); !s) return s.error();
   std::size_t sel_start = u.position();
   std::uint32_t banks = u.u32();
   if (u.ok() && banks != 1) return malformed("TPMS_QUOTE_INFO: " + std::to_string(banks) + " PCR banks, expected 1");
@@ -99,12 +124,52 @@ Status check_pcr_values(const QuoteInfo& info, const std::vector<Bytes>& values)
   return ok_status();
 }
 
-Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& ak, ByteView qualifying_data) {
-  auto sig = parse_tpm_signature(quote.signature);
-  if (!sig) return sig.error();
-  if (Status s = ak.verify(sig->scheme, quote.attest, sig->signature); !s) {
-    return Error(ErrorCode::QuoteInvalid, "TPM quote: not signed by the attestation key (" + s.error().message() + ")");
+Result<CertifyInfo> parse_certify_attest(ByteView attest) {
+  Unmarshaller u(attest);
+  CertifyInfo c;
+  if (Status s = read_attest_header(u, kStAttestCertify, "a certification", c); !s) return s.error();
+  c.name = to_bytes(u.tpm2b(kMaxName));
+  c.qualified_name = to_bytes(u.tpm2b(kMaxName));
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
+  if (!u.ok()) return malformed("TPMS_ATTEST: " + u.failure());
+  return c;
+}
+
+Result<CertifyInfo> verify_certify(ByteView attest, ByteView signature, const crypto::PublicKey& ak,
+                                   ByteView certified_tpm2b_public, ByteView qualifying_data) {
+  if (Status s = check_signature(attest, signature, ak, "TPM certification"); !s) return s.error();
+  auto info = parse_certify_attest(attest);
+  if (!info) return info.error();
+  auto key = parse_tpm2b_public(certified_tpm2b_public);
+  if (!key) return key.error().with_context("the certified key");
+  auto name = object_name(key->public_area);
+  if (!name) return name.error().with_context("the certified key");
+  if (!constant_time_equal(info->name, *name)) {
+    return Error(ErrorCode::QuoteInvalid, "TPM certification: it certifies the object named " +
+                                              hex_encode(info->name) + ", not the key given (" + hex_encode(*name) +
+                                              ")");
   }
+  if (!constant_time_equal(info->extra_data, qualifying_data)) {
+    return Error(ErrorCode::NonceMismatch, "TPM certification: extraData is " + hex_encode(info->extra_data) +
+                                               ", expected " + hex_encode(qualifying_data));
+  }
+  return info;
+}
+
+Result<KeyPublic> certified_encryption_key(const TpmKeys& keys, const crypto::PublicKey& ak) {
+  auto info = verify_certify(keys.enc_key_certify_info, keys.enc_key_certify_signature, ak, keys.enc_key_public, {});
+  if (!info) return info.error().with_context("encryption key");
+  auto key = parse_tpm2b_public(keys.enc_key_public);
+  if (!key) return key.error().with_context("encryption key");
+  if (!(key->attributes & kObjectDecrypt) || (key->attributes & kObjectSign)) {
+    return Error(ErrorCode::QuoteInvalid, "encryption key: the certified key is not a decryption key "
+                                          "(TPMA_OBJECT decrypt set, sign clear)");
+  }
+  return key;
+}
+
+Result<QuoteInfo> verify_quote(const TpmQuote& quote, const crypto::PublicKey& ak, ByteView qualifying_data) {
+  if (Status s = check_signature(quote.attest, quote.signature, ak, "TPM quote"); !s) return s.error();
   auto info = parse_quote_attest(quote.attest);
   if (!info) return info.error();
   if (!constant_time_equal(info->extra_data, qualifying_data)) {

@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "crypto/random.h"
 #include "hal/tpm/marshal.h"
 
 namespace attestd::hal::tpm {
@@ -19,12 +20,17 @@ constexpr std::uint32_t kCcNvDefineSpace = 0x12A;
 constexpr std::uint32_t kCcCreatePrimary = 0x131;
 constexpr std::uint32_t kCcNvWrite = 0x137;
 constexpr std::uint32_t kCcStartup = 0x144;
+constexpr std::uint32_t kCcCertify = 0x148;
 constexpr std::uint32_t kCcNvRead = 0x14E;
 constexpr std::uint32_t kCcQuote = 0x158;
+constexpr std::uint32_t kCcRsaDecrypt = 0x159;
 constexpr std::uint32_t kCcFlushContext = 0x165;
 constexpr std::uint32_t kCcNvReadPublic = 0x169;
 constexpr std::uint32_t kCcReadPublic = 0x173;
+constexpr std::uint32_t kCcStartAuthSession = 0x176;
+constexpr std::uint32_t kCcGetCapability = 0x17A;
 constexpr std::uint32_t kCcGetRandom = 0x17B;
+constexpr std::uint32_t kCcPolicyPcr = 0x17F;
 constexpr std::uint32_t kCcPcrRead = 0x17E;
 constexpr std::uint32_t kCcPcrExtend = 0x182;
 
@@ -33,6 +39,10 @@ constexpr std::uint16_t kStSessions = 0x8002;
 constexpr std::uint32_t kRsPw = 0x40000009;
 constexpr std::uint32_t kRcInitialize = 0x100;
 constexpr std::uint32_t kRcHandle1 = 0x18B;  // TPM_RC_HANDLE, handle 1: nothing is there
+constexpr std::uint32_t kRcValueParameter1 = 0x1C4;  // TPM_RC_VALUE, parameter 1
+constexpr std::uint8_t kSePolicy = 0x01;
+constexpr std::uint32_t kCapHandles = 0x00000001;
+constexpr std::size_t kMaxAuthSessions = 3;  // a command carries at most three
 constexpr std::size_t kHeaderSize = 10;
 
 // Buffer bounds of the TPM2B types we read (generous: the TPM's own limits are lower).
@@ -42,6 +52,8 @@ constexpr std::size_t kMaxNvBuffer = 4096;
 constexpr std::size_t kMaxRsaKey = 512;  // 4096-bit
 constexpr std::size_t kMaxAttest = 2048;
 constexpr std::size_t kMaxPublic = 1024;
+constexpr std::size_t kMaxCreationData = 1024;
+constexpr std::size_t kMaxHandles = 256;
 constexpr unsigned kPcrCount = 24;
 
 Error device(std::string_view command, std::string what) {
@@ -69,6 +81,16 @@ class Command {
       m_.u8(0x01);  // continueSession
       m_.u16(0);    // hmac (the password)
     }
+    return *this;
+  }
+  // TPMS_AUTH_COMMAND for a policy session that needs no HMAC (no policyAuthValue): empty
+  // nonceCaller and hmac; the session ends with the command unless `keep`.
+  Command& session_auth(std::uint32_t session, bool keep) {
+    m_.u32(9);
+    m_.u32(session);
+    m_.u16(0);
+    m_.u8(keep ? 0x01 : 0x00);
+    m_.u16(0);
     return *this;
   }
   Marshaller& params() { return m_; }
@@ -192,6 +214,26 @@ Bytes PcrSelection::marshal() const {
   return m.take();
 }
 
+Result<PcrSelection> parse_pcr_selection(ByteView tpml_pcr_selection) {
+  Unmarshaller u(tpml_pcr_selection);
+  std::uint32_t banks = u.u32();
+  PcrSelection out;
+  out.hash_alg = u.u16();
+  std::uint8_t n = u.u8();
+  ByteView bits = u.raw(3);
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
+  if (!u.ok()) return Error(ErrorCode::MalformedInput, "TPML_PCR_SELECTION: " + u.failure());
+  if (banks != 1 || n != 3) {
+    return Error(ErrorCode::MalformedInput, "TPML_PCR_SELECTION: " + std::to_string(banks) + " banks with " +
+                                                std::to_string(n) + "-byte bitmaps, expected one bank of 3 bytes");
+  }
+  out.pcrs.clear();
+  for (unsigned p = 0; p < kPcrCount; ++p) {
+    if (bits[p / 8] & (1u << (p % 8))) out.pcrs.push_back(p);
+  }
+  return out;
+}
+
 struct TpmResponse {
   std::vector<std::uint32_t> handles;
   Bytes params;
@@ -222,11 +264,15 @@ Result<TpmResponse> parse_response(std::string_view name, bool sessions, ByteVie
     ByteView params = u.raw(param_size);
     if (!u.ok()) return device(name, "response parameters: " + u.failure());
     out.params = to_bytes(params);
-    // The authorisation area: one TPMS_AUTH_RESPONSE for our one password session
-    // (nonce, attributes, hmac); it carries nothing to check, but it must be whole.
-    u.tpm2b(kMaxDigest);
-    u.u8();
-    u.tpm2b(kMaxDigest);
+    // The authorisation area: a TPMS_AUTH_RESPONSE (nonce, attributes, hmac) per session
+    // of the command, one to three; they carry nothing to check, but they must be whole.
+    std::size_t sessions_seen = 0;
+    do {
+      u.tpm2b(kMaxDigest);
+      u.u8();
+      u.tpm2b(kMaxDigest);
+      ++sessions_seen;
+    } while (u.ok() && u.remaining() != 0 && sessions_seen < kMaxAuthSessions);
     if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " bytes after the authorisation area");
   } else {
     ByteView params = u.raw(u.remaining());
@@ -278,7 +324,7 @@ Result<TpmResponse> Tpm::parse(std::string_view name, ByteView command, ByteView
                          ? (std::uint32_t{command[6]} << 24) | (std::uint32_t{command[7]} << 16) |
                                (std::uint32_t{command[8]} << 8) | command[9]
                          : 0;
-  if (cc == kCcCreatePrimary) handles = 1;
+  if (cc == kCcCreatePrimary || cc == kCcStartAuthSession) handles = 1;
   return parse_response(name, sessions, raw, handles);
 }
 
@@ -287,6 +333,43 @@ namespace {
 Status finish_params(std::string_view name, const Unmarshaller& u) {
   if (!u.ok()) return device(name, "malformed response: " + u.failure());
   return ok_status();
+}
+
+// The parameters of TPM2_Quote and TPM2_Certify: TPM2B_ATTEST, then an RSA TPMT_SIGNATURE.
+Result<SignedAttest> signed_attest(std::string_view name, ByteView params) {
+  Unmarshaller u(params);
+  SignedAttest out;
+  out.attest = to_bytes(u.tpm2b(kMaxAttest));
+  std::size_t sig_start = u.position();
+  std::uint16_t sig_alg = u.u16();
+  if (sig_alg == kAlgRsassa || sig_alg == kAlgRsapss) {
+    u.u16();
+    u.tpm2b(kMaxRsaKey);
+  } else if (u.ok()) {
+    return device(name, "unsupported signature algorithm " + hex32(sig_alg));
+  }
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " bytes after the signature");
+  if (Status s = finish_params(name, u); !s) return s.error();
+  out.signature = to_bytes(params.subspan(sig_start, u.position() - sig_start));
+  return out;
+}
+
+// TPMT_PUBLIC of the attestation key create_persistent_ak makes: RSA-2048, restricted
+// signing, RSASSA-SHA256, usable with its (empty) password.
+Bytes ak_template() {
+  Marshaller pub;
+  pub.u16(kAlgRsa);
+  pub.u16(kAlgSha256);
+  // fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth | restricted | sign
+  pub.u32((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 16) | (1u << 18));
+  pub.u16(0);  // authPolicy
+  pub.u16(kAlgNull);
+  pub.u16(kAlgRsassa);
+  pub.u16(kAlgSha256);
+  pub.u16(2048);
+  pub.u32(0);  // exponent 65537
+  pub.u16(0);  // unique
+  return pub.take();
 }
 }  // namespace
 
@@ -425,21 +508,7 @@ Result<QuoteResponse> Tpm::quote(std::uint32_t key_handle, ByteView qualifying_d
   c.params().raw(pcrs.marshal());
   auto r = execute(name, c.finish());
   if (!r) return r.error().with_context("key " + hex32(key_handle));
-  Unmarshaller u(r->params);
-  QuoteResponse q;
-  q.attest = to_bytes(u.tpm2b(kMaxAttest));
-  std::size_t sig_start = u.position();
-  std::uint16_t sig_alg = u.u16();
-  if (sig_alg == kAlgRsassa || sig_alg == kAlgRsapss) {
-    u.u16();
-    u.tpm2b(kMaxRsaKey);
-  } else if (u.ok()) {
-    return device(name, "unsupported signature algorithm " + hex32(sig_alg));
-  }
-  if (Status s = finish_params(name, u); !s) return s.error();
-  q.signature = Bytes(r->params.begin() + static_cast<std::ptrdiff_t>(sig_start),
-                      r->params.begin() + static_cast<std::ptrdiff_t>(u.position()));
-  return q;
+  return signed_attest(name, r->params);
 }
 
 Result<std::vector<Bytes>> Tpm::pcr_read(const PcrSelection& pcrs) {
@@ -505,9 +574,9 @@ Result<KeyPublic> parse_rsa_public(ByteView tpmt_public) {
   std::uint32_t attributes = 0;
   std::uint16_t scheme = kAlgNull, scheme_hash = kAlgNull;
   std::uint16_t type = u.u16();
-  u.u16();  // nameAlg
+  std::uint16_t name_alg = u.u16();
   attributes = u.u32();
-  u.tpm2b(kMaxDigest);  // authPolicy
+  ByteView auth_policy = u.tpm2b(kMaxDigest);
   if (u.ok() && type != kAlgRsa) {
     return Error(ErrorCode::MalformedInput, "TPMT_PUBLIC: key type " + hex32(type) + " is not RSA");
   }
@@ -517,7 +586,7 @@ Result<KeyPublic> parse_rsa_public(ByteView tpmt_public) {
     u.u16();  // mode
   }
   scheme = u.u16();
-  if (scheme != kAlgNull) scheme_hash = u.u16();
+  if (scheme != kAlgNull && scheme != kAlgRsaes) scheme_hash = u.u16();  // RSAES has no details
   u.u16();  // keyBits
   std::uint32_t exponent = u.u32();
   ByteView n = u.tpm2b(kMaxRsaKey);
@@ -530,7 +599,8 @@ Result<KeyPublic> parse_rsa_public(ByteView tpmt_public) {
   }
   auto key = crypto::PublicKey::rsa_from_components(n, e);
   if (!key) return key.error().with_context("TPMT_PUBLIC");
-  return KeyPublic{to_bytes(tpmt_public), attributes, scheme, scheme_hash, std::move(key).value()};
+  return KeyPublic{to_bytes(tpmt_public), attributes, scheme,   scheme_hash,
+                   std::move(key).value(), name_alg,   to_bytes(auth_policy)};
 }
 
 Result<KeyPublic> Tpm::read_public(std::uint32_t handle) {
@@ -581,34 +651,151 @@ Status Tpm::flush_context(std::uint32_t handle) {
   return ok_status();
 }
 
-Result<KeyPublic> Tpm::create_persistent_ak(std::uint32_t persistent_handle) {
+Result<CreatedObject> Tpm::create_primary(std::uint32_t hierarchy, ByteView tpmt_public_template) {
+  constexpr std::string_view name = "TPM2_CreatePrimary";
+  if (tpmt_public_template.size() > kMaxPublic) {
+    return Error(ErrorCode::Usage, "TPM2_CreatePrimary: a template of " + std::to_string(tpmt_public_template.size()) +
+                                       " bytes");
+  }
   Command c(kCcCreatePrimary, true);
-  c.handle(kRhOwner).password_auth();
+  c.handle(hierarchy).password_auth();
   Marshaller& p = c.params();
   p.u16(4);  // TPM2B_SENSITIVE_CREATE: empty userAuth and data
   p.u16(0);
   p.u16(0);
-  Marshaller pub;  // TPMT_PUBLIC of a restricted RSASSA-SHA256 signing key
-  pub.u16(kAlgRsa);
-  pub.u16(kAlgSha256);
-  // fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth | restricted | sign
-  pub.u32((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 16) | (1u << 18));
-  pub.u16(0);  // authPolicy
-  pub.u16(kAlgNull);
-  pub.u16(kAlgRsassa);
-  pub.u16(kAlgSha256);
-  pub.u16(2048);
-  pub.u32(0);  // exponent 65537
-  pub.u16(0);  // unique
-  p.tpm2b(pub.bytes());
+  p.tpm2b(tpmt_public_template);
   p.u16(0);  // outsideInfo
   p.u32(0);  // creationPCR: none
-  auto r = execute("TPM2_CreatePrimary", c.finish());
+  auto r = execute(name, c.finish());
+  if (!r) return r.error().with_context("hierarchy " + hex32(hierarchy));
+  if (r->handles.size() != 1) return device(name, "no object handle");
+  CreatedObject out;
+  out.handle = r->handles[0];
+  Unmarshaller u(r->params);
+  out.public_area = to_bytes(u.tpm2b(kMaxPublic));
+  u.tpm2b(kMaxCreationData);  // creationData
+  u.tpm2b(kMaxDigest);        // creationHash
+  u.u16();                    // creationTicket: tag, hierarchy, digest
+  u.u32();
+  u.tpm2b(kMaxDigest);
+  out.name = to_bytes(u.tpm2b(kMaxName));
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
+  if (Status s = finish_params(name, u); !s) {
+    (void)flush_context(out.handle);  // loaded all the same: do not leave it behind
+    return s.error();
+  }
+  return out;
+}
+
+Result<SignedAttest> Tpm::certify(std::uint32_t object_handle, std::uint32_t sign_handle, ByteView qualifying_data) {
+  constexpr std::string_view name = "TPM2_Certify";
+  if (qualifying_data.size() > kMaxDigest) {
+    return Error(ErrorCode::Usage, "TPM2_Certify: qualifying data of " + std::to_string(qualifying_data.size()) +
+                                       " bytes exceeds a digest's size");
+  }
+  Command c(kCcCertify, true);
+  c.handle(object_handle).handle(sign_handle).password_auth(2);
+  c.params().tpm2b(qualifying_data);
+  c.params().u16(kAlgNull);  // inScheme: the signing key's own
+  auto r = execute(name, c.finish());
+  if (!r) return r.error().with_context("object " + hex32(object_handle) + " by key " + hex32(sign_handle));
+  return signed_attest(name, r->params);
+}
+
+Result<std::uint32_t> Tpm::start_policy_session() {
+  constexpr std::string_view name = "TPM2_StartAuthSession";
+  auto nonce = crypto::random_bytes(16);
+  if (!nonce) return nonce.error().with_context(name);
+  Command c(kCcStartAuthSession, false);
+  c.handle(kRhNull).handle(kRhNull);  // tpmKey, bind: unsalted, unbound
+  c.params().tpm2b(*nonce);
+  c.params().u16(0);  // encryptedSalt: none
+  c.params().u8(kSePolicy);
+  c.params().u16(kAlgNull);  // symmetric: no parameter encryption
+  c.params().u16(kAlgSha256);
+  auto r = execute(name, c.finish());
   if (!r) return r.error();
-  if (r->handles.size() != 1) return device("TPM2_CreatePrimary", "no object handle");
-  std::uint32_t transient = r->handles[0];
-  Status persisted = evict_control(transient, persistent_handle);
-  Status flushed = flush_context(transient);
+  if (r->handles.size() != 1) return device(name, "no session handle");
+  Unmarshaller u(r->params);
+  u.tpm2b(kMaxDigest);  // nonceTPM: only an HMAC session would need it
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
+  if (Status s = finish_params(name, u); !s) {
+    (void)flush_context(r->handles[0]);
+    return s.error();
+  }
+  return r->handles[0];
+}
+
+Status Tpm::policy_pcr(std::uint32_t session, ByteView pcr_digest, const PcrSelection& pcrs) {
+  constexpr std::string_view name = "TPM2_PolicyPCR";
+  if (pcr_digest.size() > kMaxDigest) {
+    return Error(ErrorCode::Usage, "TPM2_PolicyPCR: a PCR digest of " + std::to_string(pcr_digest.size()) + " bytes");
+  }
+  Command c(kCcPolicyPcr, false);
+  c.handle(session);
+  c.params().tpm2b(pcr_digest);
+  c.params().raw(pcrs.marshal());
+  Bytes command = c.finish();
+  auto raw = send(name, command);
+  if (!raw) return raw.error();
+  if (response_code(*raw) == kRcValueParameter1) {
+    return device(name, "the PCRs no longer hold the values the policy was made for (TPM returned " +
+                            describe_rc(kRcValueParameter1) + ")");
+  }
+  auto r = parse(name, command, *raw);
+  if (!r) return r.error().with_context("session " + hex32(session));
+  if (!r->params.empty()) return device(name, std::to_string(r->params.size()) + " unexpected response bytes");
+  return ok_status();
+}
+
+Result<Bytes> Tpm::rsa_decrypt(std::uint32_t key_handle, std::uint32_t policy_session, ByteView ciphertext) {
+  constexpr std::string_view name = "TPM2_RSA_Decrypt";
+  if (ciphertext.size() > kMaxRsaKey) {
+    return Error(ErrorCode::Usage, "TPM2_RSA_Decrypt: a ciphertext of " + std::to_string(ciphertext.size()) +
+                                       " bytes is larger than any RSA key");
+  }
+  Command c(kCcRsaDecrypt, true);
+  c.handle(key_handle).session_auth(policy_session, false);
+  c.params().tpm2b(ciphertext);
+  c.params().u16(kAlgRsaes);  // TPMT_RSA_DECRYPT: RSAES has no details
+  c.params().u16(0);          // label: none
+  auto r = execute(name, c.finish());
+  if (!r) return r.error().with_context("key " + hex32(key_handle));
+  Unmarshaller u(r->params);
+  ByteView message = u.tpm2b(kMaxRsaKey);
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
+  if (Status s = finish_params(name, u); !s) return s.error();
+  return to_bytes(message);
+}
+
+Result<std::vector<std::uint32_t>> Tpm::handles(std::uint32_t first) {
+  constexpr std::string_view name = "TPM2_GetCapability";
+  Command c(kCcGetCapability, false);
+  c.params().u32(kCapHandles);
+  c.params().u32(first);
+  c.params().u32(static_cast<std::uint32_t>(kMaxHandles));
+  auto r = execute(name, c.finish());
+  if (!r) return r.error();
+  Unmarshaller u(r->params);
+  u.u8();  // moreData: a TPM holds far fewer than kMaxHandles of one kind
+  std::uint32_t capability = u.u32();
+  std::uint32_t count = u.u32();
+  if (u.ok() && capability != kCapHandles) u.fail("capability " + hex32(capability) + ", not TPM_CAP_HANDLES");
+  if (u.ok() && count > kMaxHandles) u.fail("TPML_HANDLE count " + std::to_string(count));
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t i = 0; i < count && u.ok(); ++i) out.push_back(u.u32());
+  if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
+  if (Status s = finish_params(name, u); !s) return s.error();
+  // The list runs on into the next ranges; keep this range's (the top byte is its type).
+  std::erase_if(out, [&](std::uint32_t h) { return (h >> 24) != (first >> 24); });
+  return out;
+}
+
+Result<KeyPublic> Tpm::create_persistent_ak(std::uint32_t persistent_handle) {
+  auto created = create_primary(kRhOwner, ak_template());
+  if (!created) return created.error();
+  Status persisted = evict_control(created->handle, persistent_handle);
+  Status flushed = flush_context(created->handle);
   if (!persisted) return persisted.error();
   if (!flushed) return flushed.error();
   return read_public(persistent_handle);

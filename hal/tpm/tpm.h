@@ -1,6 +1,7 @@
 // A minimal TPM 2.0 client: the handful of commands attestd needs, marshalled by hand
 // (docs/tpm.md says why not tpm2-tss). Authorisation is the password session
-// (TPM_RS_PW) with an empty password only. Every response is parsed within bounds; a
+// (TPM_RS_PW) with an empty password, or an unsalted, unbound policy session for a key
+// usable only through its policy (PolicyPCR). Every response is parsed within bounds; a
 // TPM error becomes a DeviceError naming the command and the response code.
 #pragma once
 
@@ -24,8 +25,14 @@ inline constexpr std::uint16_t kAlgSha384 = 0x000C;
 inline constexpr std::uint16_t kAlgSha512 = 0x000D;
 inline constexpr std::uint16_t kAlgNull = 0x0010;
 inline constexpr std::uint16_t kAlgRsassa = 0x0014;
+inline constexpr std::uint16_t kAlgRsaes = 0x0015;
 inline constexpr std::uint16_t kAlgRsapss = 0x0016;
 inline constexpr std::uint32_t kRhOwner = 0x40000001;
+inline constexpr std::uint32_t kRhNull = 0x40000007;
+inline constexpr std::uint32_t kRhEndorsement = 0x4000000B;
+// The first handle of each range TPM2_GetCapability(TPM_CAP_HANDLES) lists (Part 2 §7.2).
+inline constexpr std::uint32_t kTransientFirst = 0x80000000;
+inline constexpr std::uint32_t kLoadedSessionFirst = 0x02000000;
 
 // TPMA_NV bits (Part 2 §13.4).
 inline constexpr std::uint32_t kNvOwnerWrite = 1u << 1;
@@ -49,6 +56,10 @@ struct PcrSelection {
   Bytes marshal() const;
 };
 
+// A TPML_PCR_SELECTION as PcrSelection marshals it: one bank, a 3-byte bitmap.
+// MalformedInput for anything else (several banks, another size, trailing bytes).
+Result<PcrSelection> parse_pcr_selection(ByteView tpml_pcr_selection);
+
 struct NvPublic {
   std::uint32_t index = 0;
   std::uint16_t name_alg = 0;
@@ -56,19 +67,31 @@ struct NvPublic {
   std::uint16_t data_size = 0;
 };
 
-// A signing key's public area as the TPM reports it.
+// An RSA key's public area as the TPM reports it.
 struct KeyPublic {
   Bytes public_area;     // TPMT_PUBLIC, marshalled
-  std::uint32_t attributes = 0;
-  std::uint16_t scheme = kAlgNull;   // the key's signing scheme (RSASSA, RSAPSS, NULL)
+  std::uint32_t attributes = 0;      // TPMA_OBJECT
+  std::uint16_t scheme = kAlgNull;   // the key's scheme (RSASSA, RSAPSS, RSAES, NULL)
   std::uint16_t scheme_hash = kAlgNull;
   crypto::PublicKey key;
+  std::uint16_t name_alg = kAlgNull;
+  Bytes auth_policy;     // the policy digest that authorises its use (empty: none)
 };
 
-// What TPM2_Quote returns: what the key signed and the signature, both marshalled.
-struct QuoteResponse {
+// What TPM2_Quote and TPM2_Certify return: what the key signed and the signature, both
+// marshalled.
+struct SignedAttest {
   Bytes attest;     // TPMS_ATTEST (the contents of TPM2B_ATTEST)
   Bytes signature;  // TPMT_SIGNATURE
+};
+using QuoteResponse = SignedAttest;
+
+// An object TPM2_CreatePrimary loaded: its transient handle (flush_context it) and
+// public area.
+struct CreatedObject {
+  std::uint32_t handle = 0;
+  Bytes public_area;  // TPMT_PUBLIC, marshalled (the contents of TPM2B_PUBLIC)
+  Bytes name;         // TPM2B_NAME contents: nameAlg || H(public_area)
 };
 
 // TPMT_PUBLIC of an RSA key: RSA public areas only (the Azure AK is RSA-2048).
@@ -106,6 +129,27 @@ class Tpm {
   // when the TPM returns at most 8 digests per call).
   Result<std::vector<Bytes>> pcr_read(const PcrSelection& pcrs);
   Result<KeyPublic> read_public(std::uint32_t handle);
+
+  // TPM2_CreatePrimary under `hierarchy` (kRhOwner, kRhNull, ...; its empty password)
+  // from `tpmt_public_template`, with empty sensitive data. Under kRhNull the same
+  // template gives the same key until the TPM resets. The caller flushes the handle.
+  Result<CreatedObject> create_primary(std::uint32_t hierarchy, ByteView tpmt_public_template);
+  // TPM2_Certify of the object at `object_handle` by the signing key at `sign_handle`
+  // (both authorised by their empty passwords), with the signing key's own scheme.
+  Result<SignedAttest> certify(std::uint32_t object_handle, std::uint32_t sign_handle, ByteView qualifying_data);
+  // TPM2_StartAuthSession of a policy session: unbound, unsalted, no parameter encryption,
+  // SHA-256, a random nonceCaller. Returns its handle (flush_context it, unless a command
+  // that used it ended it).
+  Result<std::uint32_t> start_policy_session();
+  // TPM2_PolicyPCR: the PCRs of `pcrs` must hash (SHA-256) to `pcr_digest` now. When they
+  // do not, a DeviceError saying the PCRs changed (the TPM's TPM_RC_VALUE).
+  Status policy_pcr(std::uint32_t session, ByteView pcr_digest, const PcrSelection& pcrs);
+  // TPM2_RSA_Decrypt with RSAES (PKCS#1 v1.5) and no label, authorised by the policy
+  // session, which the command ends (continueSession clear) when it succeeds.
+  Result<Bytes> rsa_decrypt(std::uint32_t key_handle, std::uint32_t policy_session, ByteView ciphertext);
+  // TPM2_GetCapability(TPM_CAP_HANDLES): the handles in use in the range of `first`
+  // (kTransientFirst: loaded objects; kLoadedSessionFirst: sessions).
+  Result<std::vector<std::uint32_t>> handles(std::uint32_t first);
 
   // For provisioning (the paravisor emulator, tests): an RSA-2048 restricted signing
   // primary key under the owner hierarchy with RSASSA-SHA256 (an attestation key),

@@ -5,6 +5,7 @@
 #include "crypto/random.h"
 #include "crypto/sha.h"
 #include "hal/azure_vtpm.h"
+#include "tests/mocks/azure/azure_vm.h"
 #include "tests/mocks/azure/hcl_writer.h"
 #include "tests/mocks/azure/paravisor.h"
 #include "tests/mocks/azure/swtpm.h"
@@ -14,38 +15,12 @@
 namespace attestd {
 namespace {
 
-// A provisioned simulated Azure CVM: swtpm, AK, HCL report, the paravisor watching.
-struct AzureVm {
-  azuresim::test::Swtpm swtpm{"azure"};
-  std::unique_ptr<azuresim::Paravisor> paravisor;
+using azuresim::test::fast_options;
+using azuresim::test::random_report_data;
 
-  AzureVm() {
-    azuresim::ParavisorOptions o;
-    o.identity = &snpsim::test::milan();
-    auto p = azuresim::Paravisor::provision(swtpm.transport(), o);
-    if (!p) throw std::runtime_error(p.error().describe());
-    paravisor = std::move(p).value();
-    paravisor->start();
-  }
-};
-
-AzureVm& vm() {
-  static AzureVm instance;
+azuresim::test::AzureVm& vm() {
+  static azuresim::test::AzureVm instance("azure");
   return instance;
-}
-
-hal::ReportData random_report_data() {
-  hal::ReportData d;
-  Bytes r = *crypto::random_bytes(d.size());
-  std::copy(r.begin(), r.end(), d.begin());
-  return d;
-}
-
-hal::AzureVtpmOptions fast_options() {
-  hal::AzureVtpmOptions o;
-  o.poll_interval = std::chrono::milliseconds(20);
-  o.timeout = std::chrono::milliseconds(5000);
-  return o;
 }
 
 // A TPM on which something measures at run time: after the first TPM2_Quote it answers,
