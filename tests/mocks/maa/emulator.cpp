@@ -5,6 +5,7 @@
 #include <climits>
 #include <thread>
 
+#include "client/lib/azurevm_claims.h"
 #include "client/lib/maa_claims.h"
 #include "core/json.h"
 #include "crypto/base64.h"
@@ -86,6 +87,10 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& r) {
     if (r.method != "POST") return cloud_error(405, "MethodNotAllowed", "use POST for " + r.path);
     return attest(r, &Emulator::issue_sevsnpvm);
   }
+  if (iequals(r.path, client::kAzureGuestPath)) {
+    if (r.method != "POST") return cloud_error(405, "MethodNotAllowed", "use POST for " + r.path);
+    return attest(r, &Emulator::issue_azureguest);
+  }
   if (r.path == "/certs" && r.method == "GET") return net::HttpResponse::json(200, keys_.jwks());
   if (r.path == "/.well-known/openid-configuration" && r.method == "GET") {
     Json::Value doc(Json::objectValue);
@@ -95,9 +100,10 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& r) {
     doc["id_token_signing_alg_values_supported"].append("RS256");
     doc["claims_supported"] = Json::Value(Json::arrayValue);
     for (const char* c : {"iss", "iat", "exp", "nbf", "jti", "nonce", "x-ms-attestation-type", "x-ms-compliance-status",
-                          "x-ms-policy-hash", "x-ms-runtime", "x-ms-ver"}) {
+                          "x-ms-policy-hash", "x-ms-runtime", "x-ms-ver", "x-ms-isolation-tee"}) {
       doc["claims_supported"].append(c);
     }
+    for (const auto& c : client::azurevm_claim_names()) doc["claims_supported"].append(c);
     return net::HttpResponse::json(200, doc);
   }
   return cloud_error(404, "NotFound", "no such endpoint: " + r.method + " " + r.path);

@@ -105,6 +105,7 @@ class Emulator {
   // The path both attest endpoints share: count, apply faults, `issue`, answer or spoil.
   net::HttpResponse attest(const net::HttpRequest& request, Issue issue);
   Verdict issue_sevsnpvm(const net::HttpRequest& request);
+  Verdict issue_azureguest(const net::HttpRequest& request);  // tests/mocks/maa/azure_guest.cpp
   // The api-version check: nullopt when `request` names one of `versions`.
   static std::optional<Refusal> check_api_version(const net::HttpRequest& request,
                                                   const std::vector<std::string>& versions);
