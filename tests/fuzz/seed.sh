@@ -243,6 +243,36 @@ open(sys.argv[2], "wb").write(d)
 EOF_PY
     fi
     ;;
+  fuzz_azure_guest)
+    # An AzureGuest request in the shape Microsoft's library sends (small byte fields, the
+    # genuine SNP report, the head of the real boot log) and a sealed answer, each under
+    # -max_len.
+    python3 - "$vectors" "$(dirname "$0")/../data/boot/eventlog-sb-on.bin" "$corpus" <<'EOF_PY'
+import base64, json, os, sys
+vectors, log, corpus = sys.argv[1:4]
+b64 = lambda b: base64.b64encode(b).decode()
+report = open(os.path.join(vectors, "maa/sevsnpvm_request_snp_report.bin"), "rb").read()
+proof = {"SnpReport": base64.urlsafe_b64encode(report).decode().rstrip("="),
+         "VcekCertChain": b64(b"-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n")}
+info = {"AttestationProtocolVersion": "2.0", "OSType": b64(b"Linux"), "OSDistro": b64(b"Debian GNU/Linux"),
+        "OSVersionMajor": 12, "OSVersionMinor": 0, "OSBuild": b64(b"NotApplication"),
+        "TcgLogs": b64(open(log, "rb").read()[:1024]), "ClientPayload": {"nonce": b64(b"ADE0101")},
+        "TpmInfo": {"AikCert": "", "AikPub": b64(bytes(22)), "PcrQuote": b64(b"\xffTCG\x80\x18"),
+                    "PcrSignature": b64(bytes(256)), "PcrSet": [0, 7],
+                    "PCRs": [{"Index": 0, "Digest": b64(bytes(32))}, {"Index": 7, "Digest": b64(bytes(range(32)))}],
+                    "EncKeyPub": b64(bytes(22)), "EncKeyCertifyInfo": b64(b"\xffTCG\x80\x17"),
+                    "EncKeyCertifyInfoSignature": b64(bytes(256))},
+        "IsolationInfo": {"Type": "SevSnp", "Evidence": {"Proof": b64(json.dumps(proof).encode()),
+                                                         "RunTimeData": b64(b'{"keys":[]}')}}}
+body = {"AttestationInfo": base64.urlsafe_b64encode(json.dumps(info).encode()).decode().rstrip("=")}
+open(os.path.join(corpus, "request.json"), "w").write(json.dumps(body))
+sealed = {"EncryptedInnerKey": b64(bytes(256)), "AuthenticationData": b64(bytes(16)), "Jwt": b64(b"a.b.c"),
+          "EncryptionParams": {"BlockMode": "ChainingModeGCM", "BlockPadding": "PKCS7", "Cipher": "AES",
+                               "KeySizeInBits": 256, "Iv": b64(bytes(12))}}
+open(os.path.join(corpus, "sealed-token.txt"), "w").write(
+    base64.urlsafe_b64encode(json.dumps(sealed).encode()).decode().rstrip("="))
+EOF_PY
+    ;;
   *)
     echo "seed.sh: no seeds for $target" >&2
     ;;

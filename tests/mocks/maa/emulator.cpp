@@ -5,6 +5,7 @@
 #include <climits>
 #include <thread>
 
+#include "client/lib/azurevm_claims.h"
 #include "client/lib/maa_claims.h"
 #include "core/json.h"
 #include "crypto/base64.h"
@@ -84,7 +85,11 @@ Counters Emulator::counters() const {
 net::HttpResponse Emulator::handle(const net::HttpRequest& r) {
   if (iequals(r.path, "/attest/SevSnpVm")) {
     if (r.method != "POST") return cloud_error(405, "MethodNotAllowed", "use POST for " + r.path);
-    return attest_sevsnpvm(r);
+    return attest(r, &Emulator::issue_sevsnpvm);
+  }
+  if (iequals(r.path, client::kAzureGuestPath)) {
+    if (r.method != "POST") return cloud_error(405, "MethodNotAllowed", "use POST for " + r.path);
+    return attest(r, &Emulator::issue_azureguest);
   }
   if (r.path == "/certs" && r.method == "GET") return net::HttpResponse::json(200, keys_.jwks());
   if (r.path == "/.well-known/openid-configuration" && r.method == "GET") {
@@ -95,9 +100,10 @@ net::HttpResponse Emulator::handle(const net::HttpRequest& r) {
     doc["id_token_signing_alg_values_supported"].append("RS256");
     doc["claims_supported"] = Json::Value(Json::arrayValue);
     for (const char* c : {"iss", "iat", "exp", "nbf", "jti", "nonce", "x-ms-attestation-type", "x-ms-compliance-status",
-                          "x-ms-policy-hash", "x-ms-runtime", "x-ms-ver"}) {
+                          "x-ms-policy-hash", "x-ms-runtime", "x-ms-ver", "x-ms-isolation-tee"}) {
       doc["claims_supported"].append(c);
     }
+    for (const auto& c : client::azurevm_claim_names()) doc["claims_supported"].append(c);
     return net::HttpResponse::json(200, doc);
   }
   return cloud_error(404, "NotFound", "no such endpoint: " + r.method + " " + r.path);
@@ -143,153 +149,102 @@ Result<SigningKey> Emulator::forger() {
   return *forger_;
 }
 
-net::HttpResponse Emulator::spoil(net::HttpResponse earned, BadAnswer answer) {
+net::HttpResponse Emulator::answer(const Issued& issued, BadAnswer spoiled) {
   auto answer_200 = [](std::string content_type, std::string body) {
     net::HttpResponse r;
     r.headers.push_back({"Content-Type", std::move(content_type)});
     r.body = std::move(body);
     return r;
   };
-  auto token = crypto::parse_compact_jws((*parse_json(earned.body, "token response"))["token"].asString());
+  auto token_answer = [&](const std::string& jws) -> Result<net::HttpResponse> {
+    auto wrapped = issued.wrap(jws);
+    if (!wrapped) return wrapped.error();
+    Json::Value out(Json::objectValue);
+    out["token"] = *wrapped;
+    return net::HttpResponse::json(200, out);
+  };
+  auto token = crypto::parse_compact_jws(issued.jws);
   if (!token) return cloud_error(500, "InternalServerError", token.error().message());
-  switch (answer) {
+  Result<net::HttpResponse> earned = token_answer(issued.jws);
+  if (!earned) return cloud_error(500, "InternalServerError", earned.error().message());
+  switch (spoiled) {
     case BadAnswer::None:
-      return earned;
+      return *earned;
     case BadAnswer::NotJson:
       return answer_200("application/json; charset=utf-8",
                         "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>");
     case BadAnswer::NoToken:
       return answer_200("application/json; charset=utf-8", "{}");
-    case BadAnswer::NotJws:  // an unsecured JWT: header and claims, no signature segment
-      return answer_200("application/json; charset=utf-8",
-                        "{\"token\":\"" + token->header_b64 + "." + token->payload_b64 + "\"}");
+    case BadAnswer::NotJws: {  // an unsecured JWT: header and claims, no signature segment
+      auto r = token_answer(token->header_b64 + "." + token->payload_b64);
+      return r ? *r : cloud_error(500, "InternalServerError", r.error().message());
+    }
     case BadAnswer::ForgedSignature:
     case BadAnswer::UnknownKey: {
       auto key = forger();
       if (!key) return cloud_error(500, "InternalServerError", key.error().message());
       Json::Value header = token->header;
-      if (answer == BadAnswer::UnknownKey) header["kid"] = key->kid;
+      if (spoiled == BadAnswer::UnknownKey) header["kid"] = key->kid;
       auto forged = crypto::sign_compact_jws(header, token->payload, key->key, crypto::SignatureScheme::RsaPkcs1Sha256);
       if (!forged) return cloud_error(500, "InternalServerError", forged.error().message());
-      Json::Value out(Json::objectValue);
-      out["token"] = *forged;
-      return net::HttpResponse::json(200, out);
+      auto r = token_answer(*forged);
+      return r ? *r : cloud_error(500, "InternalServerError", r.error().message());
     }
     case BadAnswer::Truncated:
-      return answer_200("application/json; charset=utf-8", earned.body.substr(0, earned.body.size() / 2));
+      return answer_200("application/json; charset=utf-8", earned->body.substr(0, earned->body.size() / 2));
     case BadAnswer::WrongContentType:
-      return answer_200("text/html; charset=utf-8", earned.body);
+      return answer_200("text/html; charset=utf-8", earned->body);
   }
-  return earned;
+  return *earned;
 }
 
-net::HttpResponse Emulator::attest_sevsnpvm(const net::HttpRequest& r) {
+net::HttpResponse Emulator::attest(const net::HttpRequest& r, Issue issue) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++counters_.attest_requests;
   }
   Faults f = take_fault();
   if (auto early = answer_early(f)) return *early;
-  net::HttpResponse earned = issue_token(r);
-  if (earned.status != 200 || f.answer == BadAnswer::None) return earned;
-  return spoil(std::move(earned), f.answer);
-}
-
-net::HttpResponse Emulator::issue_token(const net::HttpRequest& r) {
-  auto fail = [&](int status, const std::string& code, const std::string& message) {
+  Verdict verdict = (this->*issue)(r);
+  if (const auto* refused = std::get_if<Refusal>(&verdict)) {
     std::lock_guard<std::mutex> lock(mu_);
     ++counters_.errors;
-    return cloud_error(status, code, message);
-  };
-  auto version = r.query_param("api-version");
-  if (!version) return fail(400, "MissingApiVersionParameter", "The api-version query parameter is required.");
-  if (std::find_if(std::begin(kApiVersions), std::end(kApiVersions), [&](const char* v) { return *version == v; }) ==
-      std::end(kApiVersions)) {
-    return fail(400, "InvalidApiVersionParameter",
-                "The api-version '" + *version + "' is invalid. The supported versions are '2022-08-01', '2025-06-01'.");
+    return cloud_error(refused->status, refused->code, refused->message);
   }
-  if (r.body.size() > config_.max_request_bytes) {
-    return fail(413, "RequestEntityTooLarge", "The request body exceeds " + std::to_string(config_.max_request_bytes) + " bytes.");
-  }
-  auto body = parse_json(r.body, "request body", config_.max_request_bytes);
-  if (!body || !body->isObject()) {
-    return fail(400, "InvalidParameter", body ? "The request body is not a JSON object." : body.error().message());
-  }
-  const Json::Value& b = *body;
-  if (!b["report"].isString()) return fail(400, "InvalidParameter", "The 'report' field is required.");
+  net::HttpResponse out = answer(std::get<Issued>(verdict), f.answer);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (out.status == 200) ++counters_.tokens_issued;
+  else ++counters_.errors;
+  return out;
+}
 
-  // report = base64url(JSON {"SnpReport": base64url(report), "VcekCertChain": base64(PEM)});
-  // real clients use both alphabets, padded or not.
-  auto report_json = crypto::base64_decode_any(b["report"].asString());
-  if (!report_json) return fail(400, "InvalidParameter", "'report' is not base64url: " + report_json.error().message());
-  auto evidence = parse_json(as_chars(*report_json), "report");
-  if (!evidence || !evidence->isObject() || !(*evidence)["SnpReport"].isString()) {
-    return fail(400, "InvalidParameter", "'report' does not decode to JSON with an 'SnpReport' string.");
-  }
-  auto snp_bytes = crypto::base64_decode_any((*evidence)["SnpReport"].asString());
-  if (!snp_bytes) return fail(400, "InvalidParameter", "'SnpReport' is not base64url.");
+std::optional<Emulator::Refusal> Emulator::check_api_version(const net::HttpRequest& r,
+                                                             const std::vector<std::string>& versions) {
+  auto version = r.query_param("api-version");
+  if (!version) return Refusal{400, "MissingApiVersionParameter", "The api-version query parameter is required."};
+  if (std::find(versions.begin(), versions.end(), *version) != versions.end()) return std::nullopt;
+  std::string supported;
+  for (const auto& v : versions) supported += (supported.empty() ? "'" : ", '") + v + "'";
+  return Refusal{400, "InvalidApiVersionParameter",
+                 "The api-version '" + *version + "' is invalid. The supported versions are " + supported + "."};
+}
+
+Result<verify::VerifiedReport> Emulator::verify_snp(ByteView report,
+                                                    const std::optional<std::string>& vcek_chain_pem) const {
   std::vector<crypto::Certificate> certs;
-  if ((*evidence)["VcekCertChain"].isString()) {
-    auto pem = crypto::base64_decode_any((*evidence)["VcekCertChain"].asString());
-    if (!pem) return fail(400, "InvalidParameter", "'VcekCertChain' is not base64.");
-    auto parsed = crypto::Certificate::parse_all(*pem);
-    if (!parsed) return fail(400, "InvalidParameter", "'VcekCertChain': " + parsed.error().message());
+  if (vcek_chain_pem) {
+    auto parsed = crypto::Certificate::parse_all(as_bytes(*vcek_chain_pem));
+    if (!parsed) return Error(ErrorCode::MalformedInput, "'VcekCertChain': " + parsed.error().message());
     certs = std::move(parsed).value();
   }
   verify::VerifyOptions options;
   options.roots = &config_.roots;
-  auto verified = verify::verify_report(*snp_bytes, certs, options);
-  if (!verified) {
-    return fail(400, "InvalidParameter",
-                "SNP report verification failed: " + verified.error().describe());
-  }
-  const snp::AttestationReport& report = verified->report();
+  auto verified = verify::verify_report(report, certs, options);
+  if (!verified) return Error(verified.error().code(), "SNP report verification failed: " + verified.error().describe());
+  return verified;
+}
 
-  Json::Value claims(Json::objectValue);
-  if (b.isMember("runtimeData")) {
-    const Json::Value& rd = b["runtimeData"];
-    if (!rd.isObject() || !rd["data"].isString()) {
-      return fail(400, "InvalidParameter", "'runtimeData' must be {\"data\": base64url, \"dataType\": ...}.");
-    }
-    auto data = crypto::base64_decode_any(rd["data"].asString());
-    if (!data) return fail(400, "InvalidParameter", "'runtimeData.data' is not base64url.");
-    Bytes digest = crypto::sha256(*data);
-    if (!constant_time_equal(digest, ByteView(report.report_data.data(), 32))) {
-      return fail(400, "InvalidParameter",
-                  "The runtime data does not match the report: SHA-256(runtimeData) " + hex_encode(digest) +
-                      " is not REPORT_DATA[0:32] " + hex_encode(ByteView(report.report_data.data(), 32)) + ".");
-    }
-    std::string type = rd["dataType"].isString() ? rd["dataType"].asString() : "Binary";
-    if (type == "JSON") {
-      auto runtime = parse_json(as_chars(*data), "runtimeData");
-      if (!runtime) return fail(400, "InvalidParameter", "'runtimeData' of dataType JSON is not JSON.");
-      claims["x-ms-runtime"] = *runtime;
-    } else if (type == "Binary") {
-      claims["x-ms-maa-enclavehelddata"] = crypto::base64url_encode(*data);
-    } else {
-      return fail(400, "InvalidParameter", "'runtimeData.dataType' must be JSON or Binary.");
-    }
-  }
-  if (b.isMember("nonce")) {
-    if (!b["nonce"].isString()) return fail(400, "InvalidParameter", "'nonce' must be a string.");
-    claims["nonce"] = b["nonce"];
-  }
-
-  UnixTime now = now_unix();
-  auto jti = crypto::random_bytes(32);
-  if (!jti) return fail(500, "InternalServerError", jti.error().message());
-  claims["iss"] = config_.base_url;
-  claims["iat"] = Json::Int64(now);
-  claims["nbf"] = Json::Int64(now);
-  claims["exp"] = Json::Int64(now + config_.token_lifetime_seconds);
-  claims["jti"] = hex_encode(*jti);
-  claims["x-ms-attestation-type"] = "sevsnpvm";
-  claims["x-ms-policy-hash"] = default_policy_hash();
-  claims["x-ms-ver"] = "1.0";
-  Json::Value snp = client::sevsnpvm_claims(report, verified->product());
-  for (const auto& name : snp.getMemberNames()) claims[name] = snp[name];
-  // Azure vouches only for guests it knows: not debuggable, at VMPL 0, running firmware
-  // whose launch measurement is on its list.
+bool Emulator::compliant(const snp::AttestationReport& report) const {
   std::vector<Bytes> known_measurements;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -298,24 +253,106 @@ net::HttpResponse Emulator::issue_token(const net::HttpRequest& r) {
   bool known = std::any_of(known_measurements.begin(), known_measurements.end(), [&](const Bytes& m) {
     return constant_time_equal(m, ByteView(report.measurement.data(), report.measurement.size()));
   });
-  if (!report.policy.debug() && report.vmpl == 0 && known) claims["x-ms-compliance-status"] = "azure-compliant-cvm";
+  return !report.policy.debug() && report.vmpl == 0 && known;
+}
 
+Result<Json::Value> Emulator::token_claims(const std::string& attestation_type) const {
+  UnixTime now = now_unix();
+  auto jti = crypto::random_bytes(32);
+  if (!jti) return jti.error();
+  Json::Value claims(Json::objectValue);
+  claims["iss"] = config_.base_url;
+  claims["iat"] = Json::Int64(now);
+  claims["nbf"] = Json::Int64(now);
+  claims["exp"] = Json::Int64(now + config_.token_lifetime_seconds);
+  claims["jti"] = hex_encode(*jti);
+  claims["x-ms-attestation-type"] = attestation_type;
+  claims["x-ms-policy-hash"] = default_policy_hash();
+  claims["x-ms-ver"] = "1.0";
+  return claims;
+}
+
+Result<std::string> Emulator::sign(const Json::Value& claims) {
   SigningKey key = keys_.active();
   Json::Value header(Json::objectValue);
   header["alg"] = "RS256";
   header["jku"] = config_.base_url + "/certs";
   header["kid"] = key.kid;
   header["typ"] = "JWT";
-  auto token = crypto::sign_compact_jws(header, as_bytes(json_compact(claims)), key.key,
-                                        crypto::SignatureScheme::RsaPkcs1Sha256);
-  if (!token) return fail(500, "InternalServerError", token.error().message());
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++counters_.tokens_issued;
+  return crypto::sign_compact_jws(header, as_bytes(json_compact(claims)), key.key, crypto::SignatureScheme::RsaPkcs1Sha256);
+}
+
+Emulator::Verdict Emulator::issue_sevsnpvm(const net::HttpRequest& r) {
+  auto invalid = [](const std::string& message) { return Refusal{400, "InvalidParameter", message}; };
+  if (auto refused = check_api_version(r, {std::begin(kApiVersions), std::end(kApiVersions)})) return *refused;
+  if (r.body.size() > config_.max_request_bytes) {
+    return Refusal{413, "RequestEntityTooLarge",
+                   "The request body exceeds " + std::to_string(config_.max_request_bytes) + " bytes."};
   }
-  Json::Value out(Json::objectValue);
-  out["token"] = *token;
-  return net::HttpResponse::json(200, out);
+  auto body = parse_json(r.body, "request body", config_.max_request_bytes);
+  if (!body || !body->isObject()) {
+    return invalid(body ? "The request body is not a JSON object." : body.error().message());
+  }
+  const Json::Value& b = *body;
+  if (!b["report"].isString()) return invalid("The 'report' field is required.");
+
+  // report = base64url(JSON {"SnpReport": base64url(report), "VcekCertChain": base64(PEM)});
+  // real clients use both alphabets, padded or not.
+  auto report_json = crypto::base64_decode_any(b["report"].asString());
+  if (!report_json) return invalid("'report' is not base64url: " + report_json.error().message());
+  auto evidence = parse_json(as_chars(*report_json), "report");
+  if (!evidence || !evidence->isObject() || !(*evidence)["SnpReport"].isString()) {
+    return invalid("'report' does not decode to JSON with an 'SnpReport' string.");
+  }
+  auto snp_bytes = crypto::base64_decode_any((*evidence)["SnpReport"].asString());
+  if (!snp_bytes) return invalid("'SnpReport' is not base64url.");
+  std::optional<std::string> pem;
+  if ((*evidence)["VcekCertChain"].isString()) {
+    auto decoded = crypto::base64_decode_any((*evidence)["VcekCertChain"].asString());
+    if (!decoded) return invalid("'VcekCertChain' is not base64.");
+    pem = std::string(as_chars(*decoded));
+  }
+  auto verified = verify_snp(*snp_bytes, pem);
+  if (!verified) return invalid(verified.error().message());
+  const snp::AttestationReport& report = verified->report();
+
+  auto claims_or = token_claims("sevsnpvm");
+  if (!claims_or) return Refusal{500, "InternalServerError", claims_or.error().message()};
+  Json::Value claims = std::move(claims_or).value();
+  if (b.isMember("runtimeData")) {
+    const Json::Value& rd = b["runtimeData"];
+    if (!rd.isObject() || !rd["data"].isString()) {
+      return invalid("'runtimeData' must be {\"data\": base64url, \"dataType\": ...}.");
+    }
+    auto data = crypto::base64_decode_any(rd["data"].asString());
+    if (!data) return invalid("'runtimeData.data' is not base64url.");
+    Bytes digest = crypto::sha256(*data);
+    if (!constant_time_equal(digest, ByteView(report.report_data.data(), 32))) {
+      return invalid("The runtime data does not match the report: SHA-256(runtimeData) " + hex_encode(digest) +
+                     " is not REPORT_DATA[0:32] " + hex_encode(ByteView(report.report_data.data(), 32)) + ".");
+    }
+    std::string type = rd["dataType"].isString() ? rd["dataType"].asString() : "Binary";
+    if (type == "JSON") {
+      auto runtime = parse_json(as_chars(*data), "runtimeData");
+      if (!runtime) return invalid("'runtimeData' of dataType JSON is not JSON.");
+      claims["x-ms-runtime"] = *runtime;
+    } else if (type == "Binary") {
+      claims["x-ms-maa-enclavehelddata"] = crypto::base64url_encode(*data);
+    } else {
+      return invalid("'runtimeData.dataType' must be JSON or Binary.");
+    }
+  }
+  if (b.isMember("nonce")) {
+    if (!b["nonce"].isString()) return invalid("'nonce' must be a string.");
+    claims["nonce"] = b["nonce"];
+  }
+  Json::Value snp = client::sevsnpvm_claims(report, verified->product());
+  for (const auto& name : snp.getMemberNames()) claims[name] = snp[name];
+  if (compliant(report)) claims["x-ms-compliance-status"] = "azure-compliant-cvm";
+
+  auto token = sign(claims);
+  if (!token) return Refusal{500, "InternalServerError", token.error().message()};
+  return Issued{std::move(token).value(), [](const std::string& jws) -> Result<std::string> { return jws; }};
 }
 
 void Emulator::set_known_measurements(std::vector<Bytes> measurements) {

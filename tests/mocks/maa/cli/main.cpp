@@ -1,4 +1,5 @@
 // maa-emu: the Microsoft Azure Attestation emulator as a server (docs/maa-emu.md).
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -29,7 +30,8 @@ constexpr const char* kUsage = R"(usage: maa-emu [--listen HOST:PORT] [--hostnam
                [--known-measurement HEX ...] [--known-measurements FILE]
                [--keys N] [--seed S] [--token-lifetime SECONDS] [--port-file FILE]
 
-A Microsoft Azure Attestation emulator for tests: POST /attest/SevSnpVm, GET /certs,
+A Microsoft Azure Attestation emulator for tests: POST /attest/SevSnpVm,
+POST /attest/AzureGuest, GET /certs,
 GET /.well-known/openid-configuration, over HTTPS. Without --tls-cert it makes a test CA
 and a server certificate for the --hostname names (default: localhost) and writes the
 CA to --ca-out. Runs until SIGTERM or SIGINT.
@@ -162,7 +164,7 @@ int main(int argc, char** argv) {
 
   net::ServerOptions options;
   options.listen = args->value("listen").value_or("127.0.0.1:0");
-  options.max_body_bytes = config.max_request_bytes;
+  options.max_body_bytes = std::max(config.max_request_bytes, config.max_azureguest_request_bytes);
   if (!plain) {
     if (auto cert_path = args->value("tls-cert")) {
       auto chain = client::load_certificates(*cert_path);
