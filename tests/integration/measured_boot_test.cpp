@@ -275,9 +275,16 @@ BOOST_AUTO_TEST_CASE(a_policy_pinning_pcrs_refuses_an_answer_checked_without_a_v
 
 BOOST_AUTO_TEST_CASE(a_report_from_above_vmpl_0_does_not_vouch_for_the_attestation_key) {
   AzureCvm cvm("mb-vmpl2", kSecureBootLog, 2);
-  Agent agent("mb-vmpl2", {}, kGood, cvm.evidence_flags());
-  // MAA (maa-emu) does not call it compliant; a relying party that asks for no compliance
-  // still gets no key from such a report.
+  {
+    // Through AzureGuest, MAA itself refuses the evidence: the agent gets no token.
+    Agent azureguest("mb-vmpl2-ag", {}, kGood, cvm.evidence_flags());
+    RunResult refused = connect(azureguest.url, "--policy " + vtpm_policy());
+    BOOST_TEST(refused.exit_code == 60, refused.err);
+    BOOST_TEST(refused.err.find("The SNP report is from VMPL 2") != std::string::npos, refused.err);
+  }
+  Agent agent("mb-vmpl2", {"--maa-protocol", "sevsnpvm"}, kGood, cvm.evidence_flags());
+  // Through SevSnpVm, MAA (maa-emu) does not call it compliant; a relying party that asks
+  // for no compliance still gets no key from such a report.
   RunResult c = connect(agent.url, "--policy " + vtpm_policy());
   BOOST_TEST(c.exit_code == 51, c.err);
   c = connect(agent.url, "--policy " + policy_file("mb-vmpl-nocompliance", R"("compliance_status": null)"));
@@ -289,10 +296,19 @@ BOOST_AUTO_TEST_CASE(a_report_from_above_vmpl_0_does_not_vouch_for_the_attestati
 
 BOOST_AUTO_TEST_CASE(a_boot_without_secure_boot_is_refused) {
   AzureCvm cvm("mb-no-sb", kNoSecureBootLog);
+  {
+    // SevSnpVm tokens say nothing of the boot: the client reads it off the event log.
+    Agent sevsnpvm("mb-no-sb-snp", {"--maa-protocol", "sevsnpvm"}, kGood, cvm.evidence_flags());
+    RunResult from_log = connect(sevsnpvm.url, "--policy " + vtpm_policy());
+    BOOST_TEST(from_log.exit_code == 44, from_log.err);
+    BOOST_TEST(from_log.err.find("SecureBootDisabled: the firmware measured SecureBoot = 0") != std::string::npos,
+               from_log.err);
+  }
+  // AzureGuest tokens say it: MAA derived secureboot false from the same log.
   Agent agent("mb-no-sb", {}, kGood, cvm.evidence_flags());
   RunResult c = connect(agent.url, "--policy " + vtpm_policy());
   BOOST_TEST(c.exit_code == 44, c.err);
-  BOOST_TEST(c.err.find("SecureBootDisabled: the firmware measured SecureBoot = 0") != std::string::npos, c.err);
+  BOOST_TEST(c.err.find("SecureBootDisabled: the token's secureboot claim is false") != std::string::npos, c.err);
   // A relying party may choose to accept it, knowingly.
   RunResult allowed = connect(agent.url, "--policy " + policy_file("mb-sb-off", R"("secure_boot": false)"));
   BOOST_TEST(allowed.exit_code == 0, allowed.err);
