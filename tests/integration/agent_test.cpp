@@ -222,7 +222,8 @@ BOOST_AUTO_TEST_CASE(a_hundred_concurrent_clients_in_one_window_share_one_maa_ca
 BOOST_AUTO_TEST_CASE(on_an_azure_vtpm_the_runtime_is_bound_through_user_data) {
   World& w = world();
   AzureCvm cvm("agent");
-  Agent agent("azure", {}, kGood, cvm.evidence_flags());
+  // SevSnpVm on a vTPM (AzureGuest, the default, carries the binding in its ClientPayload).
+  Agent agent("azure", {"--maa-protocol", "sevsnpvm"}, kGood, cvm.evidence_flags());
   // The paravisor's claims bind the runtime only when the relying party's policy says so:
   // a SevSnpVm token's shape alone says its x-ms-runtime is the agent's runtime data.
   RunResult plain = connect(agent.url);
