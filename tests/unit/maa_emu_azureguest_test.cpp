@@ -428,6 +428,43 @@ BOOST_AUTO_TEST_CASE(an_event_log_that_does_not_replay_to_the_quoted_pcrs_is_ref
   expect_refusal(attest(emu, e), 400, "InvalidParameter", "EventLogMismatch: TcgLogs replays PCR 4 to ");
 }
 
+// A guest that booted WITHOUT Secure Boot quotes only PCRs both genuine boots share (not
+// 7) and sends the Secure Boot boot's log: the log's PCR 7 events are unproven, so no
+// claim may come from them.
+BOOST_AUTO_TEST_CASE(claims_come_only_from_the_events_of_quoted_pcrs) {
+  azuresim::test::AzureVm azure{"maa-emu-azureguest-unquoted-pcr7"};
+  {
+    hal::tpm::Tpm tpm(azure.swtpm.transport());
+    auto off = boot::parse_event_log(*read_file(test::src_dir() + "/tests/data/boot/eventlog-sb-off.bin"));
+    BOOST_REQUIRE(off.ok());
+    BOOST_REQUIRE(azuresim::measure_boot(tpm, *off).ok());
+  }
+  hal::AzureVtpmOptions o = azuresim::test::fast_options();
+  o.event_log_path = boot_log_path();  // the Secure Boot boot's log: a lie about PCR 7
+  o.encryption_key = true;
+  o.pcrs = hal::tpm::PcrSelection{hal::tpm::kAlgSha256, {1, 2, 3, 5, 6, 9, 11, 12}};
+  hal::AzureVtpmSource source(azure.swtpm.transport(), o);
+  hal::ReportData data = azuresim::test::random_report_data();
+  auto e = source.get_evidence(data);
+  BOOST_REQUIRE_MESSAGE(e.ok(), test::why(e));
+  auto request = agent::azureguest_evidence(*e, {identity().vcek, identity().ask, identity().ark}, client::OsInfo{}, data);
+  BOOST_REQUIRE_MESSAGE(request.ok(), test::why(request));
+  Emulator emu = make_emulator();
+  net::HttpResponse r = attest(emu, *request);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto sealed = client::parse_sealed_token((*parse_json(r.body, "answer"))["token"].asString());
+  BOOST_REQUIRE(sealed.ok());
+  auto inner = source.decrypt_with_encryption_key(*e, sealed->encrypted_inner_key);
+  BOOST_REQUIRE_MESSAGE(inner.ok(), test::why(inner));
+  auto jwt = client::open_sealed_token(*sealed, *inner);
+  BOOST_REQUIRE(jwt.ok());
+  auto t = verify_token(*jwt, emu);
+  BOOST_REQUIRE_MESSAGE(t.ok(), test::why(t));
+  BOOST_TEST(t->claims()["secureboot"].asBool() == false);
+  BOOST_TEST(t->claims()["x-ms-azurevm-dbvalidated"].asBool() == false);
+  BOOST_TEST(t->claims()["x-ms-azurevm-attested-pcrs"].size() == 8u);
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_event_log_is_refused) {
   client::AzureGuestEvidence e = vm().request;
   e.tcg_logs.clear();

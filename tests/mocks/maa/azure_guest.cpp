@@ -107,6 +107,10 @@ Result<boot::EventLog> check_event_log(const client::AzureGuestEvidence& e, cons
                                                   hex_encode(mismatch->replayed) + ", but the quote holds " +
                                                   hex_encode(checked.at(mismatch->pcr)));
   }
+  // Only what the quote vouches for may speak: the events of PCRs it does not cover (a
+  // Secure Boot PCR 7 from another boot, a debug flag in an unquoted PCR) are dropped
+  // before any claim is derived.
+  std::erase_if(log->events, [&](const boot::Event& ev) { return checked.count(ev.pcr) == 0; });
   return log;
 }
 
