@@ -306,6 +306,8 @@ Result<SealedToken> parse_sealed_token(std::string_view token) {
     return malformed("EncryptionParams", "KeySizeInBits " + std::to_string(*bits) + " is not an AES key size");
   }
   if (key->empty()) return malformed("answer", "\"EncryptedInnerKey\" is empty");
+  if (tag->empty()) return malformed("answer", "\"AuthenticationData\" is empty");
+  if (jwt->empty()) return malformed("answer", "\"Jwt\" is empty");
   if (iv->empty()) return malformed("EncryptionParams", "\"Iv\" is empty");
   out.encrypted_inner_key = std::move(*key);
   out.key_bits = static_cast<unsigned>(*bits);

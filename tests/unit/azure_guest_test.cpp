@@ -285,6 +285,16 @@ BOOST_AUTO_TEST_CASE(a_malformed_sealed_token_is_refused_naming_what_is_wrong) {
     v["Jwt"] = 7;
     refused_with(v, "\"Jwt\" is not a string");
   }
+  {
+    Json::Value v = inner;
+    v["AuthenticationData"] = "";
+    refused_with(v, "\"AuthenticationData\" is empty");
+  }
+  {
+    Json::Value v = inner;
+    v["Jwt"] = "";
+    refused_with(v, "\"Jwt\" is empty");
+  }
   auto not_b64 = parse_sealed_token("%%%");
   BOOST_REQUIRE(!not_b64);
   BOOST_TEST(not_b64.error().message().find("not base64url") != std::string::npos);
