@@ -218,6 +218,9 @@ Result<client::OsInfo> read_os_release(const std::string& path) {
       std::size_t dot = v.find('.');
       os.version_major = version_part(v.substr(0, dot));
       os.version_minor = dot == std::string_view::npos ? 0 : version_part(v.substr(dot + 1));
+      // MAA requires a major version (Microsoft's client validates it is not 0): one that
+      // is not a number reports 1.0, as that client does when it cannot parse it.
+      if (os.version_major == 0) os.version_major = 1, os.version_minor = 0;
     }
   }
   return os;

@@ -63,10 +63,12 @@ Result<client::AzureGuestEvidence> azureguest_evidence(const hal::Evidence& evid
                                                        const std::vector<crypto::Certificate>& vcek_chain,
                                                        const client::OsInfo& os, const hal::ReportData& report_data);
 
-// The OS as os-release(5) describes it at `path`: NAME (default "Linux"), VERSION_ID as
-// major.minor (default 1.0, as Microsoft's client does; a part that is not a number counts
-// 0), type "Linux", build "NotApplication". A missing file gives the defaults; FileError
-// when it cannot be read or is over 64 KiB.
+// The OS as os-release(5) describes it at `path` (its quoting rules): NAME (default
+// "Linux", os-release's default), VERSION_ID as major.minor (a minor that is not a number
+// counts 0; a missing VERSION_ID or a major that is 0 or not a number reports 1.0, as
+// Microsoft's client does when it cannot parse one), type "Linux", build "NotApplication".
+// A missing file gives the defaults (Microsoft's client fails instead: attestd still
+// attests a guest without os-release); FileError when it cannot be read or is over 64 KiB.
 Result<client::OsInfo> read_os_release(const std::string& path);
 
 // Decrypts an AzureGuest answer's EncryptedInnerKey inside the TPM.

@@ -2,6 +2,7 @@
 // format, retries with backoff, and the errors it surfaces.
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <string>
@@ -445,9 +446,89 @@ BOOST_AUTO_TEST_CASE(a_missing_file_gives_the_defaults_and_an_oversized_one_is_r
   BOOST_REQUIRE(none.ok());
   BOOST_TEST(none->distro == "Linux");
   BOOST_TEST(none->version_major == 1u);
+  auto odd = read_os_release(write_tmp("os-release-odd", "NAME=Arch\nVERSION_ID=rolling\n"));
+  BOOST_REQUIRE(odd.ok());
+  BOOST_TEST(odd->version_major == 1u);
+  BOOST_TEST(odd->version_minor == 0u);
   auto huge = read_os_release(write_tmp("os-release-huge", std::string(70 * 1024, 'x')));
   BOOST_REQUIRE(!huge.ok());
   BOOST_TEST(huge.error().name() == "FileError");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The AzureGuest exchange against a server that answers what each test says: the sealed
+// answer is opened with a software RSA key standing in for the TPM's encryption key.
+BOOST_AUTO_TEST_SUITE(agent_maa_client_azureguest)
+
+namespace {
+
+const crypto::PrivateKey& enc_key() {
+  static crypto::PrivateKey key = *crypto::PrivateKey::generate_rsa(2048);
+  return key;
+}
+
+const std::string kJwt = "eyJhbGciOiJSUzI1NiJ9.eyJ4LW1zLWF0dGVzdGF0aW9uLXR5cGUiOiJhenVyZXZtIn0.c2ln";
+
+// Answers the first `failures` requests with 503, then `answer` (a "token" string).
+struct ScriptedMaa {
+  std::atomic<int> requests{0};
+  int failures = 0;
+  std::string token;
+  std::unique_ptr<net::HttpServer> server;
+
+  ScriptedMaa(int failures_first, std::string token_answer) : failures(failures_first), token(std::move(token_answer)) {
+    server = net_test::start_server({}, [this](const net::HttpRequest& r) {
+      int n = ++requests;
+      if (r.path != client::kAzureGuestPath) return maaemu::cloud_error(404, "NotFound", r.path);
+      if (n <= failures) return maaemu::cloud_error(503, "ServiceUnavailable", "busy");
+      Json::Value body(Json::objectValue);
+      body["token"] = token;
+      return net::HttpResponse::json(200, body);
+    });
+  }
+  ~ScriptedMaa() { server->stop(); }
+};
+
+InnerKeyDecryptor software_decryptor() {
+  return [](ByteView ct) { return enc_key().decrypt_pkcs1(ct); };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_sealed_answer_is_opened_after_a_transient_failure) {
+  ScriptedMaa maa(1, *client::seal_token(kJwt, enc_key().public_key()));
+  MaaClient client(fast_options(maa.server->url()));
+  auto token = client.attest_azureguest(client::AzureGuestEvidence{}, software_decryptor());
+  BOOST_REQUIRE_MESSAGE(token.ok(), test::why(token));
+  BOOST_TEST(*token == kJwt);
+  BOOST_TEST(maa.requests.load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_that_cannot_be_unsealed_is_final) {
+  auto sealed = *client::seal_token(kJwt, enc_key().public_key());
+  // Sealed to another key (the TPM's decryption fails), altered (the tag fails), holding
+  // no JWS, or not a sealed token at all: one request each, MaaUnavailable naming why.
+  auto other = *crypto::PrivateKey::generate_rsa(2048);
+  Json::Value altered = *parse_json(as_chars(*crypto::base64url_decode(sealed)), "sealed");
+  Bytes ct = *crypto::base64_decode(altered["Jwt"].asString());
+  ct[0] ^= 1;
+  altered["Jwt"] = crypto::base64_encode(ct);
+  const std::pair<std::string, std::string> cases[] = {
+      {*client::seal_token(kJwt, other.public_key()), "inner key the TPM cannot decrypt"},
+      {crypto::base64url_encode(as_bytes(json_compact(altered))), "does not authenticate"},
+      {*client::seal_token("notajws", enc_key().public_key()), "not a compact JWS"},
+      {kJwt, "sealed token is malformed"},
+  };
+  for (const auto& [token, why] : cases) {
+    ScriptedMaa maa(0, token);
+    MaaClient client(fast_options(maa.server->url()));
+    auto r = client.attest_azureguest(client::AzureGuestEvidence{}, software_decryptor());
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().name() == "MaaUnavailable");
+    BOOST_TEST(r.error().message().find(why) != std::string::npos, r.error().message());
+    BOOST_TEST(maa.requests.load() == 1);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
