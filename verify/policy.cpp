@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "boot/sipa.h"
 #include "core/file.h"
 #include "core/json.h"
 #include "verify/report_verifier.h"
@@ -363,6 +364,27 @@ Status check_boot_policy(const Policy& p, const BootFacts& f) {
                                : "the event log has no SecureBoot measurement in PCR 7 that its digest proves "
                                  "(one, before the separator, whose data hashes to the digest): Secure Boot is "
                                  "not shown enforced");
+  }
+  // What a Windows boot configures (SIPA events), read off the verified log whatever MAA
+  // protocol the token came by: a SevSnpVm token says nothing of it.
+  if (f.log) {
+    auto config = boot::windows_boot_config(*f.log);
+    if (!config) return config.error().with_context("the event log's boot configuration");
+    std::string debug;
+    for (auto [on, name] : {std::pair{config->boot_debugging, "boot debugging"},
+                            std::pair{config->kernel_debug, "kernel debugging"},
+                            std::pair{config->hypervisor_debug, "hypervisor debugging"}}) {
+      if (on.value_or(false)) debug += (debug.empty() ? "" : ", ") + std::string(name);
+    }
+    if (!debug.empty() && !p.allow_debug) {
+      return Error(ErrorCode::DebugMode, "the event log's boot configuration enables " + debug);
+    }
+    if (config->test_signing.value_or(false) && !p.allow_test_signing) {
+      return Error(ErrorCode::TestSigningEnabled, "the event log's boot configuration enables test signing");
+    }
+    if (config->flight_signing.value_or(false) && !p.allow_flight_signing) {
+      return Error(ErrorCode::FlightSigningEnabled, "the event log's boot configuration enables flight signing");
+    }
   }
   // Every pinned PCR that differs, in ascending order: another UKI changes PCR 4 (its
   // digest) and PCR 11 (its sections) together, and only the latter says which section.

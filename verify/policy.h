@@ -88,7 +88,9 @@ struct BootFacts {
 };
 
 // SecureBootDisabled when the policy requires Secure Boot and the log does not show it
-// enabled; then PcrMismatch naming every pinned PCR whose value the policy does not allow,
+// enabled; then, from a Windows boot configuration in the log (boot::windows_boot_config),
+// DebugMode, TestSigningEnabled, FlightSigningEnabled unless the policy allows them; then
+// PcrMismatch naming every pinned PCR whose value the policy does not allow,
 // in ascending order, each with the first event that differs from the policy's
 // boot_events when it has them for that PCR: "PCR 4: the event … differs (…); PCR 11:
 // section .cmdline differs (…)".

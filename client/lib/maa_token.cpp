@@ -290,6 +290,11 @@ Status check_token(const VerifiedToken& token, const verify::Policy& policy, con
   }
   if (snp->vm) {
     if (Status s = check_vm_policy(policy, *snp->vm); !s) return s;
+  } else if (policy.os_type) {
+    // Fail closed: a policy that names the OS is not met by a token that states none.
+    return Error(ErrorCode::OsTypeMismatch, "the policy requires os_type '" + *policy.os_type +
+                                                "', but a sevsnpvm token states no OS (only MAA's AzureGuest "
+                                                "protocol's azurevm tokens do)");
   }
   if (Status s = verify::check_policy(policy, snp->facts); !s) return s;
   if (expect.nonce) {

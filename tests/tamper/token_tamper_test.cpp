@@ -512,4 +512,10 @@ BOOST_AUTO_TEST_CASE(a_sevsnpvm_token_needs_no_vm_claims) {
   BOOST_TEST(verdict(sign(good_header(), good_claims())) == "ok");
 }
 
+BOOST_AUTO_TEST_CASE(a_policy_naming_the_os_refuses_a_sevsnpvm_token_that_states_none) {
+  verify::Policy p = verify::default_policy();
+  p.os_type = "Linux";
+  BOOST_TEST(verdict(sign(good_header(), good_claims()), p) == "OsTypeMismatch");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

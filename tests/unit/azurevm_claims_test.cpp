@@ -284,3 +284,38 @@ BOOST_AUTO_TEST_CASE(signature_lists_are_counted_and_a_list_that_overruns_is_mal
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// On the vTPM path the client reads a Windows boot configuration off the verified log
+// itself, so the VM's debug and signing rules hold for SevSnpVm tokens too.
+BOOST_AUTO_TEST_SUITE(vm_rules_from_the_verified_log)
+
+namespace {
+attestd::Status boot_rules(const boot::EventLog& log, const std::string& policy_json = "{}") {
+  auto policy = verify::parse_policy(policy_json);
+  BOOST_REQUIRE(policy.ok());
+  verify::BootFacts facts;
+  facts.secure_boot = true;
+  facts.log = &log;
+  return verify::check_boot_policy(*policy, facts);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(debug_and_signing_in_the_logs_boot_configuration_are_refused_unless_allowed) {
+  const boot::EventLog base = genuine_log("eventlog-sb-on.bin");
+  BOOST_TEST(boot_rules(base).ok());
+  auto debug = with_windows_config(base, sipa(boot::kSipaOsKernelDebug, Bytes{1}));
+  auto s = boot_rules(debug);
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.error().name() == "DebugMode");
+  BOOST_TEST(s.error().message() == "the event log's boot configuration enables kernel debugging");
+  BOOST_TEST(boot_rules(debug, R"({"allow_debug": true})").ok());
+  auto test_signing = with_windows_config(base, sipa(boot::kSipaTestSigning, Bytes{1}));
+  BOOST_TEST(boot_rules(test_signing).error().name() == "TestSigningEnabled");
+  BOOST_TEST(boot_rules(test_signing, R"({"allow_test_signing": true})").ok());
+  auto flight = with_windows_config(base, sipa(boot::kSipaFlightSigning, Bytes{1}));
+  BOOST_TEST(boot_rules(flight).error().name() == "FlightSigningEnabled");
+  auto unproven = with_windows_config(base, sipa(boot::kSipaOsKernelDebug, Bytes{1}), false);
+  BOOST_TEST(boot_rules(unproven).error().name() == "MalformedInput");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
