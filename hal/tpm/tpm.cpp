@@ -9,6 +9,7 @@
 
 #include "crypto/random.h"
 #include "hal/tpm/marshal.h"
+#include "hal/tpm/objects.h"
 
 namespace attestd::hal::tpm {
 namespace {
@@ -360,8 +361,8 @@ Bytes ak_template() {
   Marshaller pub;
   pub.u16(kAlgRsa);
   pub.u16(kAlgSha256);
-  // fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth | restricted | sign
-  pub.u32((1u << 1) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 16) | (1u << 18));
+  pub.u32(kObjectFixedTpm | kObjectFixedParent | kObjectSensitiveDataOrigin | kObjectUserWithAuth | kObjectRestricted |
+          kObjectSign);
   pub.u16(0);  // authPolicy
   pub.u16(kAlgNull);
   pub.u16(kAlgRsassa);
