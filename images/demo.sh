@@ -59,6 +59,8 @@ say "on Azure the SNP measurement is the paravisor's firmware: the client pins P
 say "expected PCRs (attest measure --uki uki-sim.efi): $(tr -d ' \n' < "$IMAGE_OUT/pcrs-sim.json")"
 boot_guest azure
 say "attestd is up at $URL, $(secs "$T_BOOT" "$T_UP") s after QEMU started ($ACCEL)"
+say "it attests through MAA's AzureGuest protocol: the token is the guide's azurevm token (secureboot,"
+say "x-ms-azurevm-* from the boot log, the SNP claims under x-ms-isolation-tee), sealed to a key in the vTPM"
 echo "\$ attest connect $URL --policy boot-policy-sim.json"
 "$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$IMAGE_OUT/boot-policy-sim.json" || fail "attest connect failed"
 say "boot to attested: $(secs "$T_BOOT" "$(now)") s"
