@@ -37,26 +37,14 @@ struct DbEntry {
 
 // The X.509 entries of db's EFI_SIGNATURE_LISTs (UEFI 2.10 §32.4.1).
 Result<std::vector<DbEntry>> db_certificates(ByteView db) {
+  auto signatures = parse_signatures(db);
+  if (!signatures) return signatures.error().with_context("db");
   std::vector<DbEntry> out;
-  std::size_t off = 0;
-  while (off < db.size()) {
-    constexpr std::size_t kListHeader = 28;
-    if (!within(db.size(), off, kListHeader)) return Error(ErrorCode::MalformedInput, "db: a truncated EFI_SIGNATURE_LIST");
-    EfiGuid type{};
-    std::copy_n(db.begin() + off, 16, type.begin());
-    std::uint32_t list_size = le32_at(db, off + 16), header_size = le32_at(db, off + 20), sig_size = le32_at(db, off + 24);
-    if (list_size < kListHeader || !within(db.size(), off, list_size) || sig_size < 16 ||
-        header_size > list_size - kListHeader) {
-      return Error(ErrorCode::MalformedInput, "db: EFI_SIGNATURE_LIST at offset " + std::to_string(off) + " is inconsistent");
-    }
-    for (std::size_t s = off + kListHeader + header_size; s + sig_size <= off + list_size; s += sig_size) {
-      if (type != kEfiCertX509) continue;
-      ByteView entry = db.subspan(s, sig_size);
-      auto cert = crypto::Certificate::from_der(entry.subspan(16));
-      if (!cert) return cert.error().with_context("db");
-      out.push_back(DbEntry{to_bytes(entry), std::move(cert).value()});
-    }
-    off += list_size;
+  for (const Signature& s : *signatures) {
+    if (s.type != kEfiCertX509) continue;
+    auto cert = crypto::Certificate::from_der(s.data.subspan(16));
+    if (!cert) return cert.error().with_context("db");
+    out.push_back(DbEntry{to_bytes(s.data), std::move(cert).value()});
   }
   return out;
 }

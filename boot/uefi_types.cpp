@@ -1,5 +1,6 @@
 #include "boot/uefi_types.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -111,9 +112,9 @@ Result<VariableData> parse_variable_data(ByteView record) {
   return v;
 }
 
-Result<std::size_t> count_signatures(ByteView value) {
+Result<std::vector<Signature>> parse_signatures(ByteView value) {
   LeCursor in(value);
-  std::size_t count = 0;
+  std::vector<Signature> out;
   while (!in.at_end()) {
     const std::size_t at = in.offset();
     auto bad = [&](const std::string& why) {
@@ -139,11 +140,17 @@ Result<std::size_t> count_signatures(ByteView value) {
       return bad("the signatures do not fill the list in whole SignatureSize (" + std::to_string(*sig_size) +
                  ") pieces");
     }
-    count += (body - *header_size) / *sig_size;
-    auto skipped = in.bytes(body, "EFI_SIGNATURE_LIST signatures");
-    if (!skipped) return skipped.error();
+    auto header = in.bytes(*header_size, "EFI_SIGNATURE_LIST SignatureHeader");
+    if (!header) return header.error();
+    EfiGuid signature_type{};
+    std::copy_n(type->begin(), signature_type.size(), signature_type.begin());
+    for (std::uint64_t n = (body - *header_size) / *sig_size; n > 0; --n) {
+      auto data = in.bytes(*sig_size, "EFI_SIGNATURE_DATA");
+      if (!data) return data.error();
+      out.push_back(Signature{signature_type, *data});
+    }
   }
-  return count;
+  return out;
 }
 
 Bytes encode_variable_data(const EfiGuid& vendor, std::string_view ascii_name, ByteView data) {

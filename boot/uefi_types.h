@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/error.h"
@@ -43,11 +44,19 @@ Result<VariableData> parse_variable_data(ByteView record);
 // The record as the firmware logs it (names are ASCII here: SecureBoot, PK, db, ...).
 Bytes encode_variable_data(const EfiGuid& vendor, std::string_view ascii_name, ByteView data);
 
-// The signatures in a Secure Boot database's value (db, dbx, KEK, PK): a sequence of
-// EFI_SIGNATURE_LIST (UEFI 2.10 §32.4.1), each SignatureType, SignatureListSize,
+// One signature of a Secure Boot database: its list's SignatureType and its
+// EFI_SIGNATURE_DATA (the 16-byte SignatureOwner GUID, then the certificate or hash),
+// pointing into the value parsed.
+struct Signature {
+  EfiGuid type;
+  ByteView data;
+};
+
+// The signatures in a Secure Boot database's value (db, dbx, KEK, PK), in order: a sequence
+// of EFI_SIGNATURE_LIST (UEFI 2.10 §32.4.1), each SignatureType, SignatureListSize,
 // SignatureHeaderSize, SignatureSize, a header and whole signatures of SignatureSize
 // bytes (at least the 16-byte owner GUID). MalformedInput naming the list's offset and the
 // field when the lists do not tile the data exactly. An empty value has none.
-Result<std::size_t> count_signatures(ByteView value);
+Result<std::vector<Signature>> parse_signatures(ByteView value);
 
 }  // namespace attestd::boot

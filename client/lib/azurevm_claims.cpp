@@ -63,8 +63,8 @@ Error missing(const std::string& name, const std::string& what) {
 bool database_validated(const boot::EventLog& log, std::string_view name) {
   auto value = boot::secure_boot_variable(log, name);
   if (!value) return false;
-  auto n = boot::count_signatures(*value);
-  return n && *n > 0;
+  auto signatures = boot::parse_signatures(*value);
+  return signatures && !signatures->empty();
 }
 
 // PK, KEK and db as PCR 7 proves them, each one of the platform's default values.

@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const char* name : {"PK", "KEK", "db", "dbx"}) (void)attestd::boot::secure_boot_variable(*log, name);
   // Event data rarely hashes to a fuzzed digest: the signature-list walk gets every event's data.
   for (const auto& e : log->events) {
-    auto n = attestd::boot::count_signatures(e.data);
-    if (n && *n > e.data.size() / 16) __builtin_trap();
+    auto n = attestd::boot::parse_signatures(e.data);
+    if (n && n->size() > e.data.size() / 16) __builtin_trap();
   }
   (void)attestd::boot::windows_boot_config(*log);
   std::vector<attestd::boot::ExpectedEvent> none;
