@@ -32,6 +32,15 @@ R flushed(tpm::Tpm& t, std::uint32_t handle, R result) {
   return result;
 }
 
+// The encryption key for `values` of `pcrs`, loaded (the caller flushes it): Microsoft's
+// template, bound by PolicyPCR, under the null hierarchy. The same values give the same key
+// until the TPM resets (which gives the null hierarchy a new seed), so decrypting re-creates
+// the key the evidence carried.
+Result<tpm::CreatedObject> create_encryption_key(tpm::Tpm& t, const tpm::PcrSelection& pcrs,
+                                                 const std::vector<Bytes>& values) {
+  return t.create_primary(tpm::kRhNull, tpm::encryption_key_template(tpm::policy_pcr_digest(pcrs, values)));
+}
+
 // The AK's public area and certificate, and an encryption key bound by PolicyPCR to
 // `values` of `pcrs` and certified by the AK, as Microsoft's client makes them
 // (GetEphemeralKey: CreatePrimary under the null hierarchy, Certify, flush).
@@ -47,8 +56,7 @@ Result<TpmKeys> read_tpm_keys(tpm::Tpm& t, const AzureVtpmOptions& o, const std:
     if (!cert) return cert.error().with_context("AK certificate");
     keys.ak_cert = std::move(cert).value();
   }
-  auto created = t.create_primary(
-      tpm::kRhNull, tpm::encryption_key_template(tpm::policy_pcr_digest(o.pcrs, values)));
+  auto created = create_encryption_key(t, o.pcrs, values);
   if (!created) return created.error().with_context("encryption key");
   auto certified = flushed(t, created->handle, t.certify(created->handle, o.ak_handle, {}));
   if (!certified) return certified.error().with_context("encryption key");
@@ -220,10 +228,7 @@ Result<Bytes> AzureVtpmSource::decrypt_with_encryption_key(const Evidence& evide
     return malformed("the evidence's quote has " + std::to_string(values.size()) + " PCR values for " +
                      std::to_string(pcrs->pcrs.size()) + " PCRs");
   }
-  // The same template under the null hierarchy is the same key, as long as the TPM has
-  // not been reset (which gives the null hierarchy a new seed).
-  auto created = tpm_.create_primary(tpm::kRhNull,
-                                     tpm::encryption_key_template(tpm::policy_pcr_digest(*pcrs, values)));
+  auto created = create_encryption_key(tpm_, *pcrs, values);
   if (!created) return created.error().with_context("encryption key");
   return flushed(tpm_, created->handle, [&]() -> Result<Bytes> {
     if (tpm::tpm2b_public(created->public_area) != evidence.tpm_keys->enc_key_public) {
