@@ -171,6 +171,18 @@ const crypto::PublicKey& AttestedConnection::server_key() const { return impl_->
 const std::string& AttestedConnection::host() const { return impl_->host; }
 std::uint16_t AttestedConnection::port() const { return impl_->port; }
 
+bool AttestedConnection::usable() {
+  if (impl_->broken) return false;
+  // Bytes left over from the previous response, or any now: the server spoke unasked.
+  if (impl_->buffered.empty()) {
+    char byte;
+    detail::ReadResult r = impl_->stream->read_some(&byte, 1, detail::Clock::now(), -1);
+    if (r.status == Io::Timeout) return true;  // nothing to read: still open
+  }
+  impl_->broken = true;
+  return false;
+}
+
 Result<HttpResult> AttestedConnection::request(const std::string& method, const std::string& target,
                                                const HeaderList& headers, const std::string& body, int timeout_ms,
                                                std::size_t max_response_bytes) {

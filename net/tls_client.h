@@ -29,6 +29,12 @@ class AttestedConnection {
   const std::string& host() const;
   std::uint16_t port() const;
 
+  // Whether a request may still be sent on this connection: it has not failed or been
+  // closed by either side, and the server has sent nothing unasked (a server that closes
+  // an idle keep-alive connection, or answers before a request, ends it). Checks the
+  // socket without waiting; a connection found closed is unusable from then on.
+  bool usable();
+
   // One HTTP/1.1 request on this connection (keep-alive). The response is parsed by
   // Boost.Beast's parser, bounded by `max_response_bytes`. NetworkError when the
   // connection fails or closes; the connection is unusable afterwards.

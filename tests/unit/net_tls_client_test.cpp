@@ -1,6 +1,9 @@
 // The attested-TLS client: one connection, the server's key, requests on that connection.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "net/tls_client.h"
 #include "tests/unit/net_test_support.h"
 
@@ -55,6 +58,48 @@ BOOST_AUTO_TEST_CASE(a_server_that_closes_after_answering_leaves_the_connection_
   auto again = (*c)->request("GET", "/b", {}, "");
   BOOST_REQUIRE(!again.ok());
   BOOST_TEST(again.error().name() == "NetworkError");
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_is_usable_until_either_side_ends_it) {
+  // Kept alive: usable between requests, also right after the handshake (TLS 1.3 tickets
+  // are not application data).
+  auto server = start_server(tls_options(), echo);
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST((*c)->usable());
+  BOOST_TEST((*c)->request("GET", "/a", {}, "").ok());
+  BOOST_TEST((*c)->usable());
+  BOOST_TEST((*c)->usable());  // asking does not consume anything
+
+  // Closed by the server after its answer (Connection: close): unusable at once.
+  auto closing = start_server(tls_options(), [](const HttpRequest& r) {
+    HttpResponse resp = echo(r);
+    resp.close = true;
+    return resp;
+  });
+  auto d = AttestedConnection::open("127.0.0.1", closing->port(), 5000);
+  BOOST_REQUIRE(d.ok());
+  BOOST_TEST((*d)->request("GET", "/a", {}, "").ok());
+  BOOST_TEST(!(*d)->usable());
+
+  // Closed by the server while idle (its idle deadline): seen without sending anything.
+  ServerOptions o = tls_options();
+  o.idle_timeout_ms = 200;
+  auto idle = start_server(o, echo);
+  auto e = AttestedConnection::open("127.0.0.1", idle->port(), 5000);
+  BOOST_REQUIRE(e.ok());
+  BOOST_TEST((*e)->request("GET", "/a", {}, "").ok());
+  BOOST_TEST((*e)->usable());
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    closed = !(*e)->usable();
+  }
+  BOOST_TEST(closed);
+  BOOST_TEST(!(*e)->usable());
+  auto after = (*e)->request("GET", "/b", {}, "");
+  BOOST_REQUIRE(!after.ok());
+  BOOST_TEST(after.error().message().find("failed earlier") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(header_injection_is_refused_before_sending) {
