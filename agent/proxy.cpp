@@ -8,15 +8,21 @@ namespace attestd::agent {
 
 namespace {
 
-constexpr std::string_view kNeverForwarded[] = {
-    // Hop-by-hop (RFC 9110 §7.6.1, and the ones older proxies use).
-    "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "trailer",
-    "proxy-authorization", "proxy-authenticate",
+// Hop-by-hop (RFC 9110 §7.6.1, and the ones older proxies use): never passed on, either way.
+constexpr std::string_view kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "te", "transfer-encoding",
+                                          "upgrade", "trailer", "proxy-authorization", "proxy-authenticate"};
+
+constexpr std::string_view kNotSentUpstream[] = {
     // Framing, made anew for the upstream request.
     "host", "content-length", "expect",
     // Who the client is, and how it came: said by attestd, never by the client (and every
     // X-Forwarded-* field, by prefix below).
     "x-real-ip", "forwarded", "x-client-ip", "true-client-ip"};
+
+template <std::size_t N>
+bool listed(const std::string_view (&names)[N], const std::string& lower) {
+  return std::find(std::begin(names), std::end(names), lower) != std::end(names);
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -47,7 +53,7 @@ net::HeaderList upstream_headers(const net::HttpRequest& r) {
   net::HeaderList out;
   for (const auto& [name, value] : r.headers) {
     std::string lower = ascii_lower(name);
-    if (std::find(std::begin(kNeverForwarded), std::end(kNeverForwarded), lower) != std::end(kNeverForwarded)) continue;
+    if (listed(kHopByHop, lower) || listed(kNotSentUpstream, lower)) continue;
     if (lower.rfind("x-forwarded-", 0) == 0) continue;
     if (std::find(named.begin(), named.end(), lower) != named.end()) continue;
     out.emplace_back(name, value);
@@ -61,6 +67,18 @@ net::HeaderList upstream_headers(const net::HttpRequest& r) {
     out.emplace_back("Forwarded", "for=\"" + address + "\";proto=" + proto);
   } else {
     out.emplace_back("X-Forwarded-Proto", proto);
+  }
+  return out;
+}
+
+net::HeaderList downstream_headers(const net::HeaderList& answer) {
+  const std::vector<std::string> named = connection_options(answer);
+  net::HeaderList out;
+  for (const auto& [name, value] : answer) {
+    std::string lower = ascii_lower(name);
+    if (listed(kHopByHop, lower) || lower == "content-length") continue;
+    if (std::find(named.begin(), named.end(), lower) != named.end()) continue;
+    out.emplace_back(name, value);
   }
   return out;
 }

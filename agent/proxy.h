@@ -1,5 +1,6 @@
 // What the application behind attestd receives (docs/agent.md, "Reverse proxy"): the
-// request's end-to-end header fields, and attestd's own account of the client.
+// request's end-to-end header fields, and attestd's own account of the client; and what
+// the client receives of the application's answer.
 #pragma once
 
 #include "net/http.h"
@@ -18,5 +19,11 @@ namespace attestd::agent {
 //   address for the unix socket.
 // Trailer fields never reach this point: the server drops them (net/http_codec).
 net::HeaderList upstream_headers(const net::HttpRequest& request);
+
+// The header fields of the application's answer passed on to the client: every end-to-end
+// field, in order (Set-Cookie, Content-Encoding, ETag, WWW-Authenticate, ...), as a
+// reverse proxy does; hop-by-hop fields (the list above, and every field Connection names)
+// stay on the upstream hop, and Content-Length is made anew by the server.
+net::HeaderList downstream_headers(const net::HeaderList& answer);
 
 }  // namespace attestd::agent

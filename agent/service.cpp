@@ -199,11 +199,7 @@ net::HttpResponse AgentService::proxy(const net::HttpRequest& r) {
   net::HttpResponse out;
   out.status = static_cast<int>(answer->status);
   out.body = std::move(answer->body);
-  for (const auto& [name, value] : answer->headers) {
-    if (name == "content-type" || name == "cache-control" || name == "location" || name.rfind("x-", 0) == 0) {
-      out.headers.emplace_back(name, value);
-    }
-  }
+  out.headers = downstream_headers(answer->headers);
   return out;
 }
 

@@ -1,4 +1,5 @@
-// What the application behind attestd receives (agent::upstream_headers), header by header.
+// What the application behind attestd receives (agent::upstream_headers), and what the client
+// receives of its answer (agent::downstream_headers), header by header.
 #include <boost/test/unit_test.hpp>
 
 #include "agent/proxy.h"
@@ -85,6 +86,32 @@ BOOST_AUTO_TEST_CASE(the_unix_socket_names_no_address) {
   BOOST_TEST(values(h, "X-Forwarded-For").empty());
   BOOST_TEST(values(h, "Forwarded").empty());
   BOOST_TEST(values(h, "X-Forwarded-Proto") == std::vector<std::string>{"http"});
+}
+
+BOOST_AUTO_TEST_CASE(the_applications_end_to_end_answer_fields_reach_the_client_in_order) {
+  // What a web application answers with: cookies (each its own field), a compressed body's
+  // encoding, validators, a challenge. Dropping Content-Encoding would hand the client a
+  // compressed body it cannot read; dropping Set-Cookie would break its sessions.
+  net::HeaderList answer = {{"content-type", "text/html"},     {"set-cookie", "a=1; Path=/"},
+                            {"content-encoding", "gzip"},      {"set-cookie", "b=2; HttpOnly"},
+                            {"etag", "\"v1\""},               {"www-authenticate", "Bearer"},
+                            {"vary", "Accept-Encoding"},       {"x-request-id", "42"},
+                            {"content-disposition", "inline"}, {"location", "/next"}};
+  BOOST_TEST((agent::downstream_headers(answer) == answer));
+}
+
+BOOST_AUTO_TEST_CASE(the_answers_hop_by_hop_and_framing_fields_stay_upstream) {
+  for (std::string name : {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Transfer-Encoding", "Upgrade",
+                           "Trailer", "Proxy-Authorization", "Proxy-Authenticate", "Content-Length", "connection",
+                           "KEEP-ALIVE"}) {
+    auto h = agent::downstream_headers({{name, "x"}, {"X-Kept", "1"}});
+    BOOST_TEST(values(h, name).empty(), name);
+    BOOST_TEST(values(h, "X-Kept").size() == 1u, name);
+  }
+  auto h = agent::downstream_headers(
+      {{"connection", "close, X-Internal"}, {"x-internal", "secret"}, {"set-cookie", "c=3"}});
+  BOOST_TEST(values(h, "X-Internal").empty());
+  BOOST_TEST(values(h, "Set-Cookie") == std::vector<std::string>{"c=3"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
