@@ -128,16 +128,6 @@ void warn_if_code_unpinned(const client::AgentSession& session, const verify::Po
                             "and 11 (attest measure --uki; docs/measured-boot.md).");
 }
 
-Json::Value boot_json(const client::VerifiedBoot& boot) {
-  Json::Value out(Json::objectValue);
-  out["secure_boot"] = boot.secure_boot ? Json::Value(*boot.secure_boot) : Json::Value();  // null: not measured
-  out["events"] = Json::UInt64(boot.log.events.size());
-  Json::Value pcrs(Json::objectValue);
-  for (const auto& [pcr, value] : boot.pcrs) pcrs[std::to_string(pcr)] = hex_encode(value);
-  out["pcrs"] = pcrs;
-  return out;
-}
-
 }  // namespace
 
 int cmd_connect(const std::vector<std::string>& argv) {
@@ -152,15 +142,8 @@ int cmd_connect(const std::vector<std::string>& argv) {
   if (!session) return report_error("connect", session.error(), json);
   warn_if_code_unpinned(*session, s->options.policy, "connect");
   if (json) {
-    Json::Value out(Json::objectValue);
+    Json::Value out = client::session_json(*session, s->endpoint);
     out["ok"] = true;
-    out["agent"] = s->endpoint.host + ":" + std::to_string(s->endpoint.port);
-    out["claims"] = session->token().claims();
-    out["nonce_index"] = Json::UInt64(session->proof().index);
-    out["batch_size"] = Json::UInt64(session->proof().count);
-    out["tls_key_sha256"] = hex_encode(crypto::sha256(session->runtime().tls_key.spki_der()));
-    if (const auto& vm = session->claims().vm) out["vm"] = vm_json(*vm);
-    if (session->boot()) out["boot"] = boot_json(*session->boot());
     print_json(out);
   } else {
     print_session(*session, s->endpoint);

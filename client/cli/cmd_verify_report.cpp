@@ -6,7 +6,9 @@
 #include "client/cli/commands.h"
 #include "client/cli/output.h"
 #include "client/lib/evidence_files.h"
+#include "client/lib/offline_checks.h"
 #include "client/lib/report_view.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "verify/policy.h"
 #include "verify/report_verifier.h"
@@ -74,11 +76,8 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
     policy_name = *path;
   }
 
-  auto file = client::load_report_file(args->positional()[0]);
+  auto file = read_file(args->positional()[0], client::kMaxEvidenceFile);
   if (!file) return fail(file.error());
-  if (file->hcl) {
-    if (Status s = snp::check_runtime_binding(*file->hcl); !s) return fail(s.error());
-  }
   std::vector<crypto::Certificate> certs;
   for (const auto& path : args->values("certs")) {
     auto c = client::load_certificates(path);
@@ -86,23 +85,15 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
     certs.insert(certs.end(), c->begin(), c->end());
   }
 
-  auto verified = verify::verify_report(file->report_bytes, certs, options);
-  if (!verified) return fail(verified.error());
-  if (Status s = verify::check_policy(policy, verify::facts_of(*verified)); !s) return fail(s.error());
+  auto checked = client::check_report_file(*file, args->positional()[0], certs, policy, options);
+  if (!checked) return fail(checked.error());
 
-  const auto& v = *verified;
+  const auto& v = checked->verified;
   const auto& leaf = v.signing_certificate();
   if (json) {
-    Json::Value out(Json::objectValue);
+    Json::Value out = client::checked_report_json(*checked, options.at);
     out["ok"] = true;
-    out["product"] = std::string(snp::product_name(v.product()));
-    out["signing_key"] = std::string(verify::key_kind_name(v.signing_key()));
-    out["root"] = v.chain().ark.subject_common_name();
-    out["root_origin"] = v.chain().origin;
-    out["verified_at"] = format_rfc3339(options.at);
     out["policy"] = policy_name;
-    out["hcl"] = file->hcl.has_value();
-    out["report"] = client::report_json(v.report(), v.product());
     print_json(out);
     return 0;
   }
@@ -115,7 +106,7 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
             << v.chain().ark.subject_common_name() << " (" << v.chain().origin << ")\n"
             << "  verified at           " << format_rfc3339(options.at) << "\n"
             << "  policy                " << policy_name << "\n";
-  if (file->hcl) text << "  runtime claims        bound by REPORT_DATA (Azure HCL report)\n";
+  if (checked->hcl) text << "  runtime claims        bound by REPORT_DATA (Azure HCL report)\n";
   text << "\n" << client::report_table(v.report(), v.product());
   print_block(std::cout, text.str());
   return 0;

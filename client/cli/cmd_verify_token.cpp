@@ -9,6 +9,7 @@
 #include "client/cli/output.h"
 #include "client/cli/vm_view.h"
 #include "client/lib/maa_claims.h"
+#include "client/lib/offline_checks.h"
 #include "client/lib/maa_token.h"
 #include "core/file.h"
 #include "core/json.h"
@@ -139,9 +140,8 @@ int cmd_verify_token(const std::vector<std::string>& argv) {
   auto keys = make_maa_keys(*maa, args->value("jwks"), args->value("ca-file").value_or(""));
   if (!keys) return fail(keys.error());
 
-  auto verified = client::verify_maa_token(*token, *maa, **keys, at, policy.clock_skew_seconds);
+  auto verified = client::check_token_text(*token, *maa, **keys, at, policy, expect);
   if (!verified) return fail(verified.error());
-  if (Status s = client::check_token(*verified, policy, expect); !s) return fail(s.error());
   auto snp = client::snp_claims(*verified);  // succeeded inside check_token
   if (!snp) return fail(snp.error());
   if (json) {
@@ -152,7 +152,7 @@ int cmd_verify_token(const std::vector<std::string>& argv) {
     out["shape"] = snp->shape == client::TokenShape::SevSnpVm ? "SevSnpVm" : "AzureGuest";
     out["verified_at"] = format_rfc3339(at);
     out["policy"] = policy_name;
-    if (snp->vm) out["vm"] = vm_json(*snp->vm);
+    if (snp->vm) out["vm"] = client::vm_facts_json(*snp->vm);
     out["claims"] = verified->claims();
     print_json(out);
   } else {

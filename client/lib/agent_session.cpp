@@ -1,5 +1,6 @@
 #include "client/lib/agent_session.h"
 
+#include "core/bytes.h"
 #include "core/json.h"
 #include "crypto/base64.h"
 #include "crypto/random.h"
@@ -147,9 +148,11 @@ Error agent_failure(long status, const Result<Json::Value>& body, const std::opt
 
 }  // namespace
 
-AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r,
-                           crypto::MerkleProof p, Bytes n, std::optional<VerifiedBoot> boot, int timeout_ms)
-    : connection_(std::move(c)), token_ptr_(std::make_unique<VerifiedToken>(std::move(t))), runtime_(std::move(r)),
+AgentSession::AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, std::string token_text,
+                           RuntimeData r, crypto::MerkleProof p, Bytes n, std::optional<VerifiedBoot> boot,
+                           int timeout_ms)
+    : connection_(std::move(c)), token_ptr_(std::make_unique<VerifiedToken>(std::move(t))),
+      token_text_(std::move(token_text)), runtime_(std::move(r)),
       proof_(std::move(p)), nonce_(std::move(n)), boot_(std::move(boot)), timeout_ms_(timeout_ms) {
   // The claims were found in this very token by establish(); find them in our copy.
   auto claims = snp_claims(*token_ptr_);
@@ -172,7 +175,8 @@ Result<AgentSession> AgentSession::establish(const AgentEndpoint& endpoint, MaaK
   if (!body) return body.error();
   auto checked = check_agent_answer(*body, *nonce, (*connection)->server_key(), keys, options);
   if (!checked) return checked.error();
-  return AgentSession(std::move(connection).value(), std::move(checked->token), std::move(checked->runtime),
+  return AgentSession(std::move(connection).value(), std::move(checked->token), (*body)["token"].asString(),
+                      std::move(checked->runtime),
                       std::move(checked->proof), std::move(nonce).value(), std::move(checked->boot),
                       options.timeout_ms);
 }
@@ -227,8 +231,58 @@ Result<CheckedAnswer> check_agent_answer(const Json::Value& body, ByteView nonce
 }
 
 Result<net::HttpResult> AgentSession::request(const std::string& method, const std::string& target,
-                                              const net::HeaderList& headers, const std::string& body) {
-  return connection_->request(method, target, headers, body, timeout_ms_);
+                                              const net::HeaderList& headers, const std::string& body,
+                                              int timeout_ms) {
+  return connection_->request(method, target, headers, body, timeout_ms > 0 ? timeout_ms : timeout_ms_);
+}
+
+namespace {
+
+Json::Value boot_json(const VerifiedBoot& boot) {
+  Json::Value out(Json::objectValue);
+  out["secure_boot"] = boot.secure_boot ? Json::Value(*boot.secure_boot) : Json::Value();  // null: not measured
+  out["events"] = Json::UInt64(boot.log.events.size());
+  Json::Value pcrs(Json::objectValue);
+  for (const auto& [pcr, value] : boot.pcrs) pcrs[std::to_string(pcr)] = hex_encode(value);
+  out["pcrs"] = pcrs;
+  return out;
+}
+
+Json::Value guest_json(const SnpTokenClaims& claims) {
+  const verify::GuestFacts& f = claims.facts;
+  const Json::Value& status = (*claims.tee)["x-ms-compliance-status"];
+  Json::Value out(Json::objectValue);
+  out["compliance"] = status.isString() ? status : Json::Value();
+  out["debuggable"] = f.debug_allowed;
+  out["migration_agent"] = f.migrate_ma_allowed;
+  out["vmpl"] = Json::UInt(f.vmpl);
+  out["guest_svn"] = Json::UInt(f.guest_svn);
+  out["measurement"] = hex_encode(f.measurement);
+  out["host_data"] = hex_encode(f.host_data);
+  out["report_data"] = hex_encode(f.report_data);
+  Json::Value& tcb = out["reported_tcb"];
+  tcb["bootloader"] = Json::UInt(f.reported_tcb.bootloader);
+  tcb["tee"] = Json::UInt(f.reported_tcb.tee);
+  tcb["snp"] = Json::UInt(f.reported_tcb.snp);
+  tcb["microcode"] = Json::UInt(f.reported_tcb.microcode);
+  return out;
+}
+
+}  // namespace
+
+Json::Value session_json(const AgentSession& session, const AgentEndpoint& endpoint) {
+  Json::Value out(Json::objectValue);
+  out["agent"] = endpoint.host + ":" + std::to_string(endpoint.port);
+  out["claims"] = session.token().claims();
+  out["token"] = session.token_text();
+  out["nonce"] = hex_encode(session.nonce());
+  out["nonce_index"] = Json::UInt64(session.proof().index);
+  out["batch_size"] = Json::UInt64(session.proof().count);
+  out["tls_key_sha256"] = hex_encode(crypto::sha256(session.runtime().tls_key.spki_der()));
+  out["guest"] = guest_json(session.claims());
+  if (const auto& vm = session.claims().vm) out["vm"] = vm_facts_json(*vm);
+  if (session.boot()) out["boot"] = boot_json(*session.boot());
+  return out;
 }
 
 }  // namespace attestd::client

@@ -46,6 +46,8 @@ class AgentSession {
                                         const SessionOptions& options);
 
   const VerifiedToken& token() const { return *token_ptr_; }
+  // The token as the agent sent it (a compact JWS), for forwarding.
+  const std::string& token_text() const { return token_text_; }
   const SnpTokenClaims& claims() const { return claims_; }
   const RuntimeData& runtime() const { return runtime_; }
   const crypto::MerkleProof& proof() const { return proof_; }
@@ -53,17 +55,22 @@ class AgentSession {
   // The verified measured boot (vTPM path only).
   const std::optional<VerifiedBoot>& boot() const { return boot_; }
 
-  // A request to the attested application, on the attested connection.
+  // A request to the attested application, on the attested connection; `timeout_ms` 0:
+  // the session's. NetworkError when the connection fails (it is unusable afterwards).
   Result<net::HttpResult> request(const std::string& method, const std::string& target, const net::HeaderList& headers,
-                                  const std::string& body);
+                                  const std::string& body, int timeout_ms = 0);
+  // Whether a request may still be sent on the attested connection (neither side ended
+  // it): a session that is not usable must be established again, with a fresh attestation.
+  bool usable() { return connection_->usable(); }
 
  private:
-  AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, RuntimeData r, crypto::MerkleProof p,
-               Bytes n, std::optional<VerifiedBoot> boot, int timeout_ms);
+  AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, std::string token_text, RuntimeData r,
+               crypto::MerkleProof p, Bytes n, std::optional<VerifiedBoot> boot, int timeout_ms);
 
   std::unique_ptr<net::AttestedConnection> connection_;
   // Heap-held so that claims_.tee, which points into the token, survives moves.
   std::unique_ptr<VerifiedToken> token_ptr_;
+  std::string token_text_;
   SnpTokenClaims claims_{};
   RuntimeData runtime_;
   crypto::MerkleProof proof_;
@@ -71,6 +78,16 @@ class AgentSession {
   std::optional<VerifiedBoot> boot_;
   int timeout_ms_ = 30000;
 };
+
+// What a program learns from a session (attest connect --json, the Python package):
+// {"agent": "host:port", "claims": the token's claims, "token": the compact JWS,
+//  "nonce": hex, "nonce_index", "batch_size", "tls_key_sha256": hex of the attested
+//  key's SubjectPublicKeyInfo, "guest": {"compliance" (string or null), "debuggable",
+//  "migration_agent", "vmpl", "guest_svn", "measurement", "host_data", "report_data" (hex),
+//  "reported_tcb": {"bootloader", "tee", "snp", "microcode"}}, "vm": the VM layer of an
+//  azurevm token (vm_facts_json), "boot": the measured boot on the vTPM path {"secure_boot"
+//  (null: not measured), "events", "pcrs": {"N": hex}}}; "vm" and "boot" only when present.
+Json::Value session_json(const AgentSession& session, const AgentEndpoint& endpoint);
 
 // An attestd answer that passed every check (see AgentSession::establish).
 struct CheckedAnswer {

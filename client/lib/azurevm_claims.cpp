@@ -214,4 +214,26 @@ Status check_vm_policy(const verify::Policy& policy, const VmFacts& f) {
   return {};
 }
 
+Json::Value vm_facts_json(const VmFacts& vm) {
+  Json::Value out(Json::objectValue);
+  out["secure_boot"] = vm.secure_boot;
+  Json::Value& debug = out["debug"];
+  debug["boot"] = vm.boot_debug;
+  debug["kernel"] = vm.kernel_debug;
+  debug["hypervisor"] = vm.hypervisor_debug;
+  debug["debuggers_disabled"] = vm.debuggers_disabled;
+  out["test_signing"] = vm.test_signing;
+  out["flight_signing"] = vm.flight_signing;
+  Json::Value& os = out["os"];
+  os["type"] = vm.os_type;
+  os["distro"] = vm.os_distro;
+  os["version"] = std::to_string(vm.os_version_major) + "." + std::to_string(vm.os_version_minor);
+  os["build"] = vm.os_build;
+  os["is_windows"] = vm.is_windows;
+  out["attested_pcrs"] = Json::Value(Json::arrayValue);
+  for (auto p : vm.attested_pcrs) out["attested_pcrs"].append(Json::Int64(p));
+  out["vm_id"] = vm.vm_id;
+  return out;
+}
+
 }  // namespace attestd::client

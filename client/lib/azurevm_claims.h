@@ -81,6 +81,11 @@ Result<VmFacts> vm_facts_from_claims(const Json::Value& token_claims);
 // true" (boot, kernel and hypervisor debugging; debuggers not disabled). Empty: none.
 std::vector<std::string> vm_debug_signals(const VmFacts& facts);
 
+// The VM layer for programs (attest --json, the Python package): {"secure_boot", "debug":
+// {"boot", "kernel", "hypervisor", "debuggers_disabled"}, "test_signing", "flight_signing",
+// "os": {"type", "distro", "version", "build", "is_windows"}, "attested_pcrs": [...], "vm_id"}
+Json::Value vm_facts_json(const VmFacts& facts);
+
 // The policy over the VM layer, after debug and compliance: secure_boot and a secureboot
 // claim that is false (SecureBootDisabled), then test signing (TestSigningEnabled), flight
 // signing (FlightSigningEnabled) unless allowed, then os_type (OsTypeMismatch).

@@ -8,7 +8,6 @@
 namespace attestd::client {
 
 namespace {
-constexpr std::size_t kMaxEvidenceFile = 1024 * 1024;
 
 bool looks_like_hcl(ByteView b) { return b.size() >= 4 && std::memcmp(b.data(), "HCLA", 4) == 0; }
 }  // namespace

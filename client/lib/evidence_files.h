@@ -13,6 +13,10 @@
 
 namespace attestd::client {
 
+// The largest report or certificate file read (an HCL report and a certificate chain are
+// a few KiB).
+inline constexpr std::size_t kMaxEvidenceFile = 1024 * 1024;
+
 // An SNP report, either bare (1184 bytes) or inside an Azure HCL report.
 struct ReportFile {
   Bytes report_bytes;                 // the SNP report as signed

@@ -12,11 +12,15 @@ namespace attestd::client {
 Result<StaticMaaKeys> StaticMaaKeys::from_file(const std::string& path) {
   auto text = read_text_file(path, kMaxJsonSize);
   if (!text) return text.error();
-  auto doc = parse_json(*text, path);
+  return from_json(*text, path);
+}
+
+Result<StaticMaaKeys> StaticMaaKeys::from_json(std::string_view text, const std::string& source) {
+  auto doc = parse_json(text, source);
   if (!doc) return doc.error();
   auto keys = crypto::parse_jwks(*doc);
-  if (!keys) return keys.error().with_context(path);
-  if (keys->empty()) return Error(ErrorCode::MalformedInput, path + ": the JWK Set has no keys");
+  if (!keys) return keys.error().with_context(source);
+  if (keys->empty()) return Error(ErrorCode::MalformedInput, source + ": the JWK Set has no keys");
   return StaticMaaKeys(std::move(keys).value());
 }
 

@@ -32,6 +32,8 @@ class StaticMaaKeys : public MaaKeySource {
  public:
   explicit StaticMaaKeys(std::vector<crypto::Jwk> keys) : keys_(std::move(keys)) {}
   static Result<StaticMaaKeys> from_file(const std::string& path);
+  // A JWK Set's JSON text; `source` names it in errors.
+  static Result<StaticMaaKeys> from_json(std::string_view text, const std::string& source);
   Result<std::vector<crypto::Jwk>> keys(bool) override { return keys_; }
 
  private:
