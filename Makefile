@@ -41,6 +41,17 @@ endif
 ifneq ($(STATIC),)
 LDFLAGS  += -static -s
 endif
+# Position-independent, so that the Python extension (python/, a shared object) links the
+# same library; without interposition the code is the same as the default PIE's.
+CXXFLAGS += -fPIC -fno-semantic-interposition
+
+# Objects are rebuilt when the compiler or its flags change (not only their sources).
+FLAGS_STAMP := $(BUILD)/obj/.flags
+COMPILE_LINE := $(CXX) $(CPPFLAGS) $(CXXFLAGS)
+ifneq ($(file < $(FLAGS_STAMP)),$(COMPILE_LINE))
+$(shell mkdir -p $(BUILD)/obj)
+$(file > $(FLAGS_STAMP),$(COMPILE_LINE))
+endif
 
 # The library: every .cpp of these folders.
 LIB_DIRS  := core crypto hal/snp hal hal/tpm boot verify net client/lib
@@ -69,6 +80,16 @@ TEST_SRCS   := $(sort $(wildcard tests/unit/*.cpp tests/conformance/*.cpp tests/
                  tests/integration/*.cpp)) tests/main.cpp
 BENCH_SRCS  := $(sort $(wildcard tests/bench/*.cpp))
 
+# The Python package (python/, docs/python.md): the C++ client library as the extension
+# attestd._native, beside the package's own files in $(BUILD)/python.
+PYTHON      ?= /usr/bin/python3
+PY_EXT      := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_INCLUDE  := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
+PY_PKG      := $(BUILD)/python/attestd
+PY_NATIVE   := $(PY_PKG)/_native$(PY_EXT)
+PY_SOURCES  := $(sort $(wildcard python/attestd/*.py python/attestd/*.pyi python/attestd/py.typed))
+PY_FILES    := $(PY_SOURCES:python/attestd/%=$(PY_PKG)/%)
+
 ATTEST := $(BUILD)/bin/attest
 SNPSIM := $(BUILD)/bin/snp-sim
 ATTESTD := $(BUILD)/bin/attestd
@@ -79,19 +100,19 @@ BENCH  := $(BUILD)/bench/attestd-bench
 ALL_OBJS := $(LIB_OBJS) $(SIM_OBJS) $(MAA_OBJS) $(AGENT_OBJS) $(BUILD)/obj/agent/main.o $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(MAAEMU_SRCS:%.cpp=$(BUILD)/obj/%.o) \
             $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o) \
-            $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
+            $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/python/src/native.o
 
-.PHONY: all deps test test-asan fuzz bench static clean distclean
-all: $(ATTEST) $(SNPSIM) $(MAAEMU) $(TESTS) $(if $(wildcard agent/main.cpp),$(ATTESTD))
+.PHONY: all deps test test-asan test-python python print-python-native fuzz bench static clean distclean
+all: $(ATTEST) $(SNPSIM) $(MAAEMU) $(TESTS) $(if $(wildcard agent/main.cpp),$(ATTESTD)) python
 
 deps:
 	bash scripts/deps.sh $(DEPS_DIR)
 
-$(BUILD)/obj/%.o: %.cpp
+$(BUILD)/obj/%.o: %.cpp $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
-$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.cpp
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.cpp $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
@@ -128,6 +149,22 @@ $(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# The extension links the library and its static dependencies, and exports only its
+# module init (hidden visibility; the archives' symbols stay inside).
+python: $(PY_NATIVE) $(PY_FILES)
+
+$(BUILD)/obj/python/src/native.o: CPPFLAGS += -isystem $(PY_INCLUDE)
+$(BUILD)/obj/python/src/native.o: CXXFLAGS += -fvisibility=hidden
+
+$(PY_NATIVE): $(BUILD)/obj/python/src/native.o $(LIB)
+	@test -n "$(PY_EXT)" || { echo "error: $(PYTHON) cannot say its extension suffix"; exit 1; }
+	@mkdir -p $(@D)
+	$(CXX) -shared $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) -Wl,--exclude-libs,ALL
+
+$(PY_PKG)/%: python/attestd/%
+	@mkdir -p $(@D)
+	cp $< $@
+
 # snp-sim's guest front-ends (CUSE /dev/sev-guest, FUSE configfs-tsm) use libfuse3.
 $(SNPSIM): $(SNPSIM_SRCS:%.cpp=$(BUILD)/obj/%.o) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
@@ -150,9 +187,10 @@ TEST_ENV := ATTESTD_VECTORS=$(VECTORS) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
 .PHONY: test-unit
 test: test-unit
 ifeq ($(strip $(TEST_ARGS)),)
+	$(MAKE) test-python
 	$(MAKE) e2e
 else
-	@echo "e2e: skipped (TEST_ARGS runs part of the suite)"
+	@echo "python, e2e: skipped (TEST_ARGS runs part of the suite)"
 endif
 
 test-unit: all
@@ -163,7 +201,20 @@ test-unit: all
 test-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 OPT=-O1 test-unit
 
-PYTHON ?= /usr/bin/python3
+# The Python package's tests (pytest), on the package installed as the README says: into a
+# virtual environment that sees Debian's python3-requests, by pip from ./python, offline.
+# PYTEST_ARGS narrows them (e.g. -k debug).
+PY_VENV := $(BUILD)/venv
+test-python: all
+	@rm -rf $(BUILD)/tmp/python && mkdir -p $(BUILD)/tmp/python
+	@test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet --no-build-isolation --no-index --force-reinstall --no-deps ./python
+	$(TEST_ENV) ATTESTD_TMP=$(abspath $(BUILD)/tmp/python) \
+	  $(PY_VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests $(PYTEST_ARGS)
+
+# Where the extension is, for python/setup.py (which runs `make python` first).
+print-python-native:
+	@echo $(abspath $(PY_NATIVE))
 bench: $(BENCH) $(ATTESTD) $(MAAEMU) $(SNPSIM)
 	@mkdir -p $(BUILD)/tmp
 	$(TEST_ENV) $(PYTHON) tests/bench/bench.py $(BENCH)

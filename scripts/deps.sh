@@ -28,7 +28,9 @@ DEB_PACKAGES=(build-essential g++ make cmake pkg-config ca-certificates bzip2 xz
   libboost-test-dev libboost-dev clang libclang-rt-14-dev
   python3 python3-cryptography python3-jwt curl swtpm swtpm-tools tpm2-tools
   libfuse3-dev
-  ovmf sbsigntool systemd systemd-boot-efi binutils openssl)
+  ovmf sbsigntool systemd systemd-boot-efi binutils openssl
+  python3-dev pybind11-dev python3-setuptools python3-wheel python3-pip python3-venv
+  python3-requests python3-pytest)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
