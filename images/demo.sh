@@ -45,6 +45,13 @@ echo "\$ attest request $URL/generate -d '{\"input_text\": \"def print_hello_wor
 "$BIN/attest" request "$URL/generate" -d '{"input_text": "def print_hello_world():"}' "${FLAGS[@]}" \
   || fail "attest request failed"
 
+step "5b. The same from Python, as BlindBox's guide writes it (docs/python.md)"
+echo "\$ python3 docs/examples/generate.py $URL --maa $MAA"
+echo "      with attestd.connect(url, maa=maa) as session:    # every check, on one TLS connection"
+echo "          res = session.post(\"/generate\", json={\"input_text\": \"def print_hello_world():\"})"
+PYTHONPATH="$ROOT/build/python" /usr/bin/python3 "$ROOT/docs/examples/generate.py" "$URL" "${FLAGS[@]}" \
+  || fail "the Python example failed"
+
 step "6. A client that expects other code: refused"
 printf '{"measurements": ["%s"]}\n' "$(printf '%096d' 0)" > "$WORK/policy-other-code.json"
 echo "\$ attest connect $URL --policy policy-other-code.json   # allows only 000…000"
@@ -52,6 +59,12 @@ rc=0
 "$BIN/attest" connect "$URL" "${FLAGS[@]}" --policy "$WORK/policy-other-code.json" || rc=$?
 [ $rc -eq 36 ] || fail "expected exit 36 (MeasurementMismatch), got $rc"
 say "exit $rc: MeasurementMismatch (docs/errors.md)"
+echo "\$ python3 docs/examples/generate.py $URL --maa $MAA --policy policy-other-code.json"
+rc=0
+PYTHONPATH="$ROOT/build/python" /usr/bin/python3 "$ROOT/docs/examples/generate.py" "$URL" "${FLAGS[@]}" \
+  --policy "$WORK/policy-other-code.json" || rc=$?
+[ $rc -eq 36 ] || fail "expected the Python client to exit 36 (attestd.MeasurementMismatch), got $rc"
+say "exit $rc: attestd.MeasurementMismatch, raised before anything was sent"
 
 step "7. Azure-style: the signed UKI under OVMF with Secure Boot, the code in the vTPM's PCRs"
 "$ROOT/qemu/run" stop --state "$STATE" >/dev/null 2>&1

@@ -9,8 +9,10 @@
 #     a client policy allowing another measurement only                  -> MeasurementMismatch
 #     maa-emu no longer vouching for the image's measurement             -> NonCompliantUvm
 #     a guest reboot                                                      -> new TLS key, fresh token
+#     the guide's example in Python (attestd.connect, session.post)       -> success, and
+#       MeasurementMismatch; one Python session across the reboot        -> attested again
 #  3. boot 2, snp-sim launching the guest with the debug policy bit,
-#     attestd reading /dev/sev-guest (CUSE) instead of configfs-tsm      -> DebugMode
+#     attestd reading /dev/sev-guest (CUSE) instead of configfs-tsm      -> DebugMode (CLI, Python)
 #  4. boot 3, Azure-style: the sim UKI from its GPT disk under OVMF with Secure Boot and a
 #     swtpm vTPM, the paravisor emulator in the guest, attestd on azure-vtpm speaking MAA's
 #     AzureGuest protocol (the token printed in the guide's shape); the client
@@ -61,6 +63,18 @@ say "the sim image's launch measurement: $MEASUREMENT"
 start_maa "$MEASUREMENT"
 say "maa-emu at $MAA (pid $MAA_PID)"
 
+# The guide's example with the Python package (docs/examples/generate.py), as built by make.
+python_example() { PYTHONPATH="$ROOT/build/python" /usr/bin/python3 "$ROOT/docs/examples/generate.py" "$@"; }
+# expect_python_failure NAME EXIT_CODE [FLAGS]: the Python example must be refused with that error.
+expect_python_failure() {
+  local name=$1 code=$2 rc=0; shift 2
+  python_example "$URL" "${FLAGS[@]}" "$@" >"$WORK/python-$name.out" 2>"$WORK/python-$name.err" || rc=$?
+  [ $rc -eq "$code" ] || fail "python $name: exited $rc, expected $code: $(cat "$WORK/python-$name.err")"
+  grep -q "^attestd.$name: " "$WORK/python-$name.err" || fail "python $name: not raised as attestd.$name: $(cat "$WORK/python-$name.err")"
+  [ ! -s "$WORK/python-$name.out" ] || fail "python $name: the application answered a refused client"
+  say "python refused as expected: $(head -1 "$WORK/python-$name.err")"
+}
+
 # expect_failure NAME EXIT_CODE: attest connect must fail with that error.
 expect_failure() {
   local name=$1 code=$2 rc=0; shift 2
@@ -93,22 +107,52 @@ ANSWER=$("$BIN/attest" request "$URL/generate" -d '{"input_text": "def print_hel
   || fail "attest request failed"
 [ "$ANSWER" = 'generated for {"input_text": "def print_hello_world():"}' ] || fail "unexpected answer: $ANSWER"
 say "the application answered: $ANSWER"
+# The same in Python, as the guide writes it: attestd.connect, then session.post.
+ANSWER=$(python_example "$URL" "${FLAGS[@]}" 2>"$WORK/python-example.err") \
+  || fail "the Python example failed: $(cat "$WORK/python-example.err")"
+[ "$ANSWER" = 'generated for {"input_text": "def print_hello_world():"}' ] || fail "python: unexpected answer: $ANSWER"
+say "python: $(cat "$WORK/python-example.err"); the application answered: $ANSWER"
 BOOT1="$(secs "$T_BOOT" "$T_UP") s to attestd up, $(secs "$T_BOOT" "$T_ATT") s to attested"
 
 # A client that allows another measurement only.
 printf '{"measurements": ["%s"]}\n' "$(printf '%096d' 0)" > "$WORK/other-measurement.json"
 expect_failure MeasurementMismatch 36 --policy "$WORK/other-measurement.json"
+expect_python_failure MeasurementMismatch 36 --policy "$WORK/other-measurement.json"
 
 # Azure no longer vouches for the image.
 known_measurements '[]'
 expect_failure NonCompliantUvm 51
 known_measurements "[\"$MEASUREMENT\"]"
 
-# A reboot: a new TLS key, a fresh token.
+# A reboot: a new TLS key, a fresh token. A Python session open across it attests the
+# rebooted guest again by itself before its next request.
 "$BIN/attest" connect "$URL" "${FLAGS[@]}" --json > "$WORK/before-reboot.json" || fail "attest connect failed"
-"$ROOT/qemu/run" reboot --state "$STATE"
 T_REBOOT=$(now)
-sleep 1
+PYTHONPATH="$ROOT/build/python" /usr/bin/python3 - "$URL" "$MAA" "$WORK/maa-ca.pem" "$ROOT/qemu/run" "$STATE" \
+  "$BOOT_TIMEOUT" <<'PY' > "$WORK/python-reboot.out" 2>&1 || fail "python across the reboot: $(tail -5 "$WORK/python-reboot.out")"
+import subprocess, sys, time
+import attestd
+url, maa, ca, run, state, boot_timeout = sys.argv[1:]
+session = attestd.connect(url, maa=maa, ca_file=ca)
+assert session.post("/generate", data="before").text == "generated for before"
+key = session.attestation.tls_key_sha256
+subprocess.run([run, "reboot", "--state", state], check=True)
+deadline = time.monotonic() + float(boot_timeout)
+while True:
+    try:
+        answer = session.post("/generate", data="after")  # attests the rebooted guest first
+        break
+    except attestd.NetworkError as e:  # still booting
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.5)
+assert answer.text == "generated for after", answer.text
+assert session.attestations == 2, session.attestations
+assert session.attestation.tls_key_sha256 != key
+print(f"one session: attested {session.attestations} times, TLS key {key[:16]}… -> "
+      f"{session.attestation.tls_key_sha256[:16]}…")
+PY
+say "python: $(tail -1 "$WORK/python-reboot.out")"
 wait_healthz
 "$BIN/attest" connect "$URL" "${FLAGS[@]}" --json > "$WORK/after-reboot.json" || fail "attest connect after the reboot failed"
 T_REATT=$(now)
@@ -130,6 +174,7 @@ say "after the reboot: TLS key ${KEY1:0:16}… -> ${KEY2:0:16}…, a new token (
 boot --policy 0xB0000 --evidence sev-guest
 grep -q "evidence=sev-guest" "$STATE/console.log" || fail "attestd in the guest did not use /dev/sev-guest"
 expect_failure DebugMode 30
+expect_python_failure DebugMode 30
 
 # 4. Boot 3: Azure-style. The SNP report is the paravisor's; the guest's code is in the PCRs.
 "$ROOT/qemu/run" stop --state "$STATE" >/dev/null 2>&1
@@ -192,6 +237,10 @@ PY
 ANSWER=$("$BIN/attest" request "$URL/generate" -d '{"input_text": "measured"}' "${FLAGS[@]}" --policy "$BOOT_POLICY") \
   || fail "attest request to the Azure-style guest failed"
 say "the application answered: $ANSWER"
+ANSWER=$(python_example "$URL" "${FLAGS[@]}" --policy "$BOOT_POLICY" 2>"$WORK/python-azure.err") \
+  || fail "the Python example against the Azure-style guest failed: $(cat "$WORK/python-azure.err")"
+grep -q "measured boot with PCRs" "$WORK/python-azure.err" || fail "python: the measured boot was not checked"
+say "python: $(cat "$WORK/python-azure.err"); the application answered: $ANSWER"
 
 # A client that expects another UKI: the same kernel and initramfs, another command line.
 OTHER=$WORK/other-uki

@@ -41,10 +41,10 @@ image: $(DEPS_DIR)/image-deps.env $(IMAGE_KEYS)/identity.json $(ATTEST)
 	  --sim-keys $(IMAGE_KEYS) --attest $(ATTEST) --ovmf $(OVMF) --out $(IMAGE_OUT) \
 	  --sb-key "$(SB_KEY)" --sb-cert "$(SB_CERT)"
 
-e2e: image $(ATTEST) $(MAAEMU) $(TESTS)
+e2e: image $(ATTEST) $(MAAEMU) $(TESTS) python
 	ATTESTD_TESTS=$(abspath $(TESTS)) IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
 	  DEPS_DIR=$(DEPS_DIR) OVMF=$(abspath $(OVMF)) bash images/e2e.sh
 
-demo: image $(ATTEST) $(MAAEMU)
+demo: image $(ATTEST) $(MAAEMU) python
 	IMAGE_OUT=$(abspath $(IMAGE_OUT)) IMAGE_KEYS=$(abspath $(IMAGE_KEYS)) ATTESTD_BIN=$(abspath $(BUILD)/bin) \
 	  bash images/demo.sh
