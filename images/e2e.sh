@@ -134,7 +134,8 @@ import subprocess, sys, time
 import attestd
 url, maa, ca, run, state, boot_timeout = sys.argv[1:]
 session = attestd.connect(url, maa=maa, ca_file=ca)
-assert session.post("/generate", data="before").text == "generated for before"
+before = session.post("/generate", data="before").text  # the guest's application ends it with a newline
+assert before == "generated for before\n", before
 key = session.attestation.tls_key_sha256
 subprocess.run([run, "reboot", "--state", state], check=True)
 deadline = time.monotonic() + float(boot_timeout)
@@ -146,7 +147,7 @@ while True:
         if time.monotonic() > deadline:
             raise
         time.sleep(0.5)
-assert answer.text == "generated for after", answer.text
+assert answer.text == "generated for after\n", answer.text
 assert session.attestations == 2, session.attestations
 assert session.attestation.tls_key_sha256 != key
 print(f"one session: attested {session.attestations} times, TLS key {key[:16]}… -> "
