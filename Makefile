@@ -42,8 +42,11 @@ ifneq ($(STATIC),)
 LDFLAGS  += -static -s
 endif
 # Position-independent, so that the Python extension (python/, a shared object) links the
-# same library; without interposition the code is the same as the default PIE's.
+# same library; without interposition the code is the same as the default PIE's. Static
+# executables are not position-independent.
+ifeq ($(STATIC),)
 CXXFLAGS += -fPIC -fno-semantic-interposition
+endif
 
 # Objects are rebuilt when the compiler or its flags change (not only their sources).
 FLAGS_STAMP := $(BUILD)/obj/.flags
