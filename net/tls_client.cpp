@@ -171,6 +171,8 @@ const crypto::PublicKey& AttestedConnection::server_key() const { return impl_->
 const std::string& AttestedConnection::host() const { return impl_->host; }
 std::uint16_t AttestedConnection::port() const { return impl_->port; }
 
+void AttestedConnection::abandon() { impl_->broken = true; }
+
 bool AttestedConnection::usable() {
   if (impl_->broken) return false;
   // Bytes left over from the previous response, or any now: the server spoke unasked.
