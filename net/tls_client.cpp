@@ -246,10 +246,14 @@ Result<HttpResult> AttestedConnection::request(const std::string& method, const 
     }
     detail::ReadResult r = impl_->stream->read_some(chunk, sizeof chunk, deadline, -1);
     if (r.status == Io::Eof) {
-      boost::beast::error_code ec;
-      parser.put_eof(ec);  // a body delimited by the end of the connection
       impl_->broken = true;
-      if (!ec && parser.is_done()) break;
+      // A body delimited by the end of the connection ends here; Beast asserts that some
+      // of the answer came first (a server that closes at once, a guest that resets).
+      if (parser.got_some()) {
+        boost::beast::error_code ec;
+        parser.put_eof(ec);
+        if (!ec && parser.is_done()) break;
+      }
       return net_error(where, "the server closed the connection before answering");
     }
     if (r.status != Io::Ok) {
