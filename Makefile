@@ -152,17 +152,19 @@ $(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-# The extension links the library and its static dependencies, and exports only its
-# module init (hidden visibility; the archives' symbols stay inside).
+# The extension links the library, its static dependencies and the C++ runtime, and
+# exports only its module init (python/src/native.map): at run time it needs the C library
+# alone.
 python: $(PY_NATIVE) $(PY_FILES)
 
 $(BUILD)/obj/python/src/native.o: CPPFLAGS += -isystem $(PY_INCLUDE)
 $(BUILD)/obj/python/src/native.o: CXXFLAGS += -fvisibility=hidden
 
-$(PY_NATIVE): $(BUILD)/obj/python/src/native.o $(LIB)
+$(PY_NATIVE): $(BUILD)/obj/python/src/native.o $(LIB) python/src/native.map
 	@test -n "$(PY_EXT)" || { echo "error: $(PYTHON) cannot say its extension suffix"; exit 1; }
 	@mkdir -p $(@D)
-	$(CXX) -shared $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) -Wl,--exclude-libs,ALL
+	$(CXX) -shared $(LDFLAGS) -static-libstdc++ -static-libgcc -Wl,--version-script=python/src/native.map \
+	  -o $@ $< $(LIB) $(DEP_LIBS)
 
 $(PY_PKG)/%: python/attestd/%
 	@mkdir -p $(@D)

@@ -3,6 +3,8 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 
+#include <unistd.h>
+
 #include <mutex>
 
 #include "crypto/internal/mbedtls_error.h"
@@ -17,6 +19,7 @@ struct Drbg {
   mbedtls_ctr_drbg_context ctr;
   std::mutex mu;
   int seed_status = 0;
+  pid_t seeded_in = ::getpid();  // a forked child would repeat its parent's output: reseeded
 
   Drbg() {
     mbedtls_entropy_init(&entropy);
@@ -40,6 +43,12 @@ int rng(void*, unsigned char* out, std::size_t len) {
   Drbg& d = drbg();
   if (d.seed_status != 0) return d.seed_status;
   std::lock_guard<std::mutex> lock(d.mu);
+  if (pid_t pid = ::getpid(); pid != d.seeded_in) {
+    static const char kForked[] = "attestd: forked";
+    int ret = mbedtls_ctr_drbg_reseed(&d.ctr, reinterpret_cast<const unsigned char*>(kForked), sizeof kForked - 1);
+    if (ret != 0) return ret;
+    d.seeded_in = pid;
+  }
   // mbedtls_ctr_drbg_random handles at most MBEDTLS_CTR_DRBG_MAX_REQUEST bytes a call.
   while (len > 0) {
     std::size_t n = len < MBEDTLS_CTR_DRBG_MAX_REQUEST ? len : MBEDTLS_CTR_DRBG_MAX_REQUEST;

@@ -171,6 +171,8 @@ const crypto::PublicKey& AttestedConnection::server_key() const { return impl_->
 const std::string& AttestedConnection::host() const { return impl_->host; }
 std::uint16_t AttestedConnection::port() const { return impl_->port; }
 
+void AttestedConnection::abandon() { impl_->broken = true; }
+
 bool AttestedConnection::usable() {
   if (impl_->broken) return false;
   // Bytes left over from the previous response, or any now: the server spoke unasked.
@@ -244,10 +246,14 @@ Result<HttpResult> AttestedConnection::request(const std::string& method, const 
     }
     detail::ReadResult r = impl_->stream->read_some(chunk, sizeof chunk, deadline, -1);
     if (r.status == Io::Eof) {
-      boost::beast::error_code ec;
-      parser.put_eof(ec);  // a body delimited by the end of the connection
       impl_->broken = true;
-      if (!ec && parser.is_done()) break;
+      // A body delimited by the end of the connection ends here; Beast asserts that some
+      // of the answer came first (a server that closes at once, a guest that resets).
+      if (parser.got_some()) {
+        boost::beast::error_code ec;
+        parser.put_eof(ec);
+        if (!ec && parser.is_done()) break;
+      }
       return net_error(where, "the server closed the connection before answering");
     }
     if (r.status != Io::Ok) {

@@ -35,6 +35,11 @@ class AttestedConnection {
   // socket without waiting; a connection found closed is unusable from then on.
   bool usable();
 
+  // Gives the connection up without a TLS close: only this process's descriptor is closed
+  // (at destruction). For a forked child holding a copy of its parent's connection, which
+  // the parent still uses: a close_notify from the child would end it for the parent.
+  void abandon();
+
   // One HTTP/1.1 request on this connection (keep-alive). The response is parsed by
   // Boost.Beast's parser, bounded by `max_response_bytes`. NetworkError when the
   // connection fails or closes; the connection is unusable afterwards.

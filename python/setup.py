@@ -6,6 +6,7 @@ build the rest of attestd uses; this only copies the extension into the wheel.
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -18,8 +19,10 @@ class MakeExtension(build_ext):
     def build_extension(self, ext):
         if not (ROOT / "Makefile").is_file():
             raise RuntimeError(f"attestd: {ROOT} is not the attestd repository: build from a clone (pip install ./python)")
-        subprocess.run(["make", "-C", str(ROOT), "python"], check=True)
-        built = subprocess.run(["make", "-s", "-C", str(ROOT), "--no-print-directory", "print-python-native"],
+        # For the interpreter that installs: its headers and its extension suffix.
+        python = f"PYTHON={sys.executable}"
+        subprocess.run(["make", "-C", str(ROOT), python, "python"], check=True)
+        built = subprocess.run(["make", "-s", "-C", str(ROOT), "--no-print-directory", python, "print-python-native"],
                                check=True, capture_output=True, text=True).stdout.strip()
         dest = Path(self.get_ext_fullpath(ext.name))
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,6 @@ namespace {
 
 std::string on_off(bool on) { return on ? "on" : "off"; }
 
-std::string os_version(const client::VmFacts& vm) {
-  return std::to_string(vm.os_version_major) + "." + std::to_string(vm.os_version_minor);
-}
-
 }  // namespace
 
 void print_vm_rows(const client::VmFacts& vm) {
@@ -24,7 +20,7 @@ void print_vm_rows(const client::VmFacts& vm) {
   print_row("vm debugging", signals.empty() ? "off (boot, kernel and hypervisor debuggers off; debuggers disabled)"
                                             : "ON: " + debug);
   print_row("vm signing", "test signing " + on_off(vm.test_signing) + ", flight signing " + on_off(vm.flight_signing));
-  print_row("vm os", vm.os_type + " " + vm.os_distro + " " + os_version(vm) + " (build " + vm.os_build + ")");
+  print_row("vm os", vm.os_type + " " + vm.os_distro + " " + client::os_version(vm) + " (build " + vm.os_build + ")");
   std::string pcrs;
   for (auto p : vm.attested_pcrs) pcrs += (pcrs.empty() ? "" : ",") + std::to_string(p);
   print_row("attested pcrs", pcrs.empty() ? "(none)" : pcrs);

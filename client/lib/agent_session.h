@@ -62,6 +62,8 @@ class AgentSession {
   // Whether a request may still be sent on the attested connection (neither side ended
   // it): a session that is not usable must be established again, with a fresh attestation.
   bool usable() { return connection_->usable(); }
+  // A forked child's copy of the session: see net::AttestedConnection::abandon.
+  void abandon() { connection_->abandon(); }
 
  private:
   AgentSession(std::unique_ptr<net::AttestedConnection> c, VerifiedToken t, std::string token_text, RuntimeData r,

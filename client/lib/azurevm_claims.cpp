@@ -214,6 +214,10 @@ Status check_vm_policy(const verify::Policy& policy, const VmFacts& f) {
   return {};
 }
 
+std::string os_version(const VmFacts& facts) {
+  return std::to_string(facts.os_version_major) + "." + std::to_string(facts.os_version_minor);
+}
+
 Json::Value vm_facts_json(const VmFacts& vm) {
   Json::Value out(Json::objectValue);
   out["secure_boot"] = vm.secure_boot;
@@ -227,7 +231,7 @@ Json::Value vm_facts_json(const VmFacts& vm) {
   Json::Value& os = out["os"];
   os["type"] = vm.os_type;
   os["distro"] = vm.os_distro;
-  os["version"] = std::to_string(vm.os_version_major) + "." + std::to_string(vm.os_version_minor);
+  os["version"] = os_version(vm);
   os["build"] = vm.os_build;
   os["is_windows"] = vm.is_windows;
   out["attested_pcrs"] = Json::Value(Json::arrayValue);

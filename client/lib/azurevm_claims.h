@@ -81,6 +81,9 @@ Result<VmFacts> vm_facts_from_claims(const Json::Value& token_claims);
 // true" (boot, kernel and hypervisor debugging; debuggers not disabled). Empty: none.
 std::vector<std::string> vm_debug_signals(const VmFacts& facts);
 
+// "major.minor" of x-ms-azurevm-osversion-major and -minor.
+std::string os_version(const VmFacts& facts);
+
 // The VM layer for programs (attest --json, the Python package): {"secure_boot", "debug":
 // {"boot", "kernel", "hypervisor", "debuggers_disabled"}, "test_signing", "flight_signing",
 // "os": {"type", "distro", "version", "build", "is_windows"}, "attested_pcrs": [...], "vm_id"}

@@ -29,10 +29,11 @@ def main() -> int:
             a = session.attestation
             print(f"attested: {a.agent}, {a.guest['compliance']}, measurement {a.measurement[:16]}…, "
                   f"nonce {a.nonce_index + 1} of {a.batch_size}"
-                  + (f", measured boot with PCRs {','.join(a.boot['pcrs'])}" if a.boot else ""), file=sys.stderr)
+                  + (f", measured boot with PCRs {','.join(sorted(a.boot['pcrs'], key=int))}" if a.boot else ""),
+                  file=sys.stderr)
             print(res.text)
     except attestd.AttestationError as e:
-        print(f"attestd.{e.name}: {e}. Exiting.", file=sys.stderr)
+        print(f"attestd.{e.name}: {str(e).rstrip('.')}. Exiting.", file=sys.stderr)
         return e.code
     return 0
 

@@ -20,9 +20,9 @@ See docs/python.md.
 """
 
 from ._errors import *  # noqa: F401,F403  (one class per error name)
-from ._errors import ERRORS, AttestationError
+from ._errors import ERRORS, AttestationError, NetworkTimeout
 from ._offline import verify_report, verify_token
 from ._session import Attestation, Session, __version__, connect
 
 __all__ = ["connect", "Session", "Attestation", "verify_token", "verify_report", "AttestationError", "ERRORS",
-           "__version__"] + [name for name in ERRORS]
+           "NetworkTimeout", "__version__"] + [name for name in ERRORS]

@@ -10,8 +10,9 @@ Every failure of the C++ library arrives as the class of its name, with the mess
     except attestd.AttestationError as e:   # any other refusal
         print(e.name, e.code, e)
 
-``NetworkError`` is also a ``requests.ConnectionError`` and ``Usage`` a ``ValueError``, so
-code written for requests catches them as before.
+``NetworkError`` is also a ``requests.ConnectionError`` (and, for a timeout, raised as
+``NetworkTimeout``, also a ``requests.ReadTimeout``), and ``Usage`` a ``ValueError``, so code
+written for requests catches them as before.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class AttestationError(Exception):
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        """The error's name in docs/errors.md."""
+        return getattr(type(self), "_error_name", type(self).__name__)
 
     def __str__(self) -> str:
         return self.message
@@ -471,11 +473,18 @@ class CrlUnavailable(AttestationError):
 
 
 
+class NetworkTimeout(NetworkError, requests.exceptions.ReadTimeout):
+    """A NetworkError (61) that is a timeout: also a requests.Timeout, as requests raises."""
+
+    _error_name = "NetworkError"
+
+
 #: Every error class by its name.
 ERRORS: Dict[str, Type[AttestationError]] = {
     cls.__name__: cls
     for cls in list(globals().values())
     if isinstance(cls, type) and issubclass(cls, AttestationError) and cls is not AttestationError
+    and "_error_name" not in vars(cls)
 }
 _BY_CODE: Dict[int, Type[AttestationError]] = {cls.code: cls for cls in ERRORS.values()}
 
@@ -484,10 +493,15 @@ for _cls in ERRORS.values():
     _cls.__module__ = "attestd"
     __all__.append(_cls.__name__)
 AttestationError.__module__ = "attestd"
+NetworkTimeout.__module__ = "attestd"
+__all__.append("NetworkTimeout")
 
 
 def error_for(code: int, name: str, message: str) -> AttestationError:
     """The exception for a library error (called by attestd._native)."""
+    # The library words every timeout of the network layer so (net/: "… timed out").
+    if name == "NetworkError" and "timed out" in message:
+        return NetworkTimeout(message)
     cls = ERRORS.get(name) or _BY_CODE.get(code)
     if cls is None:  # a library newer than this file: still an AttestationError, with its code
         err = AttestationError(f"{name}: {message}")

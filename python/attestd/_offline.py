@@ -7,27 +7,21 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._errors import FileError, Usage
-from ._options import Jwks, PolicyArg, When, epoch, keys_for, policy_for
+from ._errors import Usage
+from ._options import Jwks, PolicyArg, When, epoch, keys_for, policy_for, text
 
 __all__ = ["verify_token", "verify_report"]
 
 #: Bytes, or the path of a file holding them.
 Evidence = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
 
-_MAX_FILE = 1024 * 1024
-
-
-def _read(item: Evidence, what: str) -> Tuple[bytes, str]:
+def _item(item: Evidence, what: str) -> Tuple[bool, bytes, str]:
+    """(is a path, the bytes, the path or a description): the library reads paths itself,
+    with the CLI's bounds and messages."""
     if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item), what
+        return False, bytes(item), what
     if isinstance(item, (str, os.PathLike)):
-        path = os.fspath(item)
-        try:
-            with open(path, "rb") as f:
-                return f.read(_MAX_FILE + 1), path  # one byte more: the library names the excess
-        except OSError as e:
-            raise FileError(f"cannot read {path}: {e.strerror}") from None
+        return True, b"", text(item, what)
     raise Usage(f"{what} must be bytes or a file path, not {type(item).__name__}")
 
 
@@ -47,6 +41,8 @@ def verify_token(token: Union[str, bytes], *, maa: str, policy: PolicyArg = None
         token = token.decode("ascii", errors="replace")
     if not isinstance(token, str):
         raise Usage(f"token must be a str, not {type(token).__name__}")
+    if nonce is not None:
+        nonce = text(nonce, "nonce")
     token = token.strip()
     if runtime_data is not None and not isinstance(runtime_data, str):
         runtime_data = json.dumps(runtime_data)
@@ -71,17 +67,17 @@ def verify_report(report: Evidence, certs: Union[Evidence, Sequence[Evidence]], 
     "report": every field}``; raises the :class:`~attestd.AttestationError` subclass of the
     first check that fails.
     """
-    report_item = _read(report, "the report")
+    report_item = _item(report, "the report")
     if isinstance(certs, (bytes, bytearray, memoryview, str, os.PathLike)):
         certs = [certs]
-    cert_items: List[Tuple[bytes, str]] = [_read(c, f"certificate {i + 1}") for i, c in enumerate(certs)]
+    cert_items: List[Tuple[bool, bytes, str]] = [_item(c, f"certificate {i + 1}") for i, c in enumerate(certs)]
     if not cert_items:
         raise Usage("certs is required (the VCEK or VLEK, and optionally ASK/ARK)")
     if trust_sim_root is None:
         roots: List[str] = []
     elif isinstance(trust_sim_root, (str, os.PathLike)):
-        roots = [os.fspath(trust_sim_root)]
+        roots = [text(trust_sim_root, "trust_sim_root")]
     else:
-        roots = [os.fspath(r) for r in trust_sim_root]
+        roots = [text(r, "trust_sim_root") for r in trust_sim_root]
     result = _native.verify_report(report_item, cert_items, policy_for(policy), at=epoch(at), trusted_roots=roots)
     return json.loads(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.message
 import io
+import os
 import threading
 import time
 import types
@@ -22,7 +23,7 @@ from requests.utils import get_encoding_from_headers
 
 from . import _native
 from ._errors import Usage
-from ._options import Jwks, PolicyArg, keys_for, policy_for, seconds
+from ._options import Jwks, PolicyArg, keys_for, policy_for, seconds, text
 
 __all__ = ["Attestation", "Session", "connect"]
 
@@ -100,7 +101,15 @@ def _body_bytes(body: Any) -> bytes:
         data = body.read()
         return data.encode("utf-8") if isinstance(data, str) else bytes(data)
     # A generator or other iterable (requests would send it chunked): sent whole.
-    return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk) for chunk in body)
+    chunks = []
+    for chunk in body:
+        if isinstance(chunk, str):
+            chunks.append(chunk.encode("utf-8"))
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            chunks.append(bytes(chunk))
+        else:
+            raise Usage(f"a request body's chunks must be bytes or str, not {type(chunk).__name__}")
+    return b"".join(chunks)
 
 
 def _decoded(body: bytes, encoding: str) -> bytes:
@@ -153,10 +162,14 @@ class _AttestedAdapter(requests.adapters.BaseAdapter):
         if isinstance(timeout, tuple):
             timeout = max((t for t in timeout if t is not None), default=None)
         started = time.monotonic()
-        status, answer_headers, body = self._session._exchange(
+        status, raw_headers, body = self._session._exchange(
             request.method or "GET", target, headers, _body_bytes(request.body),
             None if timeout is None else seconds(timeout, "timeout"))
-        return self._response(request, status, answer_headers, body, time.monotonic() - started)
+        # Field values are octets (RFC 9110 5.5); read as Latin-1, as http.client does.
+        answer_headers = [(name, value.decode("latin-1")) for name, value in raw_headers]
+        response = self._response(request, status, answer_headers, body, time.monotonic() - started)
+        response.connection = self  # as requests' HTTPAdapter sets it (auth handlers resend through it)
+        return response
 
     @staticmethod
     def _response(request: requests.PreparedRequest, status: int, headers: List[Tuple[str, str]], body: bytes,
@@ -203,7 +216,7 @@ class Session(requests.Session):
     def __init__(self, url: str, *, maa: str, policy: PolicyArg = None, jwks: Jwks = None,
                  ca_file: Optional[str] = None, timeout: float = 30.0, allow_plain_http_maa: bool = False) -> None:
         super().__init__()
-        self.url = url
+        self.url = url = text(url, "url")
         self._origin = _origin(url)
         self._base = url if url.endswith("/") else url + "/"
         self._timeout = seconds(timeout, "timeout")
@@ -211,6 +224,7 @@ class Session(requests.Session):
         self._policy = policy_for(policy)
         self._lock = threading.RLock()
         self._native: Optional[_native.Session] = None
+        self._pid = os.getpid()  # the process whose connection _native is
         self._attestation: Optional[Attestation] = None
         self._attestations = 0
         self._closed = False
@@ -229,19 +243,29 @@ class Session(requests.Session):
         with self._lock:
             if self._closed:
                 raise Usage("the session is closed")
-            self._native = None
+            self._drop_connection()
             native = _native.Session.attest(self.url, self._keys, self._policy, self._timeout)
             self._attestation = Attestation._from_summary(native.summary())
-            self._native = native
+            self._native, self._pid = native, os.getpid()
             self._attestations += 1
             return self._attestation
+
+    def _drop_connection(self) -> None:
+        """Forgets the connection and what proved it (nothing is attested until attest())."""
+        if self._native is not None and self._pid != os.getpid():
+            # A forked child's copy of its parent's TLS connection: the parent still uses
+            # it, so the child closes only its own descriptor, without a TLS close.
+            self._native.abandon()
+        self._native = None
+        self._attestation = None
 
     @property
     def attestation(self) -> Attestation:
         """The latest attestation (the one the current connection was proved by)."""
         with self._lock:
             if self._attestation is None:
-                raise Usage("the session is not attested")
+                raise Usage("the session is not attested: its last attestation failed (the next request "
+                            "attests the agent again)")
             return self._attestation
 
     @property
@@ -282,7 +306,9 @@ class Session(requests.Session):
         with self._lock:
             if self._closed:
                 raise Usage("the session is closed")
-            if self._native is None or not self._native.usable():
+            # A new connection, attested, when this one ended or belongs to the parent of a
+            # forked process (whose TLS state cannot be shared).
+            if self._native is None or self._pid != os.getpid() or not self._native.usable():
                 self.attest()
             assert self._native is not None
             return self._native.request(method, target, headers, body, timeout)
@@ -291,7 +317,7 @@ class Session(requests.Session):
         """Closes the attested connection; the session cannot be used afterwards."""
         with self._lock:
             self._closed = True
-            self._native = None
+            self._drop_connection()
         super().close()
 
     def __repr__(self) -> str:

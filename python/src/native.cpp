@@ -6,6 +6,7 @@
 // same name (attestd._errors.error_for).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <json/writer.h>
 
 #include <cmath>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "client/lib/maa_token.h"
 #include "client/lib/offline_checks.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "verify/policy.h"
@@ -99,6 +101,23 @@ std::shared_ptr<MaaKeysHandle> make_keys(const std::string& maa_url, const std::
 
 py::bytes to_bytes(const std::string& s) { return py::bytes(s.data(), s.size()); }
 
+// Text from the library as a Python str whatever its bytes: messages carry an agent's or
+// MAA's words, which need not be UTF-8 (`errors`: "backslashreplace" shows the bytes,
+// "replace" keeps JSON text parseable).
+py::str to_str(const std::string& s, const char* errors) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), errors);
+  if (o == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+// A result document for Python's json.loads: ASCII, non-ASCII characters as \uXXXX.
+py::str json_text(const Json::Value& v) {
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "";
+  builder["emitUTF8"] = false;
+  return to_str(Json::writeString(builder, v), "replace");
+}
+
 // One attested connection (AgentSession). Not thread-safe: the Python Session serialises.
 class SessionHandle {
  public:
@@ -124,8 +143,11 @@ class SessionHandle {
     return session_.usable();
   }
 
-  // (status, [(name, value)], body): names lowercased, in the order received.
-  std::tuple<long, std::vector<std::pair<std::string, std::string>>, py::bytes> request(
+  void abandon() { session_.abandon(); }
+
+  // (status, [(name, value)], body): names lowercased (tokens: ASCII), in the order
+  // received; values as the octets they are (RFC 9110 5.5), for the caller to decode.
+  std::tuple<long, std::vector<std::pair<std::string, py::bytes>>, py::bytes> request(
       const std::string& method, const std::string& target, const net::HeaderList& headers, const std::string& body,
       std::optional<double> timeout_seconds) {
     int ms = timeout_seconds ? timeout_ms(*timeout_seconds, "timeout") : 0;
@@ -136,10 +158,12 @@ class SessionHandle {
     }
     if (!*answer) fail(answer->error());
     net::HttpResult& r = answer->value();
-    return {r.status, std::move(r.headers), to_bytes(r.body)};
+    std::vector<std::pair<std::string, py::bytes>> fields;
+    for (auto& [name, value] : r.headers) fields.emplace_back(std::move(name), to_bytes(value));
+    return {r.status, std::move(fields), to_bytes(r.body)};
   }
 
-  std::string summary() const { return json_compact(client::session_json(session_, endpoint_)); }
+  py::str summary() const { return json_text(client::session_json(session_, endpoint_)); }
 
  private:
   SessionHandle(client::AgentEndpoint endpoint, std::shared_ptr<MaaKeysHandle> keys, client::AgentSession session)
@@ -152,7 +176,7 @@ class SessionHandle {
 
 UnixTime time_or_now(const std::optional<std::int64_t>& at) { return at ? static_cast<UnixTime>(*at) : now_unix(); }
 
-std::string verify_token(const std::string& token, MaaKeysHandle& keys, const PolicyHandle& policy,
+py::str verify_token(const std::string& token, MaaKeysHandle& keys, const PolicyHandle& policy,
                          const std::optional<std::string>& nonce, const std::optional<std::string>& runtime_data,
                          const std::optional<std::int64_t>& at) {
   client::TokenExpectations expect;
@@ -164,25 +188,38 @@ std::string verify_token(const std::string& token, MaaKeysHandle& keys, const Po
     verified.emplace(client::check_token_text(token, keys.url, *keys.source, time_or_now(at), policy.policy, expect));
   }
   if (!*verified) fail(verified->error());
-  return json_compact((*verified)->claims());
+  return json_text((*verified)->claims());
 }
 
-// `certs` and `report` come as (bytes, name): the name is the file's path, or a
-// description, for messages.
-std::string verify_report(const std::pair<std::string, std::string>& report,
-                          const std::vector<std::pair<std::string, std::string>>& certs, const PolicyHandle& policy,
-                          const std::optional<std::int64_t>& at, const std::vector<std::string>& trusted_roots) {
-  if (report.first.size() > client::kMaxEvidenceFile) {
-    fail(Error(ErrorCode::MalformedReport, report.second + ": more than " +
-                                               std::to_string(client::kMaxEvidenceFile) + " bytes"));
+// An input given as (is a path, bytes, the path or a description): a path is read here,
+// as the CLI reads it (its bounds and messages); the name is used in messages.
+using Input = std::tuple<bool, std::string, std::string>;
+
+py::str verify_report(const Input& report, const std::vector<Input>& certs, const PolicyHandle& policy,
+                      const std::optional<std::int64_t>& at, const std::vector<std::string>& trusted_roots) {
+  const auto& [report_is_path, report_given, report_name] = report;
+  Bytes report_bytes;
+  if (report_is_path) {
+    report_bytes = take(read_file(report_name, client::kMaxEvidenceFile));
+  } else {
+    if (report_given.size() > client::kMaxEvidenceFile) {
+      fail(Error(ErrorCode::MalformedReport, report_name + ": more than " +
+                                                 std::to_string(client::kMaxEvidenceFile) + " bytes"));
+    }
+    report_bytes.assign(report_given.begin(), report_given.end());
   }
   std::vector<crypto::Certificate> chain;
-  for (const auto& [bytes, name] : certs) {
-    if (bytes.size() > client::kMaxEvidenceFile) {
+  for (const auto& [is_path, given, name] : certs) {
+    if (is_path) {
+      auto loaded = take(client::load_certificates(name));
+      chain.insert(chain.end(), loaded.begin(), loaded.end());
+      continue;
+    }
+    if (given.size() > client::kMaxEvidenceFile) {
       fail(Error(ErrorCode::MalformedCertificate,
                  name + ": more than " + std::to_string(client::kMaxEvidenceFile) + " bytes"));
     }
-    auto parsed = client::parse_certificates(as_bytes(bytes));
+    auto parsed = client::parse_certificates(as_bytes(given));
     if (!parsed) fail(parsed.error().with_context(name));
     chain.insert(chain.end(), parsed->begin(), parsed->end());
   }
@@ -196,10 +233,10 @@ std::string verify_report(const std::pair<std::string, std::string>& report,
   std::optional<Result<client::CheckedReport>> checked;
   {
     py::gil_scoped_release unlocked;
-    checked.emplace(client::check_report_file(as_bytes(report.first), report.second, chain, policy.policy, options));
+    checked.emplace(client::check_report_file(report_bytes, report_name, chain, policy.policy, options));
   }
   if (!*checked) fail(checked->error());
-  return json_compact(client::checked_report_json(checked->value(), options.at));
+  return json_text(client::checked_report_json(checked->value(), options.at));
 }
 
 std::vector<std::tuple<std::string, int, std::string>> error_codes() {
@@ -221,7 +258,8 @@ PYBIND11_MODULE(_native, m) {
     } catch (const Failure& f) {
       try {
         py::object exc = py::module_::import("attestd._errors")
-                             .attr("error_for")(static_cast<int>(f.code), std::string(error_name(f.code)), f.message);
+                             .attr("error_for")(static_cast<int>(f.code), std::string(error_name(f.code)),
+                                                to_str(f.message, "backslashreplace"));
         PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
       } catch (py::error_already_set& e) {
         e.restore();
@@ -243,6 +281,7 @@ PYBIND11_MODULE(_native, m) {
       .def_static("attest", &SessionHandle::attest, py::arg("url"), py::arg("keys"), py::arg("policy"),
                   py::arg("timeout"))
       .def("usable", &SessionHandle::usable)
+      .def("abandon", &SessionHandle::abandon)
       .def("request", &SessionHandle::request, py::arg("method"), py::arg("target"), py::arg("headers"),
            py::arg("body"), py::arg("timeout") = py::none())
       .def("summary", &SessionHandle::summary);

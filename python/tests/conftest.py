@@ -96,6 +96,14 @@ class Application(BaseHTTPRequestHandler):
         elif path == "/gzip":
             self._answer(200, gzip.compress(b"squeezed " * 100),
                          {"Content-Encoding": "gzip", "Content-Type": "text/plain"})
+        elif path == "/latin1":
+            self.send_response(200)
+            self.send_header("X-Name", "caf\u00e9")  # http.server writes it as Latin-1
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/slow":
+            time.sleep(1.5)
+            self._answer(200, b"late")
         elif path == "/teapot":
             self._answer(418, b"short and stout", {"Content-Type": "text/plain"})
         else:

@@ -191,3 +191,28 @@ def test_every_error_name_of_the_library_has_its_class():
     listed = attest_cli("errors").stdout.split("\n")
     assert {line.split()[1]: int(line.split()[0]) for line in listed if line.strip() and line.split()[1] != "Ok"} \
         == names
+
+
+def test_an_unattested_servers_non_utf8_error_text_is_still_an_attestation_error(client_args, tmp_path):
+    body = b'{"error": {"code": "Oops", "message": "caf\xe9 \xff"}}'
+    answer = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+              str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+    port = _tls_relay(tmp_path, lambda _request: answer)
+    with pytest.raises(attestd.AttestationError) as e:
+        attestd.connect(f"https://127.0.0.1:{port}", **client_args)
+    assert "caf" in str(e.value)
+
+
+def test_hostile_arguments_are_named_errors(agent, client_args):
+    expect(attestd.MalformedPolicy, 12, lambda: attestd.connect(agent.url, policy={"measurements": {1}},
+                                                                 **client_args))
+    expect(attestd.MalformedPolicy, 12, lambda: attestd.connect(agent.url, policy={"x": float("nan")},
+                                                                 **client_args))
+    expect(attestd.Usage, 2, lambda: attestd.connect(agent.url, policy="/etc/passwd\0x", **client_args))
+    expect(attestd.Usage, 2, lambda: attestd.connect(agent.url + "\0", **client_args))
+    expect(attestd.Usage, 2, lambda: attestd.connect(agent.url, maa=client_args["maa"] + "\0",
+                                                     ca_file=client_args["ca_file"]))
+    expect(attestd.Usage, 2, lambda: attestd.verify_report("/etc/passwd\0", b"x"))
+    expect(attestd.Usage, 2, lambda: attestd.verify_token("a.b.c", at=10**30, **client_args))
+    expect(attestd.Usage, 2, lambda: attestd.verify_token("a.b.c", at=float("inf"), **client_args))
+    expect(attestd.MalformedToken, 59, lambda: attestd.verify_token("\0.\0.\0", **client_args))

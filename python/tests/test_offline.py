@@ -9,7 +9,9 @@ import pytest
 import requests
 
 import attestd
-from conftest import GOOD, OTHER, VECTORS
+import subprocess
+
+from conftest import BIN, GOOD, OTHER, VECTORS
 
 TODAY = datetime(2026, 11, 23, tzinfo=timezone.utc)  # within the vectors' certificates' validity
 
@@ -114,8 +116,15 @@ def test_broken_inputs_are_named():
     with pytest.raises(attestd.MalformedCertificate) as c:
         attestd.verify_report(vector("virtee-sev_milan/report.bin"), b"not a certificate", at=TODAY)
     assert "certificate 1" in str(c.value)
-    with pytest.raises(attestd.FileError):
+    # Files are read as the CLI reads them, with its messages.
+    with pytest.raises(attestd.FileError) as f:
         attestd.verify_report("/nonexistent/report.bin", vector("virtee-sev_milan/vcek.der"))
+    cli = subprocess.run([str(BIN / "attest"), "verify-report", "/nonexistent/report.bin", "--certs",
+                          vector("virtee-sev_milan/vcek.der")], capture_output=True, text=True)
+    assert cli.returncode == 3 and cli.stderr.strip() == f"attest verify-report: FileError: {f.value}"
+    with pytest.raises(attestd.FileError) as big:
+        attestd.verify_report("/dev/zero", vector("virtee-sev_milan/vcek.der"))
+    assert "limit" in str(big.value)
     with pytest.raises(attestd.SigningKeyMismatch):  # a VLEK for a VCEK-signed report
         attestd.verify_report(vector("virtee-sev_milan/report.bin"), vector("trustee_milan_vlek/vlek.der"), at=TODAY)
     with pytest.raises(attestd.Usage):

@@ -48,7 +48,15 @@ def test_responses_behave_as_requests_responses(agent, client_args):
     for method in ("put", "patch", "delete"):
         answer = getattr(session, method)("/echo", data=b"payload").json()
         assert answer["method"] == method.upper()
-        assert answer["body"] == ("payload" if method != "delete" else answer["body"])
+        assert answer["body"] == "payload"
+    # Bodies as requests takes them: str, a file, a generator of chunks.
+    assert session.post("/echo", data="text").json()["body"] == "text"
+    import io
+
+    assert session.post("/echo", data=io.BytesIO(b"from a file")).json()["body"] == "from a file"
+    assert session.post("/echo", data=(c for c in [b"gen", "erated"])).json()["body"] == "generated"
+    with pytest.raises(attestd.Usage, match="chunks must be bytes or str"):
+        session.post("/echo", data=iter([5]))  # bytes(5) would have sent five NUL bytes
     assert session.head("/echo").status_code == 200
     assert session.request("OPTIONS", "/echo").json()["method"] == "OPTIONS"
     # A full URL of the same origin works too.
@@ -66,6 +74,10 @@ def test_responses_behave_as_requests_responses(agent, client_args):
     assert session.cookies.get("session-id") == "s3cr3t"
     assert session.get("/echo").json()["headers"]["cookie"] == "session-id=s3cr3t"
 
+    # Field values are octets, read as Latin-1 as requests reads them.
+    assert session.get("/latin1").headers["x-name"] == "caf\u00e9"
+    # requests' auth handlers resend through the response's connection.
+    assert session.get("/echo").connection is not None
     # A compressed body is decoded, as urllib3 would.
     squeezed = session.get("/gzip", headers={"Accept-Encoding": "gzip"})
     assert squeezed.text == "squeezed " * 100
@@ -107,6 +119,9 @@ def test_a_connection_that_breaks_is_attested_again_before_the_next_request(agen
     with pytest.raises(attestd.DebugMode):
         session.post("/generate", data="three")
     assert not any("three" in line for line in Application.seen)
+    # Nothing is attested now: the claims of the earlier, good attestation are gone.
+    with pytest.raises(attestd.Usage, match="not attested"):
+        session.claims
     with pytest.raises(attestd.DebugMode):  # and it stays refused
         session.get("/echo")
 
@@ -163,3 +178,56 @@ def test_keys_may_be_given_as_a_jwks(agent, world, client_args):
     with pytest.raises(attestd.UntrustedIssuer) as e:
         attestd.connect(agent.url, maa="https://attest.example", jwks=jwks)
     assert e.value.code == 56
+
+
+def test_a_timeout_is_a_requests_timeout_and_the_next_request_gets_its_own_answer(agent, client_args):
+    session = attestd.connect(agent.url, **client_args)
+    with pytest.raises(attestd.NetworkTimeout) as e:
+        session.get("/slow", timeout=0.3)
+    assert isinstance(e.value, requests.Timeout) and isinstance(e.value, attestd.NetworkError)
+    assert e.value.code == 61 and e.value.name == "NetworkError"
+    # The late answer to /slow is never taken for the next request's: a new connection.
+    assert session.post("/generate", data="next").text == "generated for next"
+    assert session.attestations == 2
+
+
+def test_a_forked_child_attests_on_its_own_connection_with_fresh_randomness(agent, client_args):
+    import os
+
+    session = attestd.connect(agent.url, **client_args)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its own attestation, its own nonce; the parent's connection untouched
+        try:
+            answer = session.post("/generate", data="child").text
+            line = f"{answer}|{session.attestations}|{session.attestation.nonce}"
+        except BaseException as e:  # report anything to the parent
+            line = f"error {type(e).__name__}: {e}"
+        os.write(write_end, line.encode())
+        os._exit(0)
+    os.close(write_end)
+    child = b""
+    while chunk := os.read(read_end, 4096):
+        child += chunk
+    os.waitpid(pid, 0)
+    answer, attestations, child_nonce = child.decode().split("|")
+    assert answer == "generated for child" and attestations == "2"
+    # The parent's connection still works, and its next attestation's nonce is not the child's.
+    assert session.post("/generate", data="parent").text == "generated for parent"
+    assert session.attestations == 1
+    assert session.attest().nonce != child_nonce
+
+
+def test_threads_attesting_while_others_send_never_send_unattested(agent, client_args):
+    session = attestd.connect(agent.url, **client_args)
+
+    def send(i: int) -> str:
+        if i % 5 == 0:
+            session.attest()
+            return "attested"
+        return session.post("/generate", data=f"t{i}").text
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(send, range(30)))
+    assert answers == ["attested" if i % 5 == 0 else f"generated for t{i}" for i in range(30)]
+    assert session.attestations == 7

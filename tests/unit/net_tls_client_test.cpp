@@ -60,6 +60,23 @@ BOOST_AUTO_TEST_CASE(a_server_that_closes_after_answering_leaves_the_connection_
   BOOST_TEST(again.error().name() == "NetworkError");
 }
 
+BOOST_AUTO_TEST_CASE(a_server_that_closes_without_answering_is_a_network_error) {
+  // A guest that resets, or a server that crashes, mid-request: not one byte of an answer.
+  auto server = start_server(tls_options(), [](const HttpRequest&) {
+    HttpResponse r;
+    r.status = HttpResponse::kDropConnection;
+    return r;
+  });
+  auto c = AttestedConnection::open("127.0.0.1", server->port(), 5000);
+  BOOST_REQUIRE(c.ok());
+  auto r = (*c)->request("GET", "/a", {}, "");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.error().name() == "NetworkError");
+  BOOST_TEST(r.error().message().find("closed the connection before answering") != std::string::npos,
+             r.error().message());
+  BOOST_TEST(!(*c)->usable());
+}
+
 BOOST_AUTO_TEST_CASE(a_connection_is_usable_until_either_side_ends_it) {
   // Kept alive: usable between requests, also right after the handshake (TLS 1.3 tickets
   // are not application data).
