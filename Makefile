@@ -4,7 +4,7 @@
 
 BUILD    ?= build
 DEPS_DIR ?= $(CURDIR)/.deps
-VECTORS  ?= $(abspath $(CURDIR)/../shared/vectors)
+VECTORS  ?= $(abspath $(CURDIR)/tests/vectors)
 CXX      ?= g++
 SANITIZE ?=
 STATIC   ?=

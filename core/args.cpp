@@ -1,6 +1,7 @@
 #include "core/args.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <system_error>
 
 namespace attestd::cli {
@@ -82,6 +83,20 @@ Result<Args> Args::parse(const std::vector<std::string>& argv, const std::vector
   }
   if (out.positional_.size() > max_positional) {
     return Error(ErrorCode::Usage, "unexpected argument '" + out.positional_[max_positional] + "'");
+  }
+  return out;
+}
+
+bool option_list_requested() {
+  const char* v = std::getenv("ATTESTD_LIST_OPTIONS");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
+std::string option_list(const std::vector<OptionSpec>& specs) {
+  std::string out;
+  for (const auto& s : specs) {
+    if (s.short_name != 0) out += std::string("-") + s.short_name + ", ";
+    out += "--" + s.name + "\n";
   }
   return out;
 }

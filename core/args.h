@@ -28,6 +28,12 @@ enum class IntegerBase { Decimal, DecimalOrHex /* "0x…" is hexadecimal */ };
 Result<std::uint64_t> parse_flag_integer(std::string_view flag, std::string_view text, std::uint64_t min,
                                          std::uint64_t max, IntegerBase base = IntegerBase::Decimal);
 
+// With ATTESTD_LIST_OPTIONS=1 in the environment, a program's --help prints instead the
+// options it accepts, one a line ("--name", or "-X, --name"): the test that every option is
+// described in --help (tests/cli/help_cli_test.cpp) compares the two.
+bool option_list_requested();
+std::string option_list(const std::vector<OptionSpec>& specs);
+
 class Args {
  public:
   // Usage errors name the offending argument.

@@ -73,7 +73,19 @@ namespace attestd {
   X(NetworkError, 61, "a network request failed (connection, TLS, timeout, HTTP status)")        \
   X(AgentOverloaded, 62, "the agent is at a connection limit; retry after the time it gives")     \
   X(DeviceError, 70, "the evidence device failed")                                               \
-  X(NoEvidenceSource, 71, "no evidence source is present")
+  X(NoEvidenceSource, 71, "no evidence source is present")                                       \
+  X(AbiTooOld, 80, "the guest policy's minimum ABI version is below the policy minimum")          \
+  X(PlatformMismatch, 81, "a PLATFORM_INFO bit is not what the policy requires")                   \
+  X(GuestPolicyMismatch, 82, "a guest POLICY bit is not what the policy requires")                 \
+  X(ProvisionalFirmware, 83, "the firmware is provisional (committed and current differ)")          \
+  X(FamilyIdMismatch, 84, "FAMILY_ID differs from the policy")                                    \
+  X(ImageIdMismatch, 85, "IMAGE_ID differs from the policy")                                      \
+  X(ChipIdNotAllowed, 86, "CHIP_ID is not in the policy's allow-list")                            \
+  X(MitigationTooLow, 87, "the launch mitigation vector lacks bits the policy requires")           \
+  X(IdBlockMissing, 88, "the guest was launched without the ID block the policy requires")         \
+  X(CertificateRevoked, 90, "a certificate of the chain is on AMD's revocation list")             \
+  X(CrlInvalid, 91, "the revocation list is not signed by the ARK, or is out of date")            \
+  X(CrlUnavailable, 92, "the revocation list the policy requires could not be had")
 
 enum class ErrorCode : std::uint8_t {
 #define X(name, code, what) name = code,

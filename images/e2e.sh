@@ -30,7 +30,7 @@ IMAGE_OUT=${IMAGE_OUT:-$ROOT/build/image}
 IMAGE_KEYS=${IMAGE_KEYS:-$ROOT/build/image-keys/sim}
 BIN=${ATTESTD_BIN:-$ROOT/build/bin}
 DEPS_DIR=${DEPS_DIR:-$ROOT/.deps}
-OVMF=${OVMF:-$ROOT/../shared/vectors/measure/ovmf_AmdSev_suffix.bin}
+OVMF=${OVMF:-$ROOT/tests/vectors/measure/ovmf_AmdSev_suffix.bin}
 WORK=$ROOT/build/e2e
 
 say() { printf 'e2e: %s\n' "$*"; }

@@ -15,8 +15,8 @@ inline std::string env_or(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-// ../shared/vectors (ATTESTD_VECTORS, set by `make test`).
-inline std::string vectors_dir() { return env_or("ATTESTD_VECTORS", "../shared/vectors"); }
+// tests/vectors, the genuine vectors (ATTESTD_VECTORS, set by `make test`, may point elsewhere).
+inline std::string vectors_dir() { return env_or("ATTESTD_VECTORS", "tests/vectors"); }
 inline std::string vector_path(const std::string& rel) { return vectors_dir() + "/" + rel; }
 // build/bin, where attest and snp-sim are.
 inline std::string bin_dir() { return env_or("ATTESTD_BIN", "build/bin"); }

@@ -11,7 +11,7 @@ namespace {
 using crypto::BasicConstraints;
 
 // What AMD's certificates of each role carry: read from every ARK, ASK, ASVK, VCEK and
-// VLEK in the genuine vectors (shared/vectors: amd-roots, snp/*, maa, azure) and
+// VLEK in the genuine vectors (tests/vectors: amd-roots, snp/*, maa, azure) and
 // verify/roots. None carries extendedKeyUsage.
 struct RoleRules {
   ChainRole role;

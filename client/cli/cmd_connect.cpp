@@ -31,9 +31,17 @@ checked as attest verify-token does, and its client payload must carry this batc
 report data (NonceMismatch). Prints the verified claims, with the VM claims (secure
 boot, debugging, signing, OS, attested PCRs) of an azurevm token.
 
+  --maa URL               the MAA instance you trust (required), e.g.
+                          https://sharedweu.weu.attest.azure.net
+  --jwks FILE             that instance's keys from a file (a JWK Set); otherwise they
+                          are fetched from URL/certs over HTTPS
+  --ca-file PEM           CA bundle for fetching the keys (default: the system's)
+  --policy FILE           JSON policy (docs/policy.md); default: not debuggable, no
+                          migration agent, x-ms-compliance-status azure-compliant-cvm
   --timeout SECONDS       for each network step, 1 to 3600 (default 30)
   --allow-plain-http-maa  accept --maa http://127.x.x.x:PORT or http://[::1]:PORT (a local
                           emulator); plain http to any other host is always refused
+  --json                  machine-readable result on stdout
 )";
 
 constexpr const char* kRequestHelp = R"(usage: attest request https://HOST:PORT/PATH --maa URL [-X METHOD] [-d DATA]
@@ -42,8 +50,19 @@ constexpr const char* kRequestHelp = R"(usage: attest request https://HOST:PORT/
 
 Attests the agent exactly as `attest connect` does, then sends the request over that
 same TLS connection and prints the application's answer (body on stdout; status on
-stderr). Nothing is sent to the application unless every check passed. --timeout and
---allow-plain-http-maa as for `attest connect`.
+stderr). Nothing is sent to the application unless every check passed.
+
+  -X, --request METHOD    the HTTP method (default GET, or POST with -d)
+  -d, --data DATA         the request body (Content-Type application/json unless -H
+                          gives one)
+  -H, --header 'K: V'     a request header (repeatable)
+  --maa URL               the MAA instance you trust (required)
+  --jwks FILE             that instance's keys from a file (a JWK Set); otherwise they
+                          are fetched from URL/certs over HTTPS
+  --ca-file PEM           CA bundle for fetching the keys (default: the system's)
+  --policy FILE           JSON policy (docs/policy.md), as for `attest connect`
+  --timeout SECONDS       for each network step, 1 to 3600 (default 30)
+  --allow-plain-http-maa  accept a loopback http:// --maa (a local emulator)
 )";
 
 constexpr std::uint64_t kMaxTimeoutSeconds = 3600;

@@ -30,6 +30,9 @@ event type, SHA-256 digest, description; then the PCR values it replays to.
 A token (a compact JWS, e.g. an MAA token saved to a file) is shown as its header and
 claims, UNVERIFIED: nothing about its signature, issuer or lifetime is checked. Use
 attest verify-token to verify one.
+
+  --product NAME  Milan, Genoa or Turin: how a version 2 report's TCB is decoded
+  --json          print the fields as a JSON object
 )";
 
 // "xxx.yyy.zzz" of base64url characters: a compact JWS, not a binary report or log.

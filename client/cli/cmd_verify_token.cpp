@@ -22,8 +22,9 @@ constexpr const char* kHelp = R"(usage: attest verify-token TOKEN --maa URL [--j
                            [--nonce STR] [--runtime-data FILE] [--at RFC3339] [--json]
 
 Verifies a Microsoft Azure Attestation token (TOKEN is the token, a file holding it, or
-- for standard input): RS256 by a key of the MAA instance named by --maa (which is also
-the only accepted issuer), its lifetime, then its SEV-SNP claims against the policy.
+- for standard input; a file or standard input may hold MAA's answer {"token": "..."}):
+RS256 by a key of the MAA instance named by --maa (which is also the only accepted
+issuer), its lifetime, then its SEV-SNP claims against the policy.
 Both token shapes are understood: SevSnpVm (claims at the top level) and Azure guest
 attestation (claims under x-ms-isolation-tee). An Azure guest (azurevm) token's VM
 claims are checked too: every claim MAA always emits present (MissingClaim), no boot,
@@ -49,9 +50,28 @@ flight signing (TestSigningEnabled, FlightSigningEnabled), the policy's os_type
 // A compact JWS is at most crypto::kMaxJwsSize; allow a little trailing whitespace.
 constexpr std::size_t kMaxTokenInput = crypto::kMaxJwsSize + 1024;
 
+// The token in what a user hands over (`what` names it in errors): the compact JWS
+// itself, or the {"token": "..."} JSON that MAA's attest endpoints (and so curl) answer;
+// surrounding whitespace is dropped. JSON without a "token" string is MalformedToken.
+Result<std::string> token_from_text(std::string_view text, const std::string& what) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  if (text.empty() || text.front() != '{') return std::string(text);
+  auto doc = parse_json(text, what);
+  if (!doc) return Error(ErrorCode::MalformedToken, doc.error().message());
+  if (!doc->isObject() || !(*doc)["token"].isString()) {
+    return Error(ErrorCode::MalformedToken, what + ": JSON without a \"token\" string (expected MAA's answer, "
+                                                   "{\"token\": \"eyJ...\"}, or the token itself)");
+  }
+  return (*doc)["token"].asString();
+}
+
 Result<std::string> read_token(const std::string& arg) {
   std::string text;
+  std::string what = arg;
   if (arg == "-") {
+    what = "standard input";
     auto t = read_text_stdin(kMaxTokenInput);
     if (!t) return t.error();
     text = *t;
@@ -63,8 +83,7 @@ Result<std::string> read_token(const std::string& arg) {
     if (!t) return t.error();
     text = *t;
   }
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  return text;
+  return token_from_text(text, what);
 }
 
 void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims& snp, const std::string& policy) {

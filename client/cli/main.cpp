@@ -26,6 +26,11 @@ int report_error(const std::string& command, const Error& error, bool json) {
   } else {
     // Messages carry text from the network (an agent's or MAA's error): escaped.
     print_line(std::cerr, "attest " + command + ": " + error.describe());
+    // The error first, then where the options are: not the whole help, which would
+    // bury the one line that says what was wrong.
+    if (error.code() == ErrorCode::Usage) {
+      print_line(std::cerr, "run 'attest " + command + " --help' for its options");
+    }
   }
   return exit_code(error.code());
 }
@@ -34,14 +39,11 @@ std::optional<int> parse_command(const std::string& command, const std::vector<s
                                  const char* help, const std::vector<OptionSpec>& specs, std::size_t min_positional,
                                  std::size_t max_positional, Args& out) {
   if (Args::wants_help(argv)) {
-    std::cout << help;
+    std::cout << (option_list_requested() ? option_list(specs) : std::string(help));
     return 0;
   }
   auto args = Args::parse(argv, specs, min_positional, max_positional);
-  if (!args) {
-    std::cerr << help;
-    return report_error(command, args.error(), false);
-  }
+  if (!args) return report_error(command, args.error(), false);
   out = std::move(args).value();
   return std::nullopt;
 }
@@ -71,7 +73,14 @@ commands:
 Run 'attest <command> --help' for a command's options; docs/cli.md has the details.
 )";
 
-int cmd_errors() {
+constexpr const char* kErrorsHelp = R"(usage: attest errors
+
+Lists every error name with its exit code and meaning (docs/errors.md).
+)";
+
+int cmd_errors(const std::vector<std::string>& argv) {
+  Args args;
+  if (auto done = parse_command("errors", argv, kErrorsHelp, {}, 0, 0, args)) return *done;
   for (ErrorCode c : all_error_codes()) {
     std::printf("%3d  %-26s %s\n", exit_code(c), std::string(error_name(c)).c_str(),
                 std::string(error_meaning(c)).c_str());
@@ -97,7 +106,7 @@ int main(int argc, char** argv) {
   if (command == "connect") return cmd_connect(rest);
   if (command == "request") return cmd_request(rest);
   if (command == "measure") return cmd_measure(rest);
-  if (command == "errors") return cmd_errors();
-  std::fprintf(stderr, "attest: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  if (command == "errors") return cmd_errors(rest);
+  std::fprintf(stderr, "attest: unknown command '%s'\nrun 'attest --help' for the commands\n", command.c_str());
   return 2;
 }

@@ -22,7 +22,7 @@ struct AzureVmClaim {
 };
 
 // Every claim MAA emits at the top level of an azurevm token (the genuine tokens in
-// ../shared/vectors/maa and Microsoft's samples), with the fact it carries.
+// tests/vectors/maa and Microsoft's samples), with the fact it carries.
 const AzureVmClaim kClaims[] = {
     {"secureboot", &VmFacts::secure_boot},
     {"x-ms-azurevm-attestation-protocol-ver", &VmFacts::protocol_version},

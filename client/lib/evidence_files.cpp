@@ -1,8 +1,11 @@
 #include "client/lib/evidence_files.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "core/file.h"
+#include "crypto/base64.h"
 #include "hal/snp/cert_table.h"
 
 namespace attestd::client {
@@ -10,6 +13,49 @@ namespace attestd::client {
 namespace {
 
 bool looks_like_hcl(ByteView b) { return b.size() >= 4 && std::memcmp(b.data(), "HCLA", 4) == 0; }
+
+// The text without ASCII whitespace (line breaks of wrapped hex or base64).
+std::string without_whitespace(ByteView b) {
+  std::string out;
+  for (std::uint8_t c : b) {
+    if (!std::isspace(c)) out += static_cast<char>(c);
+  }
+  return out;
+}
+
+// What a file that is no report looks like, so the user knows what to convert: hex,
+// base64 (tools and REST APIs hand reports out so), PEM or a DER certificate (the files
+// that go with --certs). Empty when it looks like none of them.
+std::string what_it_looks_like(ByteView b) {
+  std::string_view raw(reinterpret_cast<const char*>(b.data()), b.size());
+  raw.remove_prefix(std::min(raw.size(), raw.find_first_not_of(" \t\r\n")));
+  if (raw.rfind("-----BEGIN ", 0) == 0) {
+    std::string_view label = raw.substr(11, std::min<std::size_t>(raw.find("-----", 11), 51) - 11);
+    std::string printable;
+    for (char c : label) printable += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+    return "it looks like PEM (" + printable + "), not a report: certificates go with --certs";
+  }
+  std::string text = without_whitespace(b);
+  if (b.size() >= 4 && b[0] == 0x30 && b[1] == 0x82 && crypto::Certificate::from_der(b).ok()) {
+    return "it looks like a DER certificate, not a report: certificates go with --certs";
+  }
+  if (text.empty()) return "";
+  auto all_of = [&](const char* alphabet) { return text.find_first_not_of(alphabet) == std::string::npos; };
+  if (all_of("0123456789abcdefABCDEF")) {
+    auto bytes = hex_decode(text);
+    std::string size = bytes ? " of " + std::to_string(bytes->size()) + " bytes" : "";
+    return "it looks like hex" + size + ": convert it with xxd -r -p FILE > report.bin";
+  }
+  if (all_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")) {
+    auto bytes = crypto::base64_decode_any(text);
+    const bool url = text.find_first_of("-_") != std::string::npos;
+    if (bytes) {
+      return std::string("it looks like ") + (url ? "base64url" : "base64") + " of " + std::to_string(bytes->size()) +
+             " bytes: convert it with " + (url ? "basenc --base64url -d" : "base64 -d") + " FILE > report.bin";
+    }
+  }
+  return "";
+}
 }  // namespace
 
 Result<ReportFile> parse_report_file(ByteView bytes) {
@@ -23,7 +69,11 @@ Result<ReportFile> parse_report_file(ByteView bytes) {
     return out;
   }
   auto report = snp::parse_report(bytes);
-  if (!report) return report.error();
+  if (!report) {
+    if (bytes.size() == snp::kReportSize) return report.error();
+    std::string hint = what_it_looks_like(bytes);
+    return hint.empty() ? report.error() : Error(report.error().code(), report.error().message() + "; " + hint);
+  }
   out.report_bytes.assign(bytes.begin(), bytes.end());
   out.report = std::move(report).value();
   return out;

@@ -400,6 +400,78 @@ class NoEvidenceSource(AttestationError):
     code = 71
 
 
+class AbiTooOld(AttestationError):
+    """The guest policy's minimum ABI version is below the policy minimum."""
+
+    code = 80
+
+
+class PlatformMismatch(AttestationError):
+    """A PLATFORM_INFO bit is not what the policy requires."""
+
+    code = 81
+
+
+class GuestPolicyMismatch(AttestationError):
+    """A guest POLICY bit is not what the policy requires."""
+
+    code = 82
+
+
+class ProvisionalFirmware(AttestationError):
+    """The firmware is provisional (committed and current differ)."""
+
+    code = 83
+
+
+class FamilyIdMismatch(AttestationError):
+    """FAMILY_ID differs from the policy."""
+
+    code = 84
+
+
+class ImageIdMismatch(AttestationError):
+    """IMAGE_ID differs from the policy."""
+
+    code = 85
+
+
+class ChipIdNotAllowed(AttestationError):
+    """CHIP_ID is not in the policy's allow-list."""
+
+    code = 86
+
+
+class MitigationTooLow(AttestationError):
+    """The launch mitigation vector lacks bits the policy requires."""
+
+    code = 87
+
+
+class IdBlockMissing(AttestationError):
+    """The guest was launched without the ID block the policy requires."""
+
+    code = 88
+
+
+class CertificateRevoked(AttestationError):
+    """A certificate of the chain is on AMD's revocation list."""
+
+    code = 90
+
+
+class CrlInvalid(AttestationError):
+    """The revocation list is not signed by the ARK, or is out of date."""
+
+    code = 91
+
+
+class CrlUnavailable(AttestationError):
+    """The revocation list the policy requires could not be had."""
+
+    code = 92
+
+
 
 class NetworkTimeout(NetworkError, requests.exceptions.ReadTimeout):
     """A NetworkError (61) that is a timeout: also a requests.Timeout, as requests raises."""

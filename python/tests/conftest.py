@@ -23,7 +23,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 
 BIN = Path(os.environ.get("ATTESTD_BIN", Path(__file__).resolve().parents[2] / "build" / "bin"))
-VECTORS = Path(os.environ.get("ATTESTD_VECTORS", Path(__file__).resolve().parents[3] / "shared" / "vectors"))
+VECTORS = Path(os.environ.get("ATTESTD_VECTORS", Path(__file__).resolve().parents[2] / "tests" / "vectors"))
 TMP = Path(os.environ.get("ATTESTD_TMP", "/tmp/attestd-python-tests"))
 
 GOOD = "a" * 96   # the measurement maa-emu vouches for

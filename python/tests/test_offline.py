@@ -1,5 +1,5 @@
 """attestd.verify_token and attestd.verify_report: offline checks, on tokens from maa-emu
-and on genuine AMD reports (../shared/vectors)."""
+and on genuine AMD reports (tests/vectors)."""
 
 from __future__ import annotations
 

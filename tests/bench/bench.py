@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-VECTORS = os.environ.get("ATTESTD_VECTORS", "../shared/vectors")
+VECTORS = os.environ.get("ATTESTD_VECTORS", "tests/vectors")
 BENCH = sys.argv[1]
 VECTOR = "snp/virtee-sev_milan"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/file.h"
+#include "crypto/base64.h"
 #include "core/json.h"
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
@@ -180,13 +181,16 @@ BOOST_AUTO_TEST_CASE(numeric_flags_out_of_range_or_not_numbers_are_usage_errors)
   const std::string connect = attest() + " connect https://127.0.0.1:1 --maa https://maa.test --timeout ";
   RunResult big = run(connect + "3000000");
   BOOST_TEST(big.exit_code == 2, big.err);
-  BOOST_TEST(big.err == "attest connect: Usage: --timeout: '3000000' is out of range (1 to 3600)\n");
+  BOOST_TEST(big.err == "attest connect: Usage: --timeout: '3000000' is out of range (1 to 3600)\n"
+                        "run 'attest connect --help' for its options\n");
   RunResult suffix = run(connect + "10s");
   BOOST_TEST(suffix.exit_code == 2, suffix.err);
-  BOOST_TEST(suffix.err == "attest connect: Usage: --timeout: '10s' is not a decimal integer (1 to 3600)\n");
+  BOOST_TEST(suffix.err == "attest connect: Usage: --timeout: '10s' is not a decimal integer (1 to 3600)\n"
+                        "run 'attest connect --help' for its options\n");
   RunResult negative = run(attest() + " request https://127.0.0.1:1/x --maa https://maa.test --timeout -5");
   BOOST_TEST(negative.exit_code == 2, negative.err);
-  BOOST_TEST(negative.err == "attest request: Usage: --timeout: '-5' is not a decimal integer (1 to 3600)\n");
+  BOOST_TEST(negative.err == "attest request: Usage: --timeout: '-5' is not a decimal integer (1 to 3600)\n"
+                        "run 'attest request --help' for its options\n");
 }
 
 BOOST_AUTO_TEST_CASE(missing_and_malformed_files_are_named) {
@@ -201,6 +205,49 @@ BOOST_AUTO_TEST_CASE(missing_and_malformed_files_are_named) {
   RunResult p = run(verify_cmd("virtee-sev_milan") + kToday + " --policy " + bad_policy);
   BOOST_TEST(p.exit_code == 12);
   BOOST_TEST(p.err.find("policy key 'vmpl': unknown key") != std::string::npos);
+}
+
+// A report handed over in another encoding, or a certificate given in its place: the
+// error says what the file looks like, so the user knows what to convert.
+BOOST_AUTO_TEST_CASE(a_report_file_of_the_wrong_size_says_what_it_looks_like) {
+  Bytes report = read_vector("snp/virtee-sev_milan/report.bin");
+  std::string dir = tmp_dir() + "/report_encodings";
+  std::filesystem::create_directories(dir);
+  std::string hex = hex_encode(report);
+  for (std::size_t i = 64; i < hex.size(); i += 65) hex.insert(i, "\n");  // wrapped, as xxd -p writes it
+  BOOST_REQUIRE(write_file(dir + "/report.hex", as_bytes(hex + "\n")).ok());
+  BOOST_REQUIRE(write_file(dir + "/report.b64", as_bytes(crypto::base64_encode(report))).ok());
+  BOOST_REQUIRE(write_file(dir + "/report.b64url", as_bytes(crypto::base64url_encode(report))).ok());
+  const std::string certs = " --certs " + vec("snp/virtee-sev_milan/vcek.der");
+  auto verify = [&](const std::string& file) { return run(attest() + " verify-report " + file + certs); };
+
+  RunResult h = verify(dir + "/report.hex");
+  BOOST_TEST(h.exit_code == 5);
+  BOOST_TEST(h.err.find("oversized: 2405 bytes, expected 1184; it looks like hex of 1184 bytes: convert it with "
+                        "xxd -r -p FILE > report.bin") != std::string::npos,
+             h.err);
+  RunResult b = verify(dir + "/report.b64");
+  BOOST_TEST(b.exit_code == 5);
+  BOOST_TEST(b.err.find("it looks like base64 of 1184 bytes: convert it with base64 -d FILE > report.bin") !=
+                 std::string::npos,
+             b.err);
+  RunResult u = verify(dir + "/report.b64url");
+  BOOST_TEST(u.exit_code == 5);
+  BOOST_TEST(u.err.find("it looks like base64url of 1184 bytes: convert it with basenc --base64url -d FILE") !=
+                 std::string::npos,
+             u.err);
+  RunResult pem = verify(vec("snp/virtee-sev_milan/ca_bundle.pem"));
+  BOOST_TEST(pem.exit_code == 5);
+  BOOST_TEST(pem.err.find("it looks like PEM (CERTIFICATE), not a report: certificates go with --certs") !=
+                 std::string::npos,
+             pem.err);
+  RunResult der = run(attest() + " show " + vec("snp/virtee-sev_milan/vcek.der"));
+  BOOST_TEST(der.exit_code == 5);
+  BOOST_TEST(der.err.find("it looks like a DER certificate, not a report: certificates go with --certs") !=
+                 std::string::npos,
+             der.err);
+  RunResult other = verify("/dev/null");
+  BOOST_TEST(other.err.find("it looks like") == std::string::npos, other.err);
 }
 
 BOOST_AUTO_TEST_CASE(errors_lists_every_name) {

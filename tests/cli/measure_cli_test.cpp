@@ -1,4 +1,4 @@
-// attest measure as a user runs it: every row of ../shared/vectors/measure/README.md,
+// attest measure as a user runs it: every row of tests/vectors/measure/README.md,
 // JSON output, and the errors for wrong command lines and firmware.
 #include <boost/test/unit_test.hpp>
 

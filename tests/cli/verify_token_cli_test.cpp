@@ -115,6 +115,28 @@ BOOST_AUTO_TEST_CASE(the_token_may_come_from_standard_input) {
   BOOST_TEST(r.exit_code == 0, r.err);
 }
 
+// MAA answers {"token": "..."}: saved from curl, the file verifies as the bare token does.
+BOOST_AUTO_TEST_CASE(a_file_with_maas_json_answer_verifies_as_its_token) {
+  std::string file = tmp_dir() + "/maa-answer.json";
+  std::string token = read_vector_text("maa/azureguest_sharedweu_2023.jwt");
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  BOOST_REQUIRE(write_file(file, as_bytes("{\"token\": \"" + token + "\"}\n")).ok());
+  RunResult r = run(attest() + " verify-token " + file + " --maa " + kWeu + " --jwks " +
+                    vec("maa/maa_signing_keys.json") + " --at 2023-03-30T12:00:00Z");
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("OK: token verified and policy satisfied") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(json_without_a_token_string_is_a_malformed_token_naming_the_file) {
+  std::string file = tmp_dir() + "/maa-error.json";
+  BOOST_REQUIRE(write_file(file, as_bytes(R"({"error": {"code": "InvalidParameter"}})")).ok());
+  RunResult r = run(attest() + " verify-token " + file + " --maa " + kWeu + " --jwks " + vec("maa/maa_signing_keys.json"));
+  BOOST_TEST(r.exit_code == 59, r.err);
+  BOOST_TEST(r.err == "attest verify-token: MalformedToken: " + file +
+                          ": JSON without a \"token\" string (expected MAA's answer, {\"token\": \"eyJ...\"}, "
+                          "or the token itself)\n");
+}
+
 BOOST_AUTO_TEST_CASE(a_token_file_in_the_current_directory_is_read_not_taken_for_a_token) {
   std::string dir = tmp_dir() + "/token-cwd";
   BOOST_REQUIRE(run("rm -rf " + dir + " && mkdir -p " + dir + " && cp " + vec("maa/azureguest_sharedweu_2023.jwt") + " " +
@@ -135,13 +157,15 @@ BOOST_AUTO_TEST_CASE(plain_http_maa_needs_a_loopback_address_and_the_explicit_fl
   RunResult remote = run(with_maa("http://maa.example --allow-plain-http-maa"));
   BOOST_TEST(remote.exit_code == 2, remote.err);
   BOOST_TEST(remote.err == "attest verify-token: Usage: MAA URL 'http://maa.example': plain http is allowed only for a "
-                           "numeric loopback address (127.0.0.0/8 or [::1]); use https://\n");
+                           "numeric loopback address (127.0.0.0/8 or [::1]); use https://\n"
+                           "run 'attest verify-token --help' for its options\n");
   RunResult lookalike = run(with_maa("http://127.0.0.1.nip.io --allow-plain-http-maa"));
   BOOST_TEST(lookalike.exit_code == 2, lookalike.err);
   RunResult no_flag = run(with_maa("http://127.0.0.1:8443"));
   BOOST_TEST(no_flag.exit_code == 2, no_flag.err);
   BOOST_TEST(no_flag.err == "attest verify-token: Usage: MAA URL 'http://127.0.0.1:8443': plain http needs "
-                            "--allow-plain-http-maa (a local emulator only); otherwise use https://\n");
+                            "--allow-plain-http-maa (a local emulator only); otherwise use https://\n"
+                            "run 'attest verify-token --help' for its options\n");
   // Allowed: the URL is accepted, and the genuine token is then refused for its issuer.
   RunResult allowed = run(with_maa("http://127.0.0.1:8443 --allow-plain-http-maa"));
   BOOST_TEST(allowed.exit_code == 56, allowed.err);

@@ -1,4 +1,4 @@
-// The genuine MAA tokens in ../shared/vectors/maa.
+// The genuine MAA tokens in tests/vectors/maa.
 #include <boost/test/unit_test.hpp>
 
 #include "client/lib/maa_token.h"

@@ -1,4 +1,4 @@
-// Every genuine vector in ../shared/vectors/snp, verified as a relying party would.
+// Every genuine vector in tests/vectors/snp, verified as a relying party would.
 #include <boost/test/unit_test.hpp>
 
 #include <map>

@@ -85,6 +85,28 @@ BOOST_AUTO_TEST_CASE(curl_posts_the_reference_request_and_attest_verifies_the_to
   BOOST_TEST((*out)["claims"]["x-ms-sevsnpvm-launchmeasurement"].asString() == kReferenceMeasurement);
 }
 
+// What curl prints, MAA's {"token": ...} answer, goes straight into attest verify-token.
+BOOST_AUTO_TEST_CASE(attest_verify_token_reads_the_json_answer_curl_prints_from_stdin) {
+  RunResult v = run(emu().curl("-H 'Content-Type: application/json' --data @" + reference_body_file() + " '" +
+                               emu().base + "/attest/SevSnpVm?api-version=2022-08-01'") +
+                    " | " + attest() + " verify-token - --maa " + emu().base + " --ca-file " + emu().ca +
+                    " --nonce integration-nonce");
+  BOOST_TEST(v.exit_code == 0, v.out << v.err);
+  BOOST_TEST(v.out.find("OK: token verified and policy satisfied") == 0u, v.out);
+}
+
+// The URL to use is the one the certificate and the tokens' issuer name (localhost), not
+// the listening address: https://127.0.0.1:PORT fails the certificate's hostname check.
+BOOST_AUTO_TEST_CASE(the_startup_line_names_the_instance_url_of_the_certificate_and_issuer) {
+  emu();
+  auto log = read_text_file(emu().dir + "/maa-emu.log");
+  BOOST_REQUIRE(log.ok());
+  std::string port = emu().base.substr(emu().base.rfind(':') + 1);
+  BOOST_TEST(log->find(" at https://localhost:" + port + " (listening on https://127.0.0.1:" + port) !=
+                 std::string::npos,
+             *log);
+}
+
 BOOST_AUTO_TEST_CASE(pyjwt_fetches_the_certs_and_verifies_a_token) {
   std::string token_file = tmp_dir() + "/maa-token-pyjwt.jwt";
   BOOST_REQUIRE(write_file(token_file, as_bytes(attest_with_curl())).ok());

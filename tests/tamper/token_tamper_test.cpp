@@ -26,7 +26,7 @@ const crypto::PrivateKey& other_key() {
   return k;
 }
 
-// The genuine SevSnpVm token's claims (../shared/vectors/maa), made current and compliant.
+// The genuine SevSnpVm token's claims (tests/vectors/maa), made current and compliant.
 Json::Value good_claims() {
   std::string token = test::read_vector_text("maa/sevsnpvm_sharedweu_token.jwt");
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
@@ -354,7 +354,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
-// The genuine AzureGuest token's claims (../shared/vectors/maa), made current and re-signed
+// The genuine AzureGuest token's claims (tests/vectors/maa), made current and re-signed
 // by the test instance: the VM layer exactly as MAA wrote it.
 Json::Value azurevm_claims_genuine() {
   std::string token = test::read_vector_text("maa/azureguest_sharedweu_2023.jwt");

@@ -19,7 +19,7 @@ using namespace attestd::client;
 
 namespace {
 
-// The claims of ../shared/vectors/maa/azureguest_sharedweu_2023.jwt, as MAA signed them.
+// The claims of tests/vectors/maa/azureguest_sharedweu_2023.jwt, as MAA signed them.
 Json::Value genuine_claims() {
   std::string token = test::read_vector_text("maa/azureguest_sharedweu_2023.jwt");
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();

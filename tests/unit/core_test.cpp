@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
+#include <regex>
 #include <set>
 
 #include "core/args.h"
@@ -45,8 +48,47 @@ BOOST_AUTO_TEST_CASE(docs_errors_md_lists_every_error_with_its_exit_code) {
   auto doc = read_text_file(test::src_dir() + "/docs/errors.md");
   BOOST_REQUIRE_MESSAGE(doc.ok(), test::why(doc));
   for (ErrorCode c : all_error_codes()) {
-    std::string row = "| " + std::to_string(exit_code(c)) + " | `" + std::string(error_name(c)) + "` |";
+    std::string row = "| " + std::to_string(exit_code(c)) + " | `" + std::string(error_name(c)) + "` | " +
+                      std::string(error_meaning(c)) + " |";
     BOOST_TEST(doc->find(row) != std::string::npos, "docs/errors.md lacks the row " << row);
+  }
+}
+
+// The notes name errors as "`Name` (code)": each such name exists and has that code.
+BOOST_AUTO_TEST_CASE(docs_errors_md_notes_give_each_error_its_own_code) {
+  auto doc = read_text_file(test::src_dir() + "/docs/errors.md");
+  BOOST_REQUIRE_MESSAGE(doc.ok(), test::why(doc));
+  std::map<std::string, int> codes;
+  for (ErrorCode c : all_error_codes()) codes[std::string(error_name(c))] = exit_code(c);
+  std::regex mention("`([A-Z][A-Za-z]+)` \\(([0-9]+)\\)");
+  int mentions = 0;
+  for (std::sregex_iterator m(doc->begin(), doc->end(), mention), end; m != end; ++m, ++mentions) {
+    std::string name = (*m)[1];
+    BOOST_TEST(codes.count(name) == 1u, "docs/errors.md names an unknown error `" << name << "`");
+    if (codes.count(name)) {
+      BOOST_TEST(codes[name] == std::stoi((*m)[2]), "docs/errors.md gives `" << name << "` the code " << (*m)[2]);
+    }
+  }
+  BOOST_TEST(mentions > 0, "no \"`Name` (code)\" mention matched: the pattern no longer fits the notes");
+}
+
+// "Codes are grouped: 1–14 input, ...": every code falls in one of the ranges it states.
+BOOST_AUTO_TEST_CASE(docs_errors_md_groups_cover_every_code) {
+  auto doc = read_text_file(test::src_dir() + "/docs/errors.md");
+  BOOST_REQUIRE_MESSAGE(doc.ok(), test::why(doc));
+  std::size_t start = doc->find("Codes are grouped:");
+  BOOST_REQUIRE(start != std::string::npos);
+  std::string groups = doc->substr(start, doc->find("\n\n", start) - start);
+  std::vector<std::pair<int, int>> ranges;
+  std::regex range("([0-9]+)\u2013([0-9]+)");
+  for (std::sregex_iterator m(groups.begin(), groups.end(), range), end; m != end; ++m) {
+    ranges.emplace_back(std::stoi((*m)[1]), std::stoi((*m)[2]));
+  }
+  for (ErrorCode c : all_error_codes()) {
+    const int code = exit_code(c);
+    if (code == 0) continue;
+    bool covered = std::any_of(ranges.begin(), ranges.end(), [&](auto r) { return r.first <= code && code <= r.second; });
+    BOOST_TEST(covered, "docs/errors.md's groups do not cover " << code << " " << error_name(c));
   }
 }
 

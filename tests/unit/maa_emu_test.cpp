@@ -44,7 +44,7 @@ net::HttpRequest post(const std::string& body, const std::string& path = "/attes
   return r;
 }
 
-// The reference SevSnpVm request of ../shared/vectors/maa, as a real client sends it.
+// The reference SevSnpVm request of tests/vectors/maa, as a real client sends it.
 std::string reference_body() {
   Json::Value b(Json::objectValue);
   b["report"] = crypto::base64url_encode(as_bytes(test::read_vector_text("maa/sevsnpvm_request_report_field.json")));

@@ -1,5 +1,5 @@
 // The SEV-SNP launch digest (client/lib/measure.h) against every row of
-// ../shared/vectors/measure/README.md, and OVMF footers that are cut or corrupt.
+// tests/vectors/measure/README.md, and OVMF footers that are cut or corrupt.
 #include <boost/test/unit_test.hpp>
 
 #include "client/lib/measure.h"

@@ -1,5 +1,5 @@
 // The simulated machine's keys and certificates, shaped after AMD KDS's (VCEK certificate
-// and KDS interface specification #57230; the genuine vectors in shared/vectors/snp).
+// and KDS interface specification #57230; the genuine vectors in tests/vectors/snp).
 #include <algorithm>
 #include <string>
 #include <utility>

@@ -37,8 +37,14 @@ and a server certificate for the --hostname names (default: localhost) and write
 CA to --ca-out. Runs until SIGTERM or SIGINT.
 
   --listen HOST:PORT        where to serve (default 127.0.0.1:0, an ephemeral port)
+  --hostname NAME           a name in the server certificate (repeatable; default
+                            localhost); the first is the instance URL's host
   --base-url URL            the instance URL in tokens (iss, jku); default
                             https://FIRST-HOSTNAME:PORT
+  --tls-cert PEM            serve this certificate chain (with --tls-key) instead of a
+                            fresh test CA's
+  --tls-key PEM             the private key of --tls-cert
+  --ca-out FILE             write the fresh test CA (for curl --cacert, attest --ca-file)
   --plain-http              serve plain HTTP instead of HTTPS (tests only)
   --admin-listen ADDR       faults and key rotation (a numeric loopback address only)
   --trust-sim-root PEM      also accept reports chaining to this snp-sim ASK/ARK bundle
@@ -46,13 +52,21 @@ CA to --ca-out. Runs until SIGTERM or SIGINT.
   --known-measurements FILE one such measurement per line
   --keys N                  signing keys published at /certs (default 2, first active)
   --seed S                  derive the signing keys from S (default: random)
+  --token-lifetime SECONDS  how long a token is valid, 1 to 31622400 (default 8 hours)
   --port-file FILE          write "PORT ADMIN_PORT" once listening
 )";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "maa-emu: %s\n\n%s", message.c_str(), kUsage);
+  std::fprintf(stderr, "maa-emu: %s\nrun 'maa-emu --help' for its options\n", message.c_str());
   return 2;
 }
+
+const std::vector<cli::OptionSpec> kOptions = {
+    {"listen", true},      {"hostname", true, true},       {"base-url", true},
+    {"tls-cert", true},    {"tls-key", true},              {"ca-out", true},
+    {"plain-http"},        {"admin-listen", true},         {"trust-sim-root", true, true},
+    {"known-measurement", true, true}, {"known-measurements", true}, {"keys", true},
+    {"seed", true},        {"token-lifetime", true},       {"port-file", true}};
 
 int fail(const Error& e) {
   std::fprintf(stderr, "maa-emu: %s\n", e.describe().c_str());
@@ -123,16 +137,10 @@ Result<std::vector<Bytes>> measurements(const cli::Args& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> argv_list(argv + 1, argv + argc);
   if (cli::Args::wants_help(argv_list)) {
-    std::fputs(kUsage, stdout);
+    std::fputs(cli::option_list_requested() ? cli::option_list(kOptions).c_str() : kUsage, stdout);
     return 0;
   }
-  auto args = cli::Args::parse(argv_list,
-                               {{"listen", true}, {"hostname", true, true}, {"base-url", true}, {"tls-cert", true},
-                                {"tls-key", true}, {"ca-out", true}, {"plain-http"}, {"admin-listen", true},
-                                {"trust-sim-root", true, true}, {"known-measurement", true, true},
-                                {"known-measurements", true}, {"keys", true}, {"seed", true},
-                                {"token-lifetime", true}, {"port-file", true}},
-                               0, 0);
+  auto args = cli::Args::parse(argv_list, kOptions, 0, 0);
   if (!args) return usage_error(args.error().message());
   std::vector<std::string> names = args->values("hostname");
   if (names.empty()) names.push_back("localhost");
@@ -198,6 +206,7 @@ int main(int argc, char** argv) {
   if (!server) return fail(server.error());
   std::string scheme = plain ? "http" : "https";
   config.base_url = args->value("base-url").value_or(scheme + "://" + names.front() + ":" + std::to_string((*server)->port()));
+  const std::string base_url = config.base_url;
   auto keys = maaemu::SigningKeys::generate(config.base_url, static_cast<int>(key_count->value_or(2)),
                                             args->value("seed").value_or(""));
   if (!keys) return fail(keys.error());
@@ -213,8 +222,10 @@ int main(int argc, char** argv) {
     if (!a) return fail(a.error());
     admin = std::move(a).value();
   }
-  std::fprintf(stderr, "maa-emu: serving %s on %s (admin: %s)\n", owner->keys().active().kid.c_str(),
-               (*server)->url().c_str(), admin ? admin->url().c_str() : "off");
+  // The instance URL, not the listening address: the certificate names the host (localhost),
+  // so https://127.0.0.1:PORT would fail its hostname check, and tokens name this issuer.
+  std::fprintf(stderr, "maa-emu: serving %s at %s (listening on %s; admin: %s)\n", owner->keys().active().kid.c_str(),
+               base_url.c_str(), (*server)->url().c_str(), admin ? admin->url().c_str() : "off");
   if (auto port_file = args->value("port-file")) {
     std::string ports = std::to_string((*server)->port()) + " " + (admin ? std::to_string(admin->port()) : "0") + "\n";
     if (Status s = write_file(*port_file, as_bytes(ports)); !s) return fail(s.error());

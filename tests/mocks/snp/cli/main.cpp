@@ -49,7 +49,55 @@ constexpr const char* kUsage =
     "paravisor is Azure's paravisor for a guest with a real TPM (root): it provisions the AK\n"
     "at 0x81000003 and the HCL report at NV 0x01400001 (an SNP report signed with DIR's keys\n"
     "and the fields given) and republishes it whenever NV 0x01400002 (user data) changes,\n"
-    "until SIGTERM. Exit 0 on success, 2 on a bad command line.\n";
+    "until SIGTERM. Exit 0 on success, 2 on a bad command line.\n"
+    "\n"
+    "  --out DIR|FILE        keygen: the identity's folder; report: the report file\n"
+    "  --product NAME        keygen: Milan (default), Genoa or Turin\n"
+    "  --seed S              keygen: derive the identity's keys from S (deterministic)\n"
+    "  --tcb LIST            keygen: the identity's TCB, e.g. bl=3,tee=0,snp=8,ucode=115\n"
+    "                        (Turin adds fmc=N)\n"
+    "  --chip-id HEX         keygen: CHIP_ID, 64 bytes (Turin: 8 or 64)\n"
+    "  --keys DIR            the identity keygen wrote, whose VCEK (or VLEK) signs\n"
+    "  --version N           the report version, 2, 3 or 5 (default: Milan and Genoa 3,\n"
+    "                        Turin 5)\n"
+    "  --policy 0xHEX        the guest POLICY (default 0x30000)\n"
+    "  --debug               set the POLICY's DEBUG bit (19)\n"
+    "  --measurement HEX     MEASUREMENT, 48 bytes\n"
+    "  --host-data HEX       HOST_DATA, 32 bytes\n"
+    "  --report-data HEX     report: REPORT_DATA, up to 64 bytes (zero-padded)\n"
+    "  --vmpl N              report: the VMPL the report was requested at\n"
+    "  --guest-svn N         GUEST_SVN\n"
+    "  --reported-tcb LIST   REPORTED_TCB: these SVNs replace the identity's\n"
+    "  --vlek                sign with the VLEK instead of the VCEK\n"
+    "  --sev-guest NAME      serve: the CUSE device /dev/NAME\n"
+    "  --tsm DIR             serve: where to mount the configfs-tsm file system\n"
+    "  --tpm PATH            paravisor: the guest's TPM (default /dev/tpmrm0)\n"
+    "  --ready-file FILE     serve, paravisor: written once serving\n";
+
+// The options of each command: those that take a value, and bare flags.
+struct CommandOptions {
+  std::vector<std::string> with_value;
+  std::vector<std::string> bare;
+};
+
+// The report fields every command that signs reports takes.
+const std::vector<std::string> kReportOptions = {"--version", "--policy", "--measurement", "--host-data",
+                                                 "--guest-svn", "--reported-tcb"};
+
+std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+const std::map<std::string, CommandOptions>& command_options() {
+  static const std::map<std::string, CommandOptions> options = {
+      {"keygen", {{"--out", "--product", "--seed", "--tcb", "--chip-id"}, {}}},
+      {"report", {plus(kReportOptions, {"--keys", "--out", "--report-data", "--vmpl"}), {"--debug", "--vlek"}}},
+      {"serve", {plus(kReportOptions, {"--keys", "--sev-guest", "--tsm", "--ready-file"}), {"--debug", "--vlek"}}},
+      {"paravisor", {plus(kReportOptions, {"--keys", "--tpm", "--ready-file"}), {"--debug", "--vlek"}}},
+  };
+  return options;
+}
 
 Error usage_error(std::string message) { return Error(ErrorCode::Usage, std::move(message)); }
 
@@ -65,8 +113,8 @@ struct Args {
   bool flag(const std::string& name) const { return flags.count(name) != 0; }
 };
 
-Result<Args> parse_args(const std::vector<std::string>& argv, std::vector<std::string> with_value,
-                        std::vector<std::string> bare) {
+Result<Args> parse_args(const std::string& command, const std::vector<std::string>& argv) {
+  const auto& [with_value, bare] = command_options().at(command);
   auto contains = [](const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
   };
@@ -150,7 +198,7 @@ Result<std::array<std::uint8_t, N>> parse_hex(const std::string& name, const std
 }
 
 Status keygen(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv, {"--out", "--product", "--seed", "--tcb", "--chip-id"}, {});
+  auto args = parse_args("keygen", argv);
   if (!args) return args.error();
   const std::string* out = args->value("--out");
   if (!out) return usage_error("keygen needs --out DIR");
@@ -184,15 +232,6 @@ Status keygen(const std::vector<std::string>& argv) {
   std::printf("snp-sim: %s test identity (TEST ONLY, not AMD's) written to %s\n",
               std::string(snp::product_name(identity->product)).c_str(), out->c_str());
   return ok_status();
-}
-
-// The report fields every command that signs reports takes.
-const std::vector<std::string> kReportOptions = {"--version", "--policy", "--measurement", "--host-data",
-                                                 "--guest-svn", "--reported-tcb"};
-
-std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
 }
 
 // Everything but --reported-tcb, which needs the identity (signer).
@@ -256,8 +295,7 @@ Result<Signer> signer(const Args& args, const std::string& keys) {
 }
 
 Status report(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv, plus(kReportOptions, {"--keys", "--out", "--report-data", "--vmpl"}),
-                         {"--debug", "--vlek"});
+  auto args = parse_args("report", argv);
   if (!args) return args.error();
   const std::string* keys = args->value("--keys");
   const std::string* out = args->value("--out");
@@ -273,8 +311,7 @@ Status report(const std::vector<std::string>& argv) {
 // The firmware of a sim guest: every report it signs carries these fields, REPORT_DATA
 // and VMPL come from each request.
 Status serve(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv, plus(kReportOptions, {"--keys", "--sev-guest", "--tsm", "--ready-file"}),
-                         {"--debug", "--vlek"});
+  auto args = parse_args("serve", argv);
   if (!args) return args.error();
   const std::string* keys = args->value("--keys");
   if (!keys) return usage_error("serve needs --keys DIR");
@@ -291,7 +328,7 @@ Status serve(const std::vector<std::string>& argv) {
 
 // Azure's paravisor against the guest's TPM: the SNP report fields as for serve.
 Status paravisor(const std::vector<std::string>& argv) {
-  auto args = parse_args(argv, plus(kReportOptions, {"--keys", "--tpm", "--ready-file"}), {"--debug", "--vlek"});
+  auto args = parse_args("paravisor", argv);
   if (!args) return args.error();
   const std::string* keys = args->value("--keys");
   if (!keys) return usage_error("paravisor needs --keys DIR");
@@ -311,11 +348,19 @@ int run(const std::vector<std::string>& argv) {
   }
   Status s;
   if (argv.empty()) {
-    s = usage_error("no command given");
+    std::fputs(kUsage, stderr);  // no command: what the commands are is the answer
+    return 2;
   } else {
     std::vector<std::string> rest(argv.begin() + 1, argv.end());
     if (cli::Args::wants_help(rest)) {
-      std::fputs(kUsage, stdout);
+      auto options = command_options().find(argv[0]);
+      if (cli::option_list_requested() && options != command_options().end()) {
+        for (const auto& list : {options->second.with_value, options->second.bare}) {
+          for (const auto& o : list) std::printf("%s\n", o.c_str());
+        }
+      } else {
+        std::fputs(kUsage, stdout);
+      }
       return 0;
     }
     if (argv[0] == "keygen") s = keygen(rest);
@@ -326,7 +371,7 @@ int run(const std::vector<std::string>& argv) {
   }
   if (s) return 0;
   std::fprintf(stderr, "snp-sim: %s\n", s.error().describe().c_str());
-  if (s.error().code() == ErrorCode::Usage) std::fputs(kUsage, stderr);
+  if (s.error().code() == ErrorCode::Usage) std::fputs("run 'snp-sim --help' for the commands and options\n", stderr);
   return exit_code(s.error().code());
 }
 
