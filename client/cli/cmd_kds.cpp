@@ -276,10 +276,8 @@ int cmd_verify_chain(const std::vector<std::string>& argv) {
   }
   std::string revocation = "not checked (no --crl)";
   if (auto path = args.value("crl")) {
-    auto data = read_file(*path, 4 * 1024 * 1024);
-    if (!data) return fail(Error(ErrorCode::CrlUnavailable, "--crl " + *path + ": " + data.error().message()));
-    auto crl = crypto::RevocationList::parse(*data);
-    if (!crl) return fail(Error(ErrorCode::CrlInvalid, "--crl " + *path + ": " + crl.error().message()));
+    auto crl = client::load_crl(*path);
+    if (!crl) return fail(crl.error());
     if (Status s = verify::check_revocation(*crl, chain, *leaf, ext->kind, *at); !s) return fail(s.error());
     revocation = "not revoked (CRL valid until " + format_rfc3339(crl->next_update()) + ")";
   }

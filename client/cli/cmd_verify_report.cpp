@@ -56,10 +56,7 @@ Result<std::string> check_revocation(const std::string& source, const std::optio
     crl = hal::fetch_crl(v.product(), v.signing_key(), v.chain().ark, o);
     origin = "KDS";
   } else {
-    auto data = read_file(source, 4 * 1024 * 1024);
-    if (!data) return Error(ErrorCode::CrlUnavailable, "--crl " + source + ": " + data.error().message());
-    crl = crypto::RevocationList::parse(*data);
-    if (!crl) return Error(ErrorCode::CrlInvalid, "--crl " + source + ": " + crl.error().message());
+    crl = client::load_crl(source);
     origin = source;
   }
   if (!crl) return crl.error();
