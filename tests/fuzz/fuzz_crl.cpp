@@ -10,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto crl = attestd::crypto::RevocationList::parse(attestd::ByteView(data, size));
   if (!crl) return 0;
   (void)crl->issuer();
-  if (crl->next_update() < 0 && crl->this_update() < 0) return 0;
+  (void)crl->signature_algorithm();
+  if (crl->next_update() < crl->this_update()) return 0;  // parsed, if odd: the window check refuses it
   for (const auto& e : crl->revoked()) {
     if (!crl->find(e.serial)) __builtin_trap();
   }
