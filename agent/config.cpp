@@ -7,6 +7,7 @@
 #include "client/lib/maa_token.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "hal/kds_crl.h"
 
 namespace attestd::agent {
 
@@ -50,6 +51,7 @@ const Field kFields[] = {
     {"thim_url", Field::Text, &AgentConfig::thim_url},
     {"kds_cache_dir", Field::Text, &AgentConfig::kds_cache_dir},
     {"trust_sim_root", Field::Text, &AgentConfig::trust_sim_root},
+    {"crl", Field::Text, &AgentConfig::crl},
     {"log_level", Field::Text, &AgentConfig::log_level},
 };
 
@@ -169,6 +171,7 @@ Status validate(const AgentConfig& c) {
     return Error(ErrorCode::MalformedConfig, key + ": " + why);
   };
   if (c.maa_url.empty()) return bad_value("maa_url", "required: the MAA instance to attest with");
+  if (!hal::parse_crl_mode(c.crl)) return bad_value("crl", "'" + c.crl + "': expected require, best-effort or off");
   auto plain_http = c.maa_allow_plain_http ? client::PlainHttp::LoopbackAllowed : client::PlainHttp::Refused;
   if (auto url = client::normalize_maa_url(c.maa_url, plain_http, "maa_allow_plain_http"); !url) {
     return bad_value("maa_url", url.error().message());

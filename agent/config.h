@@ -37,6 +37,9 @@ struct AgentConfig {
   std::string vcek_file, kds_url, thim_url, kds_cache_dir;
   // Tests only: also trust this snp-sim ASK/ARK bundle for VCEKs (AMD's roots always).
   std::string trust_sim_root;
+  // Revocation of the agent's own VCEK chain before it serves evidence (hal/kds_crl.h):
+  // require | best-effort | off.
+  std::string crl = "off";
   // Connection limits of the attested-TLS listener (docs/net.md, docs/agent.md).
   std::size_t max_connections = 2048;
   int max_connections_per_peer = 64;  // 0: none

@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   if (!config.kds_url.empty()) parts.vcek.kds_base = config.kds_url;
   parts.vcek.thim_url = config.thim_url;
   parts.vcek.cache_dir = config.kds_cache_dir;
+  parts.crl = *hal::parse_crl_mode(config.crl);  // validate() checked it
   parts.maa.protocol = resolve_protocol(config, *parts.evidence);
   if (parts.maa.protocol == MaaProtocol::AzureGuest) {
     if (parts.evidence->name() != "azure-vtpm") {

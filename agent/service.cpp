@@ -102,6 +102,11 @@ Result<BatchAttestation> AgentService::attest_batch(const std::string& runtime_j
     log_event(LogLevel::Error, "vcek_failed", chain.error().describe());
     return chain.error();
   }
+  auto revocation = hal::check_chain_revocation(*chain, parts_.crl, parts_.vcek);
+  if (!revocation) {
+    log_event(LogLevel::Error, "crl_failed", revocation.error().describe());
+    return revocation.error();
+  }
   std::vector<crypto::Certificate> vcek_chain{chain->vcek, chain->ask, chain->ark};
   auto token = parts_.maa.protocol == MaaProtocol::AzureGuest
                    ? azureguest_token(*evidence, vcek_chain, report_data)
@@ -114,7 +119,7 @@ Result<BatchAttestation> AgentService::attest_batch(const std::string& runtime_j
     std::lock_guard<std::mutex> lock(mu_);
     latest_ = std::make_pair(*token, runtime_json);
   }
-  log_event(LogLevel::Info, "attested", "source=" + evidence->source + " vcek=" + chain->origin);
+  log_event(LogLevel::Info, "attested", "source=" + evidence->source + " vcek=" + chain->origin + " revocation=" + *revocation);
   return BatchAttestation{std::move(token).value(), tpm_answer(*evidence)};
 }
 

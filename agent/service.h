@@ -13,6 +13,7 @@
 #include "agent/maa_client.h"
 #include "crypto/x509.h"
 #include "hal/evidence.h"
+#include "hal/kds_crl.h"
 #include "hal/vcek_sources.h"
 #include "net/http.h"
 #include "net/http_server.h"
@@ -26,6 +27,7 @@ Result<net::TlsIdentity> make_tls_identity();
 struct ServiceParts {
   std::unique_ptr<hal::EvidenceSource> evidence;
   hal::VcekSourceOptions vcek;
+  hal::CrlMode crl = hal::CrlMode::Off;  // the VCEK chain's revocation, checked before evidence is served
   MaaClientOptions maa;  // maa.protocol: which of MAA's protocols
   client::OsInfo os;     // AzureGuest: the OS reported to MAA
   BatcherConfig batch;

@@ -121,6 +121,9 @@ std::string Certificate::pem() const {
 
 std::string Certificate::subject() const { return dn_string(&impl_->crt.subject); }
 std::string Certificate::issuer() const { return dn_string(&impl_->crt.issuer); }
+Bytes Certificate::subject_der() const {
+  return Bytes(impl_->crt.subject_raw.p, impl_->crt.subject_raw.p + impl_->crt.subject_raw.len);
+}
 
 std::string Certificate::subject_common_name() const {
   for (const mbedtls_x509_name* n = &impl_->crt.subject; n != nullptr; n = n->next) {

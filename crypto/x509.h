@@ -37,6 +37,7 @@ class Certificate {
   std::string pem() const;
   std::string subject() const;  // "CN=SEV-Milan, O=Advanced Micro Devices, ..."
   std::string issuer() const;
+  Bytes subject_der() const;  // the subject Name as encoded (what a CRL's issuer must equal)
   std::string subject_common_name() const;
   Bytes serial() const;
   UnixTime not_before() const;

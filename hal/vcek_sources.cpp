@@ -136,6 +136,8 @@ std::string cache_path(const VcekSourceOptions& o, const VcekQuery& q) {
   return o.cache_dir + "/" + product_str(q.product) + "/" + hex_encode(hwid_of(q, q.product)) + "/" + tcb + ".der";
 }
 
+}  // namespace
+
 Result<Bytes> kds_get(const std::string& url, const VcekSourceOptions& o) {
   int backoff = o.initial_backoff_ms;
   for (int attempt = 1;; ++attempt) {
@@ -158,6 +160,8 @@ Result<Bytes> kds_get(const std::string& url, const VcekSourceOptions& o) {
     backoff = std::min(backoff * 2, o.max_backoff_ms);
   }
 }
+
+namespace {
 
 Result<VcekChain> from_kds(const VcekQuery& q, const VcekSourceOptions& o) {
   if (q.kind != verify::KeyKind::Vcek) return Error(ErrorCode::MissingCertificate, "KDS serves VLEKs to CSPs only");

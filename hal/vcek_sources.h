@@ -74,6 +74,9 @@ struct VcekSourceOptions {
   std::function<void(std::chrono::milliseconds)> sleep;  // default: this thread sleeps
 };
 
+// GET `url` from KDS with the 429/5xx backoff above: the body of a 200, else NetworkError.
+Result<Bytes> kds_get(const std::string& url, const VcekSourceOptions& options);
+
 // The first source, in order, whose certificate checks out. MissingCertificate when none
 // does, naming what each source answered — CertificateExpired when a source's certificate
 // failed for its validity period.

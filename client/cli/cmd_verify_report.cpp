@@ -10,15 +10,19 @@
 #include "client/lib/report_view.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "crypto/crl.h"
+#include "hal/kds_crl.h"
 #include "verify/policy.h"
 #include "verify/report_verifier.h"
+#include "verify/revocation.h"
 
 namespace attestd::cli {
 
 namespace {
 
 constexpr const char* kHelp = R"(usage: attest verify-report REPORT --certs FILE [--certs FILE ...]
-                            [--policy FILE] [--at RFC3339] [--trust-sim-root PEM] [--json]
+                            [--policy FILE] [--at RFC3339] [--trust-sim-root PEM]
+                            [--crl FILE|fetch [--kds-url URL]] [--json]
 
 Verifies an SEV-SNP report (or the report inside an Azure HCL report, whose runtime
 claims must then be bound by REPORT_DATA): the VCEK/VLEK certificate chain up to AMD's
@@ -30,10 +34,37 @@ exit code of the first failure (attest errors lists them).
                         DER, or an extended-report certificate table; repeatable
   --policy FILE         JSON policy (docs/policy.md); default: reject debuggable guests
   --at TIME             verify as of this RFC 3339 time instead of now
+  --crl FILE|fetch      also check revocation: the ARK's CRL (DER or PEM) from FILE, or
+                        fetched from KDS; it must be signed by the chain's ARK and current
+                        at --at, and revoke neither the ASK/ASVK nor the VCEK/VLEK
+  --kds-url URL         KDS to fetch the CRL from (default https://kdsintf.amd.com)
   --trust-sim-root PEM  also trust this ASK/ARK(/ASVK) bundle (snp-sim test roots);
                         never trusted unless named here
   --json                machine-readable result on stdout
 )";
+
+// --crl FILE|fetch against the verified chain: what was found, or CrlInvalid,
+// CrlUnavailable, CertificateRevoked.
+Result<std::string> check_revocation(const std::string& source, const std::optional<std::string>& kds_url,
+                                     const verify::VerifiedReport& v, UnixTime at) {
+  Result<crypto::RevocationList> crl = Error(ErrorCode::CrlUnavailable, "none");
+  std::string origin;
+  if (source == "fetch") {
+    hal::VcekSourceOptions o;
+    if (kds_url) o.kds_base = *kds_url;
+    o.at = at;
+    crl = hal::fetch_crl(v.product(), v.signing_key(), v.chain().ark, o);
+    origin = "KDS";
+  } else {
+    crl = client::load_crl(source);
+    origin = source;
+  }
+  if (!crl) return crl.error();
+  if (Status s = verify::check_revocation(*crl, v.chain(), v.signing_certificate(), v.signing_key(), at); !s) {
+    return s.error();
+  }
+  return "not revoked (CRL from " + origin + ", valid until " + format_rfc3339(crl->next_update()) + ")";
+}
 
 }  // namespace
 
@@ -43,6 +74,8 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
                            {"policy", true},
                            {"at", true},
                            {"trust-sim-root", true, true},
+                           {"crl", true},
+                           {"kds-url", true},
                            {"json"}}, 1, 1, command_args)) {
     return *done;
   }
@@ -90,10 +123,17 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
 
   const auto& v = checked->verified;
   const auto& leaf = v.signing_certificate();
+  std::string revocation = "not checked (no --crl)";
+  if (auto crl_arg = args->value("crl")) {
+    auto checked_crl = check_revocation(*crl_arg, args->value("kds-url"), v, options.at);
+    if (!checked_crl) return fail(checked_crl.error());
+    revocation = *checked_crl;
+  }
   if (json) {
     Json::Value out = client::checked_report_json(*checked, options.at);
     out["ok"] = true;
     out["policy"] = policy_name;
+    out["revocation"] = revocation;
     print_json(out);
     return 0;
   }
@@ -105,7 +145,8 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
             << "  chain                 " << v.chain().ask.subject_common_name() << " <- "
             << v.chain().ark.subject_common_name() << " (" << v.chain().origin << ")\n"
             << "  verified at           " << format_rfc3339(options.at) << "\n"
-            << "  policy                " << policy_name << "\n";
+            << "  policy                " << policy_name << "\n"
+            << "  revocation            " << revocation << "\n";
   if (checked->hcl) text << "  runtime claims        bound by REPORT_DATA (Azure HCL report)\n";
   text << "\n" << client::report_table(v.report(), v.product());
   print_block(std::cout, text.str());

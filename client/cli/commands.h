@@ -16,6 +16,10 @@ int cmd_verify_token(const std::vector<std::string>& args);
 int cmd_connect(const std::vector<std::string>& args);
 int cmd_request(const std::vector<std::string>& args);
 int cmd_measure(const std::vector<std::string>& args);
+// cmd_kds.cpp: attest fetch ca|vcek|crl, export-certs, verify-chain.
+int cmd_fetch(const std::vector<std::string>& args);
+int cmd_export_certs(const std::vector<std::string>& args);
+int cmd_verify_chain(const std::vector<std::string>& args);
 // attest measure --uki: the expected PCRs of a UKI boot (measure_boot.cpp).
 int cmd_measure_boot(const Args& args);
 

@@ -56,8 +56,14 @@ commands:
   show FILE [--json] [--product P]
         print an SNP attestation report or an Azure HCL report
   verify-report REPORT --certs FILE [--certs FILE ...] [--policy FILE]
-                [--at RFC3339] [--trust-sim-root PEM] [--json]
+                [--at RFC3339] [--trust-sim-root PEM] [--crl FILE|fetch] [--json]
         verify a report's signature, certificate chain and policy
+  verify-chain --certs FILE [--certs FILE ...] [--at RFC3339] [--crl FILE] [--json]
+        verify a VCEK/VLEK <- ASK/ASVK <- pinned ARK chain without a report
+  fetch ca|vcek|crl PRODUCT|REPORT --out DIR [--kds-url URL] [--cache DIR] [--vlek]
+        fetch the CA chain, a report's VCEK or the CRL from AMD KDS, checked
+  export-certs CERT_TABLE --out DIR
+        write an extended report's certificates to DIR (vcek.der, ask.der, ...)
   verify-token TOKEN --maa URL [--jwks FILE] [--policy FILE] [--nonce STR]
                [--runtime-data FILE] [--at RFC3339] [--json]
         verify a Microsoft Azure Attestation token and its SEV-SNP claims
@@ -106,6 +112,9 @@ int main(int argc, char** argv) {
   if (command == "connect") return cmd_connect(rest);
   if (command == "request") return cmd_request(rest);
   if (command == "measure") return cmd_measure(rest);
+  if (command == "fetch") return cmd_fetch(rest);
+  if (command == "export-certs") return cmd_export_certs(rest);
+  if (command == "verify-chain") return cmd_verify_chain(rest);
   if (command == "errors") return cmd_errors(rest);
   std::fprintf(stderr, "attest: unknown command '%s'\nrun 'attest --help' for the commands\n", command.c_str());
   return 2;

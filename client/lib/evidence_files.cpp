@@ -120,4 +120,12 @@ Result<verify::ProductChain> load_product_chain(const std::string& path, const s
   return verify::product_chain_from_bundle(*certs, origin);
 }
 
+Result<crypto::RevocationList> load_crl(const std::string& path) {
+  auto data = read_file(path, 4 * 1024 * 1024);
+  if (!data) return Error(ErrorCode::CrlUnavailable, "--crl " + path + ": " + data.error().message());
+  auto crl = crypto::RevocationList::parse(*data);
+  if (!crl) return Error(ErrorCode::CrlInvalid, "--crl " + path + ": " + crl.error().message());
+  return crl;
+}
+
 }  // namespace attestd::client

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "crypto/crl.h"
 #include "crypto/x509.h"
 #include "hal/snp/hcl.h"
 #include "hal/snp/report.h"
@@ -32,6 +33,10 @@ Result<ReportFile> load_report_file(const std::string& path);
 // certificate table (VCEK/VLEK/ASK/ARK entries).
 Result<std::vector<crypto::Certificate>> parse_certificates(ByteView bytes);
 Result<std::vector<crypto::Certificate>> load_certificates(const std::string& path);
+
+// A revocation list file (--crl FILE): CrlUnavailable when it cannot be read, CrlInvalid
+// when it is not one DER or PEM CRL; messages name the file.
+Result<crypto::RevocationList> load_crl(const std::string& path);
 
 // An ASK/ARK(/ASVK) bundle from a file, as a chain to trust besides AMD's (snp-sim's
 // ca_bundle.pem); `origin` says who chose to trust it, for messages.

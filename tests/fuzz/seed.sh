@@ -273,6 +273,27 @@ open(os.path.join(corpus, "sealed-token.txt"), "w").write(
     base64.urlsafe_b64encode(json.dumps(sealed).encode()).decode().rstrip("="))
 EOF_PY
     ;;
+  fuzz_crl)
+    # No genuine AMD CRL is in the vectors: openssl (Debian's) writes CRLs in AMD's form,
+    # RSASSA-PSS SHA-384, one empty and one revoking a serial, DER and PEM.
+    work=$(mktemp -d)
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/ark.key" -out "$work/ark.pem" \
+      -subj /CN=ARK-Milan -days 2 2>/dev/null
+    : >"$work/index.txt"
+    printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ndefault_md=sha384\ndefault_crl_days=30\n' \
+      "$work" >"$work/ca.cnf"
+    crl() { openssl ca -batch -gencrl -config "$work/ca.cnf" -keyfile "$work/ark.key" -cert "$work/ark.pem" \
+      -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 -out "$1" 2>/dev/null; }
+    crl "$work/empty.pem"
+    openssl ca -batch -revoke "$work/ark.pem" -config "$work/ca.cnf" -keyfile "$work/ark.key" \
+      -cert "$work/ark.pem" 2>/dev/null
+    crl "$work/revoked.pem"
+    for f in empty revoked; do
+      cp "$work/$f.pem" "$corpus/$f.pem"
+      openssl crl -in "$work/$f.pem" -outform DER -out "$corpus/$f.der"
+    done
+    rm -rf "$work"
+    ;;
   *)
     echo "seed.sh: no seeds for $target" >&2
     ;;

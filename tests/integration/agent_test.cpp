@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/integration/agent_world.h"
+#include "tests/mocks/snp/crl.h"
+#include "tests/mocks/snp/kds_server.h"
 
 using namespace attestd;
 using namespace attestd::test;
@@ -265,6 +267,63 @@ BOOST_AUTO_TEST_CASE(a_swtpm_restart_mid_run_is_a_device_error_then_the_same_age
   RunResult after = connect(agent.url, "--policy " + vtpm_policy());
   BOOST_TEST(after.exit_code == 0, after.err << *read_text_file(agent.log));
   BOOST_TEST(after.out.find("channel             this TLS connection's key is the attested key") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The agent's crl setting: its own VCEK chain against the ARK's CRL, from a local KDS
+// signed with the world's sim ARK, before any evidence is served.
+namespace {
+snpsim::SimIdentity world_identity() {
+  auto id = snpsim::load_identity(world().keys);
+  BOOST_REQUIRE_MESSAGE(id.ok(), test::why(id));
+  return std::move(id).value();
+}
+
+// A local KDS serving the world's ARK CRL (current now), revoking `revoked`.
+struct WorldKds {
+  snpsim::SimIdentity identity = world_identity();
+  std::unique_ptr<snpsim::SimKds> kds;
+  explicit WorldKds(bool revoke_vcek) {
+    auto started = snpsim::SimKds::start({&identity});
+    BOOST_REQUIRE(started.ok());
+    kds = std::move(started).value();
+    std::vector<Bytes> revoked;
+    if (revoke_vcek) revoked.push_back(identity.vcek.serial());
+    auto crl = snpsim::make_ark_crl(identity, now_unix(), revoked);
+    BOOST_REQUIRE(crl.ok());
+    kds->set_crl(snp::Product::Milan, false, *crl);
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_agent_crl)
+
+BOOST_AUTO_TEST_CASE(crl_require_with_a_current_crl_attests_and_asks_kds_for_it) {
+  WorldKds w(false);
+  Agent agent("crl-good", {"--crl", "require", "--kds-url", w.kds->url()});
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 0, c.err);
+  BOOST_TEST(w.kds->targets() == std::vector<std::string>{"/vcek/v1/Milan/crl"}, boost::test_tools::per_element());
+  BOOST_TEST(read_text_file(agent.log)->find("revocation=not revoked (CRL valid until ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(crl_require_with_the_vcek_revoked_serves_no_evidence) {
+  WorldKds w(true);
+  Agent agent("crl-revoked", {"--crl", "require", "--kds-url", w.kds->url()});
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code != 0);
+  BOOST_TEST(c.err.find("CertificateRevoked") != std::string::npos, c.err);
+  BOOST_TEST(read_text_file(agent.log)->find("crl_failed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(crl_best_effort_without_a_crl_attests_and_logs_why_not) {
+  WorldKds w(false);
+  Agent agent("crl-best-effort", {"--crl", "best-effort", "--kds-url", w.kds->url() + "/nowhere"});
+  RunResult c = connect(agent.url);
+  BOOST_TEST(c.exit_code == 0, c.err);
+  BOOST_TEST(read_text_file(agent.log)->find("revocation=not checked (best-effort: CrlUnavailable: ") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

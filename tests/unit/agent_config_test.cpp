@@ -55,6 +55,18 @@ BOOST_AUTO_TEST_CASE(values_out_of_range_are_refused) {
   BOOST_TEST(problem("{" + base + R"(, "log_level": "loud"})") == "MalformedConfig: log_level: must be debug, info, warn or error");
 }
 
+BOOST_AUTO_TEST_CASE(crl_is_off_by_default_and_takes_require_best_effort_or_off) {
+  std::string base = R"("maa_url": "https://maa.test")";
+  auto c = parse_config("{" + base + "}");
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST(c->crl == "off");
+  for (const char* mode : {"require", "best-effort", "off"}) {
+    BOOST_TEST(problem("{" + base + R"(, "crl": ")" + mode + R"("})") == "ok", mode);
+  }
+  BOOST_TEST(problem("{" + base + R"(, "crl": "strict"})") ==
+             "MalformedConfig: crl: 'strict': expected require, best-effort or off");
+}
+
 BOOST_AUTO_TEST_CASE(the_maa_protocol_is_auto_by_default_and_azureguest_needs_the_vtpm) {
   auto c = parse_config(R"({"maa_url": "https://maa.test"})");
   BOOST_REQUIRE(c.ok());
