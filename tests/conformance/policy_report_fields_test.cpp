@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client/lib/evidence_files.h"
+#include "client/lib/maa_claims.h"
 #include "core/file.h"
 #include "crypto/keys.h"
 #include "tests/mocks/snp/sim.h"
@@ -302,6 +303,44 @@ BOOST_AUTO_TEST_CASE(malformed_report_field_keys_name_the_key) {
              "policy key 'trusted_id_keys[0]': not a PEM \"PUBLIC KEY\" or \"CERTIFICATE\"");
   BOOST_TEST(err(R"({"trusted_author_keys": "x"})") ==
              "policy key 'trusted_author_keys': must be a list of PEM public keys or certificates");
+}
+
+// The facts of an MAA token made from the genuine Genoa report (maa-emu's mapping).
+verify::GuestFacts token_facts() {
+  auto r = snp::parse_report(read_vector("snp/lunal-attestation-rs_genoa_v5/report.bin"));
+  BOOST_REQUIRE(r.ok());
+  auto f = client::facts_from_claims(client::sevsnpvm_claims(*r, snp::Product::Genoa));
+  BOOST_REQUIRE_MESSAGE(f.ok(), test::why(f));
+  return *f;
+}
+
+BOOST_AUTO_TEST_CASE(a_token_carries_family_and_image_ids_and_key_digests) {
+  verify::GuestFacts f = token_facts();
+  const std::string zero(32, '0');
+  BOOST_TEST(verdict(R"({"family_id": ")" + zero + R"(", "image_id": ")" + zero + R"("})", f) == "ok");
+  BOOST_TEST(name_of(verdict(R"({"image_id": ")" + std::string(31, '0') + R"(1"})", f)) == "ImageIdMismatch");
+  BOOST_TEST(name_of(verdict(R"({"require_id_block": true})", f)) == "IdBlockMissing");
+}
+
+BOOST_AUTO_TEST_CASE(a_rule_on_a_field_a_token_lacks_fails_closed_naming_the_key) {
+  verify::GuestFacts f = token_facts();
+  const std::string lacks = ", which this evidence does not carry (an MAA token has no claim for it)";
+  BOOST_TEST(verdict(R"({"platform_info": {"smt_enabled": true}})", f) ==
+             "PlatformMismatch: policy key 'platform_info' needs PLATFORM_INFO" + lacks);
+  BOOST_TEST(verdict(R"({"guest_policy": {"min_abi": "0.0"}})", f) ==
+             "GuestPolicyMismatch: policy key 'guest_policy' needs the whole guest POLICY" + lacks);
+  BOOST_TEST(verdict(R"({"guest_policy": {"cxl_allowed": true}})", f) == "ok");  // requires nothing
+  BOOST_TEST(verdict(R"({"min_launch_tcb": {"snp": 1}})", f) == "TcbTooLow: policy key 'min_launch_tcb' needs LAUNCH_TCB" + lacks);
+  BOOST_TEST(verdict(R"({"min_committed_tcb": {"snp": 1}})", f) ==
+             "TcbTooLow: policy key 'min_committed_tcb' needs COMMITTED_TCB" + lacks);
+  BOOST_TEST(verdict(R"({"min_current_tcb": {"snp": 1}})", f) ==
+             "TcbTooLow: policy key 'min_current_tcb' needs CURRENT_TCB" + lacks);
+  BOOST_TEST(verdict(R"({"permit_provisional_firmware": false})", f) ==
+             "ProvisionalFirmware: policy key 'permit_provisional_firmware' needs COMMITTED_TCB" + lacks);
+  BOOST_TEST(verdict(R"({"min_build": 0})", f) == "FirmwareTooOld: policy key 'min_build' needs CURRENT_BUILD" + lacks);
+  BOOST_TEST(verdict(R"({"chip_ids": [")" + std::string(128, '0') + R"("]})", f) ==
+             "ChipIdNotAllowed: policy key 'chip_ids' needs CHIP_ID" + lacks);
+  BOOST_TEST(name_of(verdict(R"({"min_launch_mitigation_vector": 0})", f)) == "MitigationTooLow");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
