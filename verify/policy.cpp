@@ -143,36 +143,33 @@ Status parse_min_tcb(const Json::Value& v, TcbMinimum& out, const std::string& k
   return ok_status();
 }
 
-// An object of booleans, each member one of `names`, each stored through `slot`.
+// An object of booleans, each member one of `members` (name, where it is stored).
 template <typename Slot>
-Status parse_flags(const Json::Value& v, const std::string& key, std::initializer_list<const char*> names,
-                   Slot slot) {
+Status parse_flags(const Json::Value& v, const std::string& key,
+                   std::initializer_list<std::pair<const char*, Slot*>> members) {
   if (!v.isObject()) return bad(key, "must be an object of true/false members");
   for (const std::string& k : v.getMemberNames()) {
-    if (std::find_if(names.begin(), names.end(), [&](const char* n) { return k == n; }) == names.end()) {
+    auto m = std::find_if(members.begin(), members.end(), [&](const auto& p) { return k == p.first; });
+    if (m == members.end()) {
       std::string list;
-      for (const char* n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+      for (const auto& p : members) list += (list.empty() ? "" : ", ") + std::string(p.first);
       return bad(key + "." + k, "unknown member (" + list + ")");
     }
     auto b = get_bool(v[k], key + "." + k);
     if (!b) return b.error();
-    slot(k, *b);
+    *m->second = *b;
   }
   return ok_status();
 }
 
 Status parse_platform_info(const Json::Value& v, PlatformInfoRequirement& out) {
-  return parse_flags(v, "platform_info",
-                     {"smt_enabled", "tsme_enabled", "ecc_enabled", "rapl_disabled", "ciphertext_hiding_dram_enabled",
-                      "alias_check_complete"},
-                     [&](const std::string& k, bool b) {
-                       (k == "smt_enabled"        ? out.smt_enabled
-                        : k == "tsme_enabled"     ? out.tsme_enabled
-                        : k == "ecc_enabled"      ? out.ecc_enabled
-                        : k == "rapl_disabled"    ? out.rapl_disabled
-                        : k == "alias_check_complete" ? out.alias_check_complete
-                                                      : out.ciphertext_hiding_dram_enabled) = b;
-                     });
+  return parse_flags<std::optional<bool>>(v, "platform_info",
+                                          {{"smt_enabled", &out.smt_enabled},
+                                           {"tsme_enabled", &out.tsme_enabled},
+                                           {"ecc_enabled", &out.ecc_enabled},
+                                           {"rapl_disabled", &out.rapl_disabled},
+                                           {"ciphertext_hiding_dram_enabled", &out.ciphertext_hiding_dram_enabled},
+                                           {"alias_check_complete", &out.alias_check_complete}});
 }
 
 Result<std::pair<std::uint8_t, std::uint8_t>> get_abi(const Json::Value& v, const std::string& key) {
@@ -204,17 +201,15 @@ Status parse_guest_policy(const Json::Value& v, GuestPolicyRequirement& out) {
       flags[k] = v[k];
     }
   }
-  return parse_flags(flags, "guest_policy",
-                     {"min_abi", "single_socket", "cxl_allowed", "mem_aes_256_xts", "rapl_dis",
-                      "ciphertext_hiding_dram", "page_swap_disable"},
-                     [&](const std::string& k, bool b) {
-                       (k == "single_socket"     ? out.single_socket
-                        : k == "cxl_allowed"     ? out.cxl_allowed
-                        : k == "mem_aes_256_xts" ? out.mem_aes_256_xts
-                        : k == "rapl_dis"        ? out.rapl_dis
-                        : k == "page_swap_disable" ? out.page_swap_disable
-                                                   : out.ciphertext_hiding_dram) = b;
-                     });
+  bool min_abi_slot = false;  // min_abi is parsed above; listed so the error names it
+  return parse_flags<bool>(flags, "guest_policy",
+                           {{"min_abi", &min_abi_slot},
+                            {"single_socket", &out.single_socket},
+                            {"cxl_allowed", &out.cxl_allowed},
+                            {"mem_aes_256_xts", &out.mem_aes_256_xts},
+                            {"rapl_dis", &out.rapl_dis},
+                            {"ciphertext_hiding_dram", &out.ciphertext_hiding_dram},
+                            {"page_swap_disable", &out.page_swap_disable}});
 }
 
 // A list of PEM texts, each one public key or one certificate: their SNP key digests.
