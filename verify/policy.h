@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "boot/event_log.h"
@@ -30,12 +31,44 @@ struct GuestFacts {
   snp::TcbVersion reported_tcb;
   std::optional<snp::FirmwareVersion> firmware;  // CURRENT major.minor.build
   Bytes measurement, host_data, report_data, id_key_digest, author_key_digest;
+  Bytes family_id, image_id;  // 16 bytes each
+  // What a report carries and an MAA token does not (nullopt there): a rule on any of
+  // them fails closed for a token, naming the policy key.
+  std::optional<snp::GuestPolicy> guest_policy;  // the whole POLICY (ABI version, bits)
+  std::optional<snp::PlatformInfo> platform_info;
+  std::optional<snp::TcbVersion> committed_tcb, launch_tcb, current_tcb;
+  std::optional<snp::FirmwareVersion> committed_firmware;
+  std::optional<Bytes> chip_id;  // 64 bytes (zero when the host masks it)
+  std::optional<bool> author_key_enabled;  // SIGNER_INFO.AUTHOR_KEY_EN
+  // LAUNCH_MIT_VECTOR and CURRENT_MIT_VECTOR: version 5 reports only.
+  std::optional<std::uint64_t> launch_mit_vector, current_mit_vector;
 };
 
 GuestFacts facts_of(const VerifiedReport& report);
 
 struct TcbMinimum {
   std::optional<std::uint8_t> bootloader, tee, snp, microcode, fmc;
+};
+
+// PLATFORM_INFO bits the policy pins (policy key "platform_info"): each set or clear, as given.
+struct PlatformInfoRequirement {
+  std::optional<bool> smt_enabled, tsme_enabled, ecc_enabled, rapl_disabled,
+      ciphertext_hiding_dram_enabled, alias_check_complete;
+  bool any() const;
+};
+
+// The least restrictive guest POLICY accepted (policy key "guest_policy", go-sev-guest's
+// GuestPolicy): the ABI version at least min_abi; a restriction bit (single_socket, …)
+// required when true; CXL refused unless cxl_allowed.
+struct GuestPolicyRequirement {
+  std::optional<std::pair<std::uint8_t, std::uint8_t>> min_abi;  // major, minor
+  bool single_socket = false;
+  bool cxl_allowed = true;
+  bool mem_aes_256_xts = false;
+  bool rapl_dis = false;
+  bool ciphertext_hiding_dram = false;
+  bool page_swap_disable = false;
+  bool any() const;
 };
 
 struct Policy {
@@ -51,6 +84,19 @@ struct Policy {
   std::optional<Bytes> report_data;       // a prefix of REPORT_DATA; the rest must be zero
   std::vector<Bytes> id_key_digests;      // empty: any
   std::vector<Bytes> author_key_digests;  // empty: any
+  // "trusted_id_keys" and "trusted_author_keys" (PEM public keys or certificates) add
+  // their SNP key digests to the two lists above.
+  PlatformInfoRequirement platform_info;
+  GuestPolicyRequirement guest_policy;
+  TcbMinimum min_committed_tcb, min_launch_tcb, min_current_tcb;
+  std::optional<std::uint8_t> min_build;  // CURRENT_BUILD and COMMITTED_BUILD
+  // Provisional firmware: COMMITTED_TCB or the committed version differs from the current.
+  bool permit_provisional_firmware = true;
+  std::optional<Bytes> family_id, image_id;  // 16 bytes each
+  std::vector<Bytes> chip_ids;               // empty: any chip
+  std::optional<std::uint64_t> min_launch_mitigation_vector, min_current_mitigation_vector;
+  bool require_id_block = false;    // ID_KEY_DIGEST not zero
+  bool require_author_key = false;  // AUTHOR_KEY_EN set (implies require_id_block)
   // Tokens only: the x-ms-compliance-status the attestation service must vouch with
   // (NonCompliantUvm otherwise); nullopt requires none.
   std::optional<std::string> compliance_status = std::string("azure-compliant-cvm");
@@ -105,10 +151,14 @@ Policy default_policy();
 Result<Policy> parse_policy(std::string_view json);
 Result<Policy> load_policy(const std::string& path);
 
-// The first rule the guest breaks, in a fixed order (debug first), with its own error
-// name: DebugMode, MigrationAgentAllowed, SmtNotAllowed, VmplMismatch, TcbTooLow,
-// GuestSvnTooLow, FirmwareTooOld, MeasurementMismatch, HostDataMismatch,
-// ReportDataMismatch, IdKeyMismatch, AuthorKeyMismatch.
+// The first rule the guest breaks, in a fixed order (debug first; docs/policy.md's
+// table), with its own error name: DebugMode, MigrationAgentAllowed, SmtNotAllowed,
+// PlatformMismatch, AbiTooOld, GuestPolicyMismatch, VmplMismatch, TcbTooLow,
+// ProvisionalFirmware, GuestSvnTooLow, FirmwareTooOld, MeasurementMismatch,
+// HostDataMismatch, ReportDataMismatch, FamilyIdMismatch, ImageIdMismatch,
+// ChipIdNotAllowed, IdBlockMissing, IdKeyMismatch, AuthorKeyMismatch, MitigationTooLow.
+// A rule on a fact the evidence does not carry (an MAA token's) fails with the rule's
+// error, naming the policy key.
 Status check_policy(const Policy& policy, const GuestFacts& facts);
 
 }  // namespace attestd::verify

@@ -1,8 +1,10 @@
 // attest connect / attest request: the BlindBox user's experience, with every check made.
 #include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "client/cli/commands.h"
+#include "client/cli/policy_flags.h"
 #include "client/cli/maa_keys.h"
 #include "client/cli/output.h"
 #include "client/cli/vm_view.h"
@@ -16,7 +18,8 @@ namespace attestd::cli {
 namespace {
 
 constexpr const char* kConnectHelp = R"(usage: attest connect https://HOST:PORT --maa URL [--jwks FILE] [--ca-file PEM]
-                      [--policy FILE] [--timeout SECONDS] [--allow-plain-http-maa] [--json]
+                      [--policy FILE] [one-off checks, below] [--timeout SECONDS]
+                      [--allow-plain-http-maa] [--json]
 
 Connects to an attestd agent over attested TLS, sends a fresh nonce, and verifies the
 answer: the MAA token (pinned instance, RS256, issuer, lifetime), the guest (SEV-SNP, not
@@ -46,7 +49,7 @@ boot, debugging, signing, OS, attested PCRs) of an azurevm token.
 
 constexpr const char* kRequestHelp = R"(usage: attest request https://HOST:PORT/PATH --maa URL [-X METHOD] [-d DATA]
                       [-H 'Name: value' ...] [--jwks FILE] [--ca-file PEM] [--policy FILE]
-                      [--timeout SECONDS] [--allow-plain-http-maa]
+                      [one-off checks, below] [--timeout SECONDS] [--allow-plain-http-maa]
 
 Attests the agent exactly as `attest connect` does, then sends the request over that
 same TLS connection and prints the application's answer (body on stdout; status on
@@ -67,8 +70,21 @@ stderr). Nothing is sent to the application unless every check passed.
 
 constexpr std::uint64_t kMaxTimeoutSeconds = 3600;
 
-const std::vector<OptionSpec> kCommon = {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true},
-                                         {"timeout", true}, {"allow-plain-http-maa"}};
+std::vector<OptionSpec> common_specs() {
+  std::vector<OptionSpec> specs = {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"timeout", true},
+                                   {"allow-plain-http-maa"}};
+  for (OptionSpec& o : policy_option_specs(Evidence::Token)) specs.push_back(std::move(o));
+  return specs;
+}
+const std::vector<OptionSpec> kCommon = common_specs();
+
+// A command's help with the one-off policy checks appended.
+const char* with_policy_flags(const char* help) {
+  static std::map<const char*, std::string> texts;
+  auto [it, fresh] = texts.try_emplace(help, help);
+  if (fresh) it->second += std::string("\n") + policy_options_help(Evidence::Token);
+  return it->second.c_str();
+}
 
 struct Setup {
   client::AgentEndpoint endpoint;
@@ -87,11 +103,9 @@ Result<Setup> setup(const Args& args) {
                                                                : client::PlainHttp::Refused);
   if (!maa) return maa.error();
   s.options.maa_url = *maa;
-  if (auto path = args.value("policy")) {
-    auto p = verify::load_policy(*path);
-    if (!p) return p.error();
-    s.options.policy = std::move(p).value();
-  }
+  auto chosen = policy_from_args(args, Evidence::Token, "default");
+  if (!chosen) return chosen.error();
+  s.options.policy = std::move(chosen->policy);
   auto timeout = args.integer("timeout", 1, kMaxTimeoutSeconds);
   if (!timeout) return timeout.error();
   if (*timeout) s.options.timeout_ms = static_cast<int>(**timeout * 1000);
@@ -153,7 +167,7 @@ int cmd_connect(const std::vector<std::string>& argv) {
   std::vector<OptionSpec> specs = kCommon;
   specs.push_back({"json"});
   Args args;
-  if (auto done = parse_command("connect", argv, kConnectHelp, specs, 1, 1, args)) return *done;
+  if (auto done = parse_command("connect", argv, with_policy_flags(kConnectHelp), specs, 1, 1, args)) return *done;
   const bool json = args.flag("json");
   auto s = setup(args);
   if (!s) return report_error("connect", s.error(), json);
@@ -176,7 +190,7 @@ int cmd_request(const std::vector<std::string>& argv) {
   specs.push_back({"data", true, false, 'd'});
   specs.push_back({"header", true, true, 'H'});
   Args args;
-  if (auto done = parse_command("request", argv, kRequestHelp, specs, 1, 1, args)) return *done;
+  if (auto done = parse_command("request", argv, with_policy_flags(kRequestHelp), specs, 1, 1, args)) return *done;
   auto s = setup(args);
   if (!s) return report_error("request", s.error(), false);
   net::HeaderList headers;

@@ -10,6 +10,7 @@
 #include "client/lib/report_view.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "client/cli/policy_flags.h"
 #include "crypto/crl.h"
 #include "hal/kds_crl.h"
 #include "verify/policy.h"
@@ -21,8 +22,10 @@ namespace attestd::cli {
 namespace {
 
 constexpr const char* kHelp = R"(usage: attest verify-report REPORT --certs FILE [--certs FILE ...]
-                            [--policy FILE] [--at RFC3339] [--trust-sim-root PEM]
-                            [--crl FILE|fetch [--kds-url URL]] [--json]
+                            [--policy FILE] [--measurement HEX ...] [--host-data HEX]
+                            [--cce-policy FILE] [--report-data HEX] [--id-key-digest HEX ...]
+                            [--author-key-digest HEX ...] [--at RFC3339]
+                            [--trust-sim-root PEM] [--crl FILE|fetch [--kds-url URL]] [--json]
 
 Verifies an SEV-SNP report (or the report inside an Azure HCL report, whose runtime
 claims must then be bound by REPORT_DATA): the VCEK/VLEK certificate chain up to AMD's
@@ -33,7 +36,7 @@ exit code of the first failure (attest errors lists them).
   --certs FILE          VCEK or VLEK, optionally with ASK/ASVK/ARK: PEM (one or more),
                         DER, or an extended-report certificate table; repeatable
   --policy FILE         JSON policy (docs/policy.md); default: reject debuggable guests
-  --at TIME             verify as of this RFC 3339 time instead of now
+@POLICY_FLAGS@  --at TIME             verify as of this RFC 3339 time instead of now
   --crl FILE|fetch      also check revocation: the ARK's CRL (DER or PEM) from FILE, or
                         fetched from KDS; it must be signed by the chain's ARK and current
                         at --at, and revoke neither the ASK/ASVK nor the VCEK/VLEK
@@ -66,17 +69,21 @@ Result<std::string> check_revocation(const std::string& source, const std::optio
   return "not revoked (CRL from " + origin + ", valid until " + format_rfc3339(crl->next_update()) + ")";
 }
 
+std::string help_text() {
+  std::string h = kHelp;
+  h.replace(h.find("@POLICY_FLAGS@"), 14, policy_options_help(Evidence::Report));
+  return h;
+}
+
 }  // namespace
 
 int cmd_verify_report(const std::vector<std::string>& argv) {
   Args command_args;
-  if (auto done = parse_command("verify-report", argv, kHelp, {{"certs", true, true},
-                           {"policy", true},
-                           {"at", true},
-                           {"trust-sim-root", true, true},
-                           {"crl", true},
-                           {"kds-url", true},
-                           {"json"}}, 1, 1, command_args)) {
+  std::vector<OptionSpec> specs = {{"certs", true, true}, {"at", true},   {"trust-sim-root", true, true},
+                                   {"crl", true},          {"kds-url", true}, {"json"}};
+  for (OptionSpec& o : policy_option_specs(Evidence::Report)) specs.push_back(std::move(o));
+  static const std::string help = help_text();
+  if (auto done = parse_command("verify-report", argv, help.c_str(), specs, 1, 1, command_args)) {
     return *done;
   }
   const Args* args = &command_args;
@@ -100,14 +107,10 @@ int cmd_verify_report(const std::vector<std::string>& argv) {
   }
   options.roots = &store;
 
-  verify::Policy policy = verify::default_policy();
-  std::string policy_name = "default (no debug, no migration agent)";
-  if (auto path = args->value("policy")) {
-    auto p = verify::load_policy(*path);
-    if (!p) return fail(p.error());
-    policy = std::move(p).value();
-    policy_name = *path;
-  }
+  auto chosen = policy_from_args(*args, Evidence::Report, "default (no debug, no migration agent)");
+  if (!chosen) return fail(chosen.error());
+  const verify::Policy& policy = chosen->policy;
+  const std::string& policy_name = chosen->name;
 
   auto file = read_file(args->positional()[0], client::kMaxEvidenceFile);
   if (!file) return fail(file.error());

@@ -7,6 +7,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/maa_keys.h"
 #include "client/cli/output.h"
+#include "client/cli/policy_flags.h"
 #include "client/cli/vm_view.h"
 #include "client/lib/maa_claims.h"
 #include "client/lib/offline_checks.h"
@@ -19,7 +20,7 @@ namespace attestd::cli {
 namespace {
 
 constexpr const char* kHelp = R"(usage: attest verify-token TOKEN --maa URL [--jwks FILE] [--ca-file PEM] [--policy FILE]
-                           [--nonce STR] [--runtime-data FILE] [--at RFC3339] [--json]
+                           [one-off checks, below] [--nonce STR] [--runtime-data FILE] [--at RFC3339] [--json]
 
 Verifies a Microsoft Azure Attestation token (TOKEN is the token, a file holding it, or
 - for standard input; a file or standard input may hold MAA's answer {"token": "..."}):
@@ -119,8 +120,11 @@ void print_summary(const client::VerifiedToken& t, const client::SnpTokenClaims&
 
 int cmd_verify_token(const std::vector<std::string>& argv) {
   Args command_args;
-  if (auto done = parse_command("verify-token", argv, kHelp, {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"policy", true}, {"nonce", true},
-                           {"runtime-data", true}, {"at", true}, {"json"}, {"allow-plain-http-maa"}}, 1, 1, command_args)) {
+  std::vector<OptionSpec> specs = {{"maa", true}, {"jwks", true}, {"ca-file", true}, {"nonce", true},
+                                   {"runtime-data", true}, {"at", true}, {"json"}, {"allow-plain-http-maa"}};
+  for (OptionSpec& o : policy_option_specs(Evidence::Token)) specs.push_back(std::move(o));
+  static const std::string help = std::string(kHelp) + policy_options_help(Evidence::Token);
+  if (auto done = parse_command("verify-token", argv, help.c_str(), specs, 1, 1, command_args)) {
     return *done;
   }
   const Args* args = &command_args;
@@ -137,14 +141,10 @@ int cmd_verify_token(const std::vector<std::string>& argv) {
     if (!t) return fail(Error(ErrorCode::Usage, "--at: " + t.error().message()));
     at = *t;
   }
-  verify::Policy policy = verify::default_policy();
-  std::string policy_name = "default (not debuggable, no migration agent, azure-compliant-cvm)";
-  if (auto path = args->value("policy")) {
-    auto p = verify::load_policy(*path);
-    if (!p) return fail(p.error());
-    policy = std::move(p).value();
-    policy_name = *path;
-  }
+  auto chosen = policy_from_args(*args, Evidence::Token, "default (not debuggable, no migration agent, azure-compliant-cvm)");
+  if (!chosen) return fail(chosen.error());
+  const verify::Policy& policy = chosen->policy;
+  const std::string& policy_name = chosen->name;
   client::TokenExpectations expect;
   expect.nonce = args->value("nonce");
   if (auto path = args->value("runtime-data")) {

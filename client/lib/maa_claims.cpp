@@ -27,8 +27,8 @@ constexpr HexClaim kHexClaims[] = {
     {"reportdata", 64, &verify::GuestFacts::report_data},
     {"idkeydigest", 48, &verify::GuestFacts::id_key_digest},
     {"authorkeydigest", 48, &verify::GuestFacts::author_key_digest},
-    {"familyId", 16, nullptr},
-    {"imageId", 16, nullptr},
+    {"familyId", 16, &verify::GuestFacts::family_id},
+    {"imageId", 16, &verify::GuestFacts::image_id},
     {"reportid", 32, nullptr},
 };
 

@@ -72,6 +72,9 @@ case "$target" in
     ;;
   fuzz_policy)
     printf '%s' '{"allow_debug": false, "vmpls": [0], "min_tcb": {"snp": 8}, "min_firmware": "1.55.0", "compliance_status": null}' >"$corpus/policy.json"
+    printf '%s' '{"platform_info": {"smt_enabled": false, "tsme_enabled": true}, "guest_policy": {"min_abi": "1.51", "single_socket": true, "cxl_allowed": false}, "min_launch_tcb": {"snp": 22}, "min_build": 3, "permit_provisional_firmware": false, "family_id": "00000000000000000000000000000000", "chip_ids": ["'"$(printf '%0128d' 0)"'"], "require_author_key": true, "min_launch_mitigation_vector": 11}' >"$corpus/policy-report-fields.json"
+    awk 'BEGIN { printf "{\"trusted_id_keys\": [\"" } { printf "%s\\n", $0 } END { printf "\"]}" }' \
+      "$(dirname "$0")/../data/policy/id-key.pub.pem" >"$corpus/policy-trusted-key.json"
     printf '%s' '{"measurements": ["d9912ba396ce409c2947841d93a5076b6839b898c22b4aae05edb3b2b058a99927f8cf9a4f8617ee695deb14795496c8"]}' >"$corpus/measurements.json"
     ;;
   fuzz_snp_frontends)
