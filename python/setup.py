@@ -4,6 +4,7 @@ The C++ library, its pinned static dependencies and the extension are built by t
 build the rest of attestd uses; this only copies the extension into the wheel.
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,12 @@ class MakeExtension(build_ext):
         # For the interpreter that installs: its headers and its extension suffix.
         python = f"PYTHON={sys.executable}"
         subprocess.run(["make", "-C", str(ROOT), python, "python"], check=True)
-        built = subprocess.run(["make", "-s", "-C", str(ROOT), "--no-print-directory", python, "print-python-native"],
-                               check=True, capture_output=True, text=True).stdout.strip()
+        # Run from `make test` (pip under make), the inherited MAKEFLAGS would make this make
+        # print "Entering directory" lines around the answer: ask a make of its own.
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        answer = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), python, "print-python-native"],
+                                check=True, capture_output=True, text=True, env=env).stdout
+        built = [line for line in answer.splitlines() if line.startswith("/")][-1]
         dest = Path(self.get_ext_fullpath(ext.name))
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, dest)
