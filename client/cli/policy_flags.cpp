@@ -25,6 +25,15 @@ constexpr OneOff kOneOffs[] = {{"measurement", "measurements", true},
                                {"id-key-digest", "id_key_digests", true},
                                {"author-key-digest", "author_key_digests", true}};
 
+// Policy keys that add to the same allow-list as a flag's key.
+struct SharedList {
+  const char* key;
+  const char* also;
+  const char* what;
+};
+constexpr SharedList kSharedLists[] = {{"id_key_digests", "trusted_id_keys", "ID key"},
+                                       {"author_key_digests", "trusted_author_keys", "author key"}};
+
 // A rejected value: the flag's name, then what parse_policy said about the key.
 Error flag_error(const std::string& flag, const Error& e) {
   std::string m = e.message();
@@ -152,6 +161,15 @@ Result<ChosenPolicy> policy_from_args(const Args& args, Evidence evidence, const
       if (doc.isMember(key)) {
         return Error(ErrorCode::Usage, "--" + flag_of[key] + " and the policy file " + *path + " both set policy key '" +
                                            key + "': give it in one place");
+      }
+      // Keys that feed one allow-list with the flag's: a flag adding to it would widen
+      // the file's pin, not narrow it.
+      for (const SharedList& shared : kSharedLists) {
+        if (key == shared.key && doc.isMember(shared.also)) {
+          return Error(ErrorCode::Usage, "--" + flag_of[key] + " and the policy file " + *path + " both set the " +
+                                             shared.what + " allow-list (policy key '" + shared.also +
+                                             "'): give it in one place");
+        }
       }
     }
     if (!named.empty()) chosen.name += " with " + flag_names;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/file.h"
+#include "core/json.h"
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
 #include "tests/process.h"
@@ -86,6 +87,29 @@ BOOST_AUTO_TEST_CASE(a_key_set_by_a_flag_and_the_policy_file_is_a_usage_error) {
   BOOST_TEST(r.out.find("  policy                " + policy + " with --measurement\n") != std::string::npos, r.out);
   r = run(genoa_cmd("--policy " + policy + " --measurement " + std::string(96, 'b')));
   BOOST_TEST(r.exit_code == 36);
+}
+
+BOOST_AUTO_TEST_CASE(a_digest_flag_beside_the_files_trusted_keys_is_a_usage_error) {
+  // id_key_digests and trusted_id_keys are one allow-list: a flag adding a digest to it
+  // would widen the file's pin (a guest without the file's ID key would pass).
+  auto pem = read_text_file(src_dir() + "/tests/data/policy/id-key.pub.pem");
+  BOOST_REQUIRE(pem.ok());
+  Json::Value doc(Json::objectValue);
+  doc["trusted_id_keys"].append(*pem);
+  std::string policy = write_tmp("trusted_id_keys.json", json_compact(doc));
+  RunResult r = run(genoa_cmd("--policy " + policy + " --id-key-digest " + std::string(96, '0')));
+  BOOST_TEST(r.exit_code == 2, r.out + r.err);
+  BOOST_TEST(r.err.find("attest verify-report: Usage: --id-key-digest and the policy file " + policy +
+                        " both set the ID key allow-list (policy key 'trusted_id_keys')") == 0u, r.err);
+  Json::Value authors(Json::objectValue);
+  auto cert = read_text_file(src_dir() + "/tests/data/policy/author-key.cert.pem");
+  BOOST_REQUIRE(cert.ok());
+  authors["trusted_author_keys"].append(*cert);
+  policy = write_tmp("trusted_author_keys.json", json_compact(authors));
+  r = run(genoa_cmd("--policy " + policy + " --author-key-digest " + std::string(96, '0')));
+  BOOST_TEST(r.exit_code == 2, r.out + r.err);
+  BOOST_TEST(r.err.find("both set the author key allow-list (policy key 'trusted_author_keys')") != std::string::npos,
+             r.err);
 }
 
 BOOST_AUTO_TEST_CASE(cce_policy_sets_host_data_to_the_sha256_of_the_decoded_policy) {
