@@ -41,6 +41,14 @@ Result<Bytes> pem_body(std::string_view text) {
   static constexpr const char* kEnd = "-----END X509 CRL-----";
   std::size_t begin = text.find("-----BEGIN");
   if (text.substr(begin, std::strlen(kBegin)) != kBegin) return malformed("the PEM block is not an X509 CRL");
+  // Exactly one block and nothing else but whitespace: a second list (another key kind's,
+  // another revocation) must not be dropped unseen.
+  std::size_t end = text.find(kEnd);
+  auto blank = [](std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; };
+  if (end == std::string_view::npos || text.find("-----BEGIN", begin + 1) != std::string_view::npos ||
+      !blank(text.substr(0, begin)) || !blank(text.substr(end + std::strlen(kEnd)))) {
+    return malformed("a PEM file must hold one X509 CRL block and nothing else");
+  }
   std::string block(text.substr(begin));
   mbedtls_pem_context pem;
   mbedtls_pem_init(&pem);
@@ -109,6 +117,15 @@ std::optional<RevokedEntry> RevocationList::find(ByteView serial) const {
     if (have.size() == want.size() && std::equal(have.begin(), have.end(), want.begin())) return e;
   }
   return std::nullopt;
+}
+
+bool RevocationList::signed_with_rsassa_pss_sha384() const {
+  const mbedtls_x509_crl& crl = impl_->crl;
+  if (crl.MBEDTLS_PRIVATE(sig_pk) != MBEDTLS_PK_RSASSA_PSS || crl.MBEDTLS_PRIVATE(sig_md) != MBEDTLS_MD_SHA384) {
+    return false;
+  }
+  const auto* pss = static_cast<const mbedtls_pk_rsassa_pss_options*>(crl.MBEDTLS_PRIVATE(sig_opts));
+  return pss != nullptr && pss->mgf1_hash_id == MBEDTLS_MD_SHA384 && pss->expected_salt_len == 48;
 }
 
 std::string RevocationList::signature_algorithm() const {

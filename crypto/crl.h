@@ -32,6 +32,8 @@ class RevocationList {
   const std::vector<RevokedEntry>& revoked() const;
   std::optional<RevokedEntry> find(ByteView serial) const;
   std::string signature_algorithm() const;  // e.g. "RSASSA-PSS"
+  // RSASSA-PSS with SHA-384, MGF1 SHA-384 and a 48-byte salt: how AMD signs its lists.
+  bool signed_with_rsassa_pss_sha384() const;
 
   // `ca` is this list's issuer: its subject is the CRL's issuer name byte for byte, and its
   // key verifies the signature over TBSCertList (RSASSA-PSS, PKCS#1 v1.5 or ECDSA, as the

@@ -16,6 +16,10 @@ Status not_revoked(const crypto::RevocationList& crl, const crypto::Certificate&
 }  // namespace
 
 Status check_crl(const crypto::RevocationList& crl, const crypto::Certificate& ark, UnixTime at) {
+  if (!crl.signed_with_rsassa_pss_sha384()) {
+    return Error(ErrorCode::CrlInvalid, "the revocation list is signed with " + crl.signature_algorithm() +
+                                            ", not RSASSA-PSS with SHA-384 (MGF1 SHA-384, salt 48) as AMD signs it");
+  }
   if (Status s = crl.verify_signature(ark); !s) return s;
   if (at < crl.this_update() || at > crl.next_update()) {
     return Error(ErrorCode::CrlInvalid, "the revocation list of '" + ark.subject_common_name() + "' is valid from " +

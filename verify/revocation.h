@@ -12,9 +12,10 @@
 
 namespace attestd::verify {
 
-// `crl` is the current list of `ark`: issued and signed by it (CrlInvalid naming the
-// issuer or the signature), and thisUpdate <= at <= nextUpdate (CrlInvalid naming the
-// window and `at`).
+// `crl` is the current list of `ark`: signed as AMD signs (RSASSA-PSS SHA-384, MGF1
+// SHA-384, salt 48), issued and signed by it (CrlInvalid naming the algorithm, the issuer
+// or the signature), and thisUpdate <= at <= nextUpdate (CrlInvalid naming the window and
+// `at`).
 Status check_crl(const crypto::RevocationList& crl, const crypto::Certificate& ark, UnixTime at);
 
 // check_crl against the chain's ARK, then neither the ASK (ASVK for a VLEK) of `chain` nor

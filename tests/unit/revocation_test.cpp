@@ -111,6 +111,35 @@ BOOST_AUTO_TEST_CASE(a_crl_signed_by_another_key_is_crl_invalid) {
   BOOST_TEST(message_of(s).find("signature does not verify with the key of 'ARK-Milan'") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_crl_the_ark_signed_with_pkcs1_v1_5_is_crl_invalid) {
+  // AMD signs with RSASSA-PSS SHA-384 (MGF1 SHA-384, salt 48) only; a list in another form
+  // is not AMD's, whoever's key made it.
+  snpsim::CrlSpec spec;
+  spec.this_update = kAt - kDay;
+  spec.next_update = kAt + kDay;
+  spec.pkcs1_v1_5 = true;
+  Status s = check_vcek(parsed(snpsim::make_crl(spec, milan().ark, milan().ark_key)));
+  BOOST_TEST(code_name(s) == "CrlInvalid");
+  BOOST_TEST(message_of(s).find("not RSASSA-PSS with SHA-384") != std::string::npos, message_of(s));
+}
+
+BOOST_AUTO_TEST_CASE(a_pem_file_with_two_crls_is_malformed_input) {
+  // Only one list is checked: a second one (the VLEK's, another revocation) must not be
+  // dropped unseen.
+  auto one = snpsim::make_ark_crl(milan(), kAt);
+  auto two = snpsim::make_ark_crl(milan(), kAt, {milan().vcek.serial()});
+  BOOST_REQUIRE(one.ok() && two.ok());
+  std::string pem = "-----BEGIN X509 CRL-----\n" + base64_lines(*one) + "-----END X509 CRL-----\n" +
+                    "-----BEGIN X509 CRL-----\n" + base64_lines(*two) + "-----END X509 CRL-----\n";
+  auto crl = crypto::RevocationList::parse(as_bytes(pem));
+  BOOST_REQUIRE(!crl.ok());
+  BOOST_TEST(crl.error().name() == "MalformedInput");
+  BOOST_TEST(crl.error().message().find("one X509 CRL block") != std::string::npos, crl.error().message());
+  auto junk = crypto::RevocationList::parse(
+      as_bytes("-----BEGIN X509 CRL-----\n" + base64_lines(*one) + "-----END X509 CRL-----\ntrailing junk\n"));
+  BOOST_TEST(!junk.ok());
+}
+
 BOOST_AUTO_TEST_CASE(another_products_crl_is_crl_invalid_naming_its_issuer) {
   Status s = check_vcek(parsed(snpsim::make_ark_crl(snpsim::test::turin(), kAt)));
   BOOST_TEST(code_name(s) == "CrlInvalid");

@@ -45,6 +45,9 @@ const Bytes kPssSha384 = hex_decode(
     "304606092a864886f70d01010a3039a00f300d06096086480165030402020500a11c301a06092a864886f70d01"
     "0108300d06096086480165030402020500a203020130a303020101").value();
 
+// AlgorithmIdentifier sha384WithRSAEncryption (PKCS#1 v1.5), NULL parameters.
+const Bytes kPkcs1Sha384 = hex_decode("300d06092a864886f70d01010c0500").value();
+
 }  // namespace
 
 Result<Bytes> make_crl(const CrlSpec& spec, const crypto::Certificate& issuer, const crypto::PrivateKey& key) {
@@ -55,16 +58,18 @@ Result<Bytes> make_crl(const CrlSpec& spec, const crypto::Certificate& issuer, c
   }
   // crlExtensions [0] { cRLNumber (2.5.29.20) }
   Bytes crl_number = tlv(0x30, cat({tlv(0x06, {0x55, 0x1d, 0x14}), tlv(0x04, crypto::der_integer(spec.crl_number))}));
-  Bytes tbs_body = cat({crypto::der_integer(1), kPssSha384, issuer.subject_der(), der_time(spec.this_update)});
+  const Bytes& algorithm = spec.pkcs1_v1_5 ? kPkcs1Sha384 : kPssSha384;
+  Bytes tbs_body = cat({crypto::der_integer(1), algorithm, issuer.subject_der(), der_time(spec.this_update)});
   if (spec.next_update) tbs_body = cat({tbs_body, der_time(*spec.next_update)});
   if (!entries.empty()) tbs_body = cat({tbs_body, tlv(0x30, entries)});
   tbs_body = cat({tbs_body, tlv(0xa0, tlv(0x30, crl_number))});
   Bytes tbs = tlv(0x30, tbs_body);
-  auto sig = key.sign(crypto::SignatureScheme::RsaPssSha384, tbs);
+  auto sig = key.sign(spec.pkcs1_v1_5 ? crypto::SignatureScheme::RsaPkcs1Sha384 : crypto::SignatureScheme::RsaPssSha384,
+                      tbs);
   if (!sig) return sig.error();
   Bytes bits{0x00};
   bits.insert(bits.end(), sig->begin(), sig->end());
-  return tlv(0x30, cat({tbs, kPssSha384, tlv(0x03, bits)}));
+  return tlv(0x30, cat({tbs, algorithm, tlv(0x03, bits)}));
 }
 
 Result<Bytes> make_ark_crl(const SimIdentity& identity, UnixTime at, std::vector<Bytes> serials) {

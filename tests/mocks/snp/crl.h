@@ -20,6 +20,9 @@ struct CrlSpec {
   std::vector<Bytes> revoked_serials;   // certificate serials, as Certificate::serial()
   UnixTime revoked_at = 0;              // every entry's revocationDate (0: this_update)
   std::uint64_t crl_number = 1;
+  // Signed with RSASSA-PKCS1-v1_5 SHA-384 instead: a form AMD does not use, which a
+  // verifier must refuse even when the ARK's key made it.
+  bool pkcs1_v1_5 = false;
 };
 
 // A CRL named as issued by `issuer`, signed by `key` (normally the issuer's own key: give
