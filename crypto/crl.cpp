@@ -9,6 +9,7 @@
 
 #include "crypto/internal/mbedtls_error.h"
 #include "crypto/internal/pk.h"
+#include "crypto/internal/x509_fields.h"
 
 namespace attestd::crypto {
 
@@ -27,11 +28,6 @@ struct RevocationList::Impl {
 namespace {
 
 constexpr std::size_t kMaxCrlSize = 4 * 1024 * 1024;
-
-UnixTime to_unix(const mbedtls_x509_time& t) {
-  return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) * 86400 +
-         t.hour * 3600 + t.min * 60 + t.sec;
-}
 
 Error malformed(const std::string& what) { return Error(ErrorCode::MalformedInput, "revocation list: " + what); }
 
@@ -87,7 +83,8 @@ Result<RevocationList> RevocationList::parse(ByteView input) {
   if (impl->crl.next_update.year == 0) return malformed("no nextUpdate");
   for (const mbedtls_x509_crl_entry* e = &impl->crl.entry; e != nullptr; e = e->next) {
     if (e->raw.len == 0) continue;  // mbedTLS's empty head entry of a CRL without revocations
-    impl->revoked.push_back({Bytes(e->serial.p, e->serial.p + e->serial.len), to_unix(e->revocation_date)});
+    impl->revoked.push_back(
+        {Bytes(e->serial.p, e->serial.p + e->serial.len), detail::to_unix(e->revocation_date)});
   }
   impl->der = std::move(der);
   return RevocationList(impl);
@@ -95,14 +92,10 @@ Result<RevocationList> RevocationList::parse(ByteView input) {
 
 const Bytes& RevocationList::der() const { return impl_->der; }
 
-std::string RevocationList::issuer() const {
-  char buf[1024];
-  int n = mbedtls_x509_dn_gets(buf, sizeof buf, &impl_->crl.issuer);
-  return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
-}
+std::string RevocationList::issuer() const { return detail::dn_string(&impl_->crl.issuer); }
 
-UnixTime RevocationList::this_update() const { return to_unix(impl_->crl.this_update); }
-UnixTime RevocationList::next_update() const { return to_unix(impl_->crl.next_update); }
+UnixTime RevocationList::this_update() const { return detail::to_unix(impl_->crl.this_update); }
+UnixTime RevocationList::next_update() const { return detail::to_unix(impl_->crl.next_update); }
 const std::vector<RevokedEntry>& RevocationList::revoked() const { return impl_->revoked; }
 
 std::optional<RevokedEntry> RevocationList::find(ByteView serial) const {

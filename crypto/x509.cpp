@@ -12,11 +12,14 @@
 
 #include "crypto/internal/mbedtls_error.h"
 #include "crypto/internal/pk.h"
+#include "crypto/internal/x509_fields.h"
 #include "crypto/internal/rng.h"
 
 namespace attestd::crypto {
 
+using detail::dn_string;
 using detail::mbedtls_error;
+using detail::to_unix;
 
 struct Certificate::Impl {
   mbedtls_x509_crt crt;
@@ -28,17 +31,6 @@ struct Certificate::Impl {
 };
 
 namespace {
-
-UnixTime to_unix(const mbedtls_x509_time& t) {
-  return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) * 86400 +
-         t.hour * 3600 + t.min * 60 + t.sec;
-}
-
-std::string dn_string(const mbedtls_x509_name* name) {
-  char buf[1024];
-  int n = mbedtls_x509_dn_gets(buf, sizeof buf, name);
-  return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
-}
 
 constexpr std::size_t kMaxCertSize = 64 * 1024;
 
@@ -487,5 +479,20 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const PublicK
   if (ret != 0) return mbedtls_error(ErrorCode::CryptoError, std::string("issuing certificate: ") + step, ret);
   return Certificate::from_der(ByteView(buf.data() + buf.size() - n, static_cast<std::size_t>(n)));
 }
+
+namespace detail {
+
+UnixTime to_unix(const mbedtls_x509_time& t) {
+  return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) * 86400 +
+         t.hour * 3600 + t.min * 60 + t.sec;
+}
+
+std::string dn_string(const mbedtls_x509_name* name) {
+  char buf[1024];
+  int n = mbedtls_x509_dn_gets(buf, sizeof buf, name);
+  return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace detail
 
 }  // namespace attestd::crypto
