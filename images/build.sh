@@ -41,6 +41,9 @@ SB_ARGS=()
 # The SNP launch configuration the measurements are for (qemu/run uses the same).
 VCPUS=2
 VCPU_TYPE=EPYC-v4
+# The VMSA's SEV_FEATURES: QEMU >= 9.1 on Linux >= 6.10 (KVM_SEV_INIT2) launches with
+# SNPActive alone unless asked for more (docs/measurement.md, "Guest features").
+GUEST_FEATURES=0x1
 while [ $# -gt 0 ]; do
   case $1 in
     --out) OUT=$2; shift 2 ;;
@@ -184,14 +187,15 @@ OVMF=$(realpath "$OVMF")
 ATTEST=$(realpath "$ATTEST")
 for variant in prod sim; do
   measure=("$ATTEST" measure --ovmf "$OVMF" --kernel vmlinuz --initrd "initramfs-$variant.cpio.gz"
-           --append "$(cat "$OUT/cmdline")" --vcpus $VCPUS --vcpu-type $VCPU_TYPE)
+           --append "$(cat "$OUT/cmdline")" --vcpus $VCPUS --vcpu-type $VCPU_TYPE
+           --guest-features $GUEST_FEATURES)
   (cd "$OUT" && "${measure[@]}" --json > "measurement-$variant.json.tmp") \
     || die "attest measure failed for the $variant variant"
   sed -n 's/^ *"measurement" : "\([0-9a-f]\{96\}\)",\{0,1\}$/\1/p' "$OUT/measurement-$variant.json.tmp" \
     > "$OUT/measurement-$variant.hex"
   [ -s "$OUT/measurement-$variant.hex" ] || die "no measurement in attest measure's JSON for the $variant variant"
   mv "$OUT/measurement-$variant.json.tmp" "$OUT/measurement-$variant.json"
-  log "measurement-$variant: $(cat "$OUT/measurement-$variant.hex") (OVMF $(basename "$OVMF"), $VCPUS x $VCPU_TYPE)"
+  log "measurement-$variant: $(cat "$OUT/measurement-$variant.hex") (OVMF $(basename "$OVMF"), $VCPUS x $VCPU_TYPE, guest features $GUEST_FEATURES)"
 done
 
 # The UEFI image: signed UKIs, GPT disks, the production VHD.

@@ -35,8 +35,9 @@ report for a guest launched with this OVMF, kernel, initrd, command line and vCP
   --vcpu-type TYPE       QEMU's CPU model (EPYC-v4, EPYC-Milan, EPYC-Genoa, ...);
                          required for QEMU, ignored by ec2 and gce
   --vmm-type TYPE        QEMU (default), ec2 or gce: their reset register states differ
-  --guest-features HEX   the VMSA's SEV_FEATURES (default 0x21 = SNPActive|DebugSwap,
-                         QEMU's default; 0x1 = SNPActive only)
+  --guest-features HEX   the VMSA's SEV_FEATURES (default 0x1 = SNPActive alone: QEMU
+                         >= 9.1 on Linux >= 6.10 (KVM_SEV_INIT2); 0x21 adds DebugSwap,
+                         as older SNP host kernels set it)
   --ovmf-hash HEX        start from this precomputed OVMF digest (96 hex digits)
                          instead of hashing the OVMF pages
   --json                 print the inputs and the measurement as a JSON object

@@ -135,12 +135,16 @@ Bytes vmsa_page(std::uint32_t eip, std::uint64_t sev_features, std::uint32_t vcp
 
 inline constexpr std::uint64_t kSevFeatureSnpActive = 0x1;
 inline constexpr std::uint64_t kSevFeatureDebugSwap = 0x20;
+// What the documented host stack launches with (docs/measurement.md, "Guest features"):
+// QEMU >= 9.1 creates an SNP guest with KVM_SEV_INIT2 (Linux >= 6.10) and asks for no
+// VMSA feature, so KVM sets SNPActive alone; DebugSwap is on only if asked for.
+inline constexpr std::uint64_t kDefaultGuestFeatures = kSevFeatureSnpActive;
 
 struct MeasureParams {
   std::uint32_t vcpus = 1;
   std::uint32_t vcpu_sig = 0;  // written to RDX by QEMU; ec2 and gce use 0x600
   VmmType vmm = VmmType::Qemu;
-  std::uint64_t guest_features = kSevFeatureSnpActive | kSevFeatureDebugSwap;
+  std::uint64_t guest_features = kDefaultGuestFeatures;
   std::optional<KernelHashes> kernel;  // measured direct boot
   std::optional<Bytes> ovmf_hash;      // start from this instead of hashing the image
 };
