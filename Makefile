@@ -20,7 +20,7 @@ endif
 
 # deps.mk says where the pinned libraries live; make (re)builds it, then restarts.
 include $(DEPS_DIR)/deps.mk
-$(DEPS_DIR)/deps.mk: scripts/deps.sh
+$(DEPS_DIR)/deps.mk: scripts/deps.sh scripts/mbedtls-config.h
 	bash scripts/deps.sh $(DEPS_DIR)
 
 DEP_INCLUDES := -isystem $(MBEDTLS_PREFIX)/include -isystem $(JSONCPP_PREFIX)/include \
@@ -48,9 +48,11 @@ ifeq ($(STATIC),)
 CXXFLAGS += -fPIC -fno-semantic-interposition
 endif
 
-# Objects are rebuilt when the compiler or its flags change (not only their sources).
+# Objects are rebuilt when the compiler or its flags change (not only their sources), or
+# when the pinned libraries are rebuilt (DEPS_BUILD_ID, from deps.mk: -MMD does not see
+# their headers, which are -isystem).
 FLAGS_STAMP := $(BUILD)/obj/.flags
-COMPILE_LINE := $(CXX) $(CPPFLAGS) $(CXXFLAGS)
+COMPILE_LINE := $(CXX) $(CPPFLAGS) $(CXXFLAGS) deps=$(DEPS_BUILD_ID)
 ifneq ($(file < $(FLAGS_STAMP)),$(COMPILE_LINE))
 $(shell mkdir -p $(BUILD)/obj)
 $(file > $(FLAGS_STAMP),$(COMPILE_LINE))
