@@ -38,8 +38,14 @@ ifneq ($(SANITIZE),)
 CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
+# Static executables are built for size (docs/building.md, "Size of the static programs"):
+# -Os, link-time optimisation, a section per function and object so that --gc-sections
+# drops what nothing reaches, no debug information (they are stripped). The dynamic build
+# stays -O2 -g. Each link writes its map beside the program (scripts/size_report.py).
 ifneq ($(STATIC),)
-LDFLAGS  += -static -s
+OPT      := -Os
+CXXFLAGS += -g0 -flto=auto -ffunction-sections -fdata-sections
+LDFLAGS  += -static -s $(OPT) -flto=auto -Wl,--gc-sections -Wl,-Map=$@.map
 endif
 # Position-independent, so that the Python extension (python/, a shared object) links the
 # same library; without interposition the code is the same as the default PIE's. Static
