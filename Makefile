@@ -20,7 +20,7 @@ endif
 
 # deps.mk says where the pinned libraries live; make (re)builds it, then restarts.
 include $(DEPS_DIR)/deps.mk
-$(DEPS_DIR)/deps.mk: scripts/deps.sh
+$(DEPS_DIR)/deps.mk: scripts/deps.sh scripts/mbedtls-config.h
 	bash scripts/deps.sh $(DEPS_DIR)
 
 DEP_INCLUDES := -isystem $(MBEDTLS_PREFIX)/include -isystem $(JSONCPP_PREFIX)/include \
@@ -38,8 +38,14 @@ ifneq ($(SANITIZE),)
 CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
+# Static executables are built for size (docs/building.md, "Size of the static programs"):
+# -Os, link-time optimisation, a section per function and object so that --gc-sections
+# drops what nothing reaches, no debug information (they are stripped). The dynamic build
+# stays -O2 -g. Each link writes its map beside the program (scripts/size_report.py).
 ifneq ($(STATIC),)
-LDFLAGS  += -static -s
+OPT      := -Os
+CXXFLAGS += -g0 -flto=auto -ffunction-sections -fdata-sections
+LDFLAGS  += -static -s $(OPT) -flto=auto -Wl,--gc-sections -Wl,-Map=$@.map
 endif
 # Position-independent, so that the Python extension (python/, a shared object) links the
 # same library; without interposition the code is the same as the default PIE's. Static
@@ -48,9 +54,11 @@ ifeq ($(STATIC),)
 CXXFLAGS += -fPIC -fno-semantic-interposition
 endif
 
-# Objects are rebuilt when the compiler or its flags change (not only their sources).
+# Objects are rebuilt when the compiler or its flags change (not only their sources), or
+# when the pinned libraries are rebuilt (DEPS_BUILD_ID, from deps.mk: -MMD does not see
+# their headers, which are -isystem).
 FLAGS_STAMP := $(BUILD)/obj/.flags
-COMPILE_LINE := $(CXX) $(CPPFLAGS) $(CXXFLAGS)
+COMPILE_LINE := $(CXX) $(CPPFLAGS) $(CXXFLAGS) deps=$(DEPS_BUILD_ID)
 ifneq ($(file < $(FLAGS_STAMP)),$(COMPILE_LINE))
 $(shell mkdir -p $(BUILD)/obj)
 $(file > $(FLAGS_STAMP),$(COMPILE_LINE))

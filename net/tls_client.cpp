@@ -49,7 +49,9 @@ const mbedtls_ssl_config* client_config() {
     // The certificate is self-signed by design: what vouches for its key is the
     // attestation that binds it, checked by the caller before trusting the channel.
     mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);
+#if defined(MBEDTLS_SSL_RENEGOTIATION)  // compiled out of the pinned build (scripts/mbedtls-config.h)
     mbedtls_ssl_conf_renegotiation(&conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
     return true;
   }();
   return ok ? &conf : nullptr;

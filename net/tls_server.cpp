@@ -60,7 +60,9 @@ Result<std::shared_ptr<TlsServerContext>> TlsServerContext::create(const TlsIden
   mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_3);
   mbedtls_ssl_conf_ciphersuites(conf, kTlsCipherSuites);
   mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE);  // no client certificates
+#if defined(MBEDTLS_SSL_RENEGOTIATION)  // compiled out of the pinned build (scripts/mbedtls-config.h)
   mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
   if (int ret = mbedtls_ssl_conf_own_cert(conf, &s->chain, pk); ret != 0) {
     return mbedtls_error(ErrorCode::CryptoError, "TLS configuration: own certificate", ret);
   }

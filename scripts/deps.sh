@@ -85,12 +85,17 @@ unpack() {  # tarball -> prints the source directory
   find "$work" -mindepth 1 -maxdepth 1 -type d | head -1
 }
 
+# Every library is compiled with a section per function and per object, so that a link with
+# --gc-sections (make static) keeps only what it reaches; this costs no speed.
+SECTION_FLAGS="-ffunction-sections -fdata-sections"
+
 build_mbedtls() {  # srcdir prefix
   local src=$1 prefix=$2
-  # The agent serves TLS from several threads: mbedTLS must lock its shared state.
-  python3 "$src/scripts/config.py" -f "$src/include/mbedtls/mbedtls_config.h" set MBEDTLS_THREADING_C
-  python3 "$src/scripts/config.py" -f "$src/include/mbedtls/mbedtls_config.h" set MBEDTLS_THREADING_PTHREAD
+  # The project's configuration (what is on, and why) replaces upstream's default; it is
+  # installed with the headers, so curl and attestd compile against the same one.
+  cp "$ROOT/scripts/mbedtls-config.h" "$src/include/mbedtls/mbedtls_config.h"
   cmake -S "$src" -B "$src/_build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+    -DCMAKE_C_FLAGS="$SECTION_FLAGS" \
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF \
     -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DMBEDTLS_FATAL_WARNINGS=OFF >/dev/null
   cmake --build "$src/_build" -j "$JOBS" >/dev/null
@@ -100,7 +105,7 @@ build_mbedtls() {  # srcdir prefix
 build_jsoncpp() {
   local src=$1 prefix=$2
   cmake -S "$src" -B "$src/_build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
-    -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_FLAGS="$SECTION_FLAGS" \
     -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON -DBUILD_OBJECT_LIBS=OFF \
     -DJSONCPP_WITH_TESTS=OFF -DJSONCPP_WITH_POST_BUILD_UNITTEST=OFF -DJSONCPP_WITH_PKGCONFIG_SUPPORT=OFF \
     -DJSONCPP_WITH_CMAKE_PACKAGE=OFF >/dev/null
@@ -108,14 +113,28 @@ build_jsoncpp() {
   cmake --install "$src/_build" >/dev/null
 }
 
-build_curl() {  # HTTP and HTTPS only, TLS by the mbedTLS built above
-  local src=$1 prefix=$2 mbedtls=$3
-  (cd "$src" && ./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
+# HTTP and HTTPS only, TLS by the mbedTLS built above. What attestd uses (net/http_client.cpp,
+# net/retry_after.cpp): easy handles, custom headers, --resolve, timeouts, the CA bundle,
+# curl_getdate (Retry-After) and curl_easy_strerror's texts (kept: --disable-verbose would
+# make every failure "Error"). Proxies from the environment and their basic auth stay.
+# Off besides the other protocols: cookies, alt-svc, HSTS, netrc, MIME and forms, DoH,
+# AWS signing, the headers API, the progress meter, option introspection, local binding,
+# TLS-SRP, Unix sockets, digest and bearer auth, SHA-512/256, HTTPS RR, ECH, session export.
+build_curl() {
+  # configure wants absolute paths; DEPS_DIR may be relative (make DEPS_DIR=.deps).
+  local src=$1 prefix mbedtls
+  prefix=$(realpath -m "$2"); mbedtls=$(realpath -m "$3")
+  (cd "$src" && CFLAGS="-O2 $SECTION_FLAGS" ./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
       --with-mbedtls="$mbedtls" --without-openssl --without-gnutls \
       --enable-http --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \
       --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smb \
       --disable-smtp --disable-gopher --disable-mqtt --disable-ipfs --disable-websockets \
       --disable-manual --disable-docs --disable-ntlm --disable-kerberos-auth --disable-negotiate-auth \
+      --disable-cookies --disable-alt-svc --disable-hsts --disable-netrc --disable-mime --disable-form-api \
+      --disable-doh --disable-aws --disable-headers-api --disable-progress-meter --disable-get-easy-options \
+      --disable-bindlocal --disable-tls-srp --disable-unix-sockets --disable-digest-auth --disable-bearer-auth \
+      --disable-sha512-256 --disable-libcurl-option --disable-dnsshuffle --disable-httpsrr --disable-ech \
+      --disable-ssls-export \
       --without-libpsl --without-brotli --without-zstd --without-zlib --without-nghttp2 \
       --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-librtmp --without-libssh2 \
       --without-libgsasl --disable-ares --disable-threaded-resolver \
@@ -125,10 +144,22 @@ build_curl() {  # HTTP and HTTPS only, TLS by the mbedTLS built above
   make -C "$src/include" install >/dev/null
 }
 
+# What a build is made of besides its tarball: its recipe (the build_<name> function and
+# the flags), mbedTLS's configuration, and for curl the mbedTLS it compiles against. A
+# change to any of them rebuilds that library (and curl after mbedTLS).
+recipe_of() {  # name
+  { declare -f "build_$1"; echo "$SECTION_FLAGS"
+    case $1 in
+      mbedtls) cat "$ROOT/scripts/mbedtls-config.h" ;;
+      curl) recipe_of mbedtls ;;
+    esac; } | sha256sum | cut -c1-16
+}
+
 build_pin() {  # one PINS row
   IFS='|' read -r name version tarball sha srcpkg suites <<<"$1"
   local prefix=$DEPS_DIR/prefix/$name-$version
-  if [ -f "$prefix/.built-$sha" ]; then return 0; fi
+  local stamp; stamp=.built-$sha-$(recipe_of "$name")
+  if [ -f "$prefix/$stamp" ]; then return 0; fi
   fetch_tarball "$name" "$version" "$tarball" "$sha" "$srcpkg" "$suites"
   log "building $name $version (static) into $prefix"
   rm -rf "$prefix"
@@ -139,19 +170,25 @@ build_pin() {  # one PINS row
     curl)    build_curl "$src" "$prefix" "$DEPS_DIR/prefix/mbedtls-$MBEDTLS_VERSION" ;;
   esac
   rm -rf "$DEPS_DIR/work/$name"
-  touch "$prefix/.built-$sha"
+  touch "$prefix/$stamp"
 }
 
 install_debian_packages "${DEB_PACKAGES[@]}"
 MBEDTLS_VERSION=$(printf '%s\n' "${PINS[@]}" | awk -F'|' '$1=="mbedtls"{print $2}')
 for pin in "${PINS[@]}"; do build_pin "$pin"; done
 
-# The Makefile includes this: where each library lives.
+# The Makefile includes this: where each library lives, and which build of them it is.
+# -MMD does not track headers under -isystem, so DEPS_BUILD_ID (the libraries' stamps) is
+# part of the Makefile's flags stamp: a rebuilt library (another mbedTLS configuration
+# changes its structures' layout) rebuilds every object.
 mkdir -p "$DEPS_DIR"
 {
+  ids=""
   for pin in "${PINS[@]}"; do
-    IFS='|' read -r name version _ <<<"$pin"
+    IFS='|' read -r name version _ sha _ <<<"$pin"
     printf '%s_PREFIX := %s\n' "$(echo "$name" | tr a-z A-Z)" "$DEPS_DIR/prefix/$name-$version"
+    ids="$ids $sha-$(recipe_of "$name")"
   done
+  printf 'DEPS_BUILD_ID := %s\n' "$(echo "$ids" | sha256sum | cut -c1-16)"
 } > "$DEPS_DIR/deps.mk.tmp"
 mv "$DEPS_DIR/deps.mk.tmp" "$DEPS_DIR/deps.mk"
