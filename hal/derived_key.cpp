@@ -38,10 +38,12 @@ Error status_error(std::uint32_t status) {
 
 Result<std::uint64_t> parse_guest_fields(std::string_view list) {
   std::uint64_t fields = 0;
-  while (!list.empty()) {
+  if (list.empty()) return fields;
+  for (bool last = false; !last;) {
     std::size_t comma = list.find(',');
+    last = comma == std::string_view::npos;
     std::string_view name = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    list = last ? std::string_view{} : list.substr(comma + 1);
     const FieldName* found = nullptr;
     for (const FieldName& f : kFieldNames) {
       if (name == f.name) found = &f;
