@@ -12,6 +12,7 @@
 
 #include "core/file.h"
 #include "core/json.h"
+#include "tests/mocks/azure/azure_vm.h"
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
 #include "tests/process.h"
@@ -156,6 +157,24 @@ BOOST_AUTO_TEST_CASE(report_from_the_azure_vtpm_at_a_vmpl_other_than_0_is_refuse
   BOOST_TEST(r.err.find("attest report: Usage: --vmpl 1: the Azure vTPM's report is VMPL 0, made by the paravisor; "
                         "it cannot be asked for at another VMPL\n") == 0u,
              r.err);
+}
+
+BOOST_AUTO_TEST_CASE(report_from_the_azure_vtpm_is_vmpl_0_and_binds_the_data_through_the_runtime_claims) {
+  azuresim::test::AzureVm vm("guest_cli");  // swtpm with the paravisor emulator, signing with the Milan identity
+  std::string dir = fresh_dir("report_vtpm");
+  RunResult r = run(attest() + " report --evidence azure-vtpm --tpm tcp:127.0.0.1:" + std::to_string(vm.swtpm.port()) +
+                    " --event-log /nonexistent/log --data " + kData + " --out " + dir + "/report.bin");
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("  source              azure-vtpm\n") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("  vmpl                0\n") != std::string::npos, r.out);
+  std::size_t at = r.out.find("  REPORT_DATA         ");
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, r.out);
+  std::string report_data = r.out.substr(at + 22, 128);
+  BOOST_TEST(r.out.find(report_data + " (SHA-256 of the runtime claims)") != std::string::npos, r.out);
+  BOOST_TEST(report_data != kData);
+  RunResult v = run(attest() + " verify-report " + dir + "/report.bin --certs " + sim_keys() + "/vcek.der --trust-sim-root " +
+                    sim_keys() + "/ca_bundle.pem --report-data " + report_data);
+  BOOST_TEST(v.exit_code == 0, v.out << v.err);
 }
 
 BOOST_AUTO_TEST_CASE(report_names_the_source_that_is_absent) {
