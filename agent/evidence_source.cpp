@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "core/args.h"
 #include "hal/tpm/transport.h"
 #include "tests/mocks/snp/sev_guest_device.h"
 #include "tests/mocks/snp/sim_source.h"
@@ -44,11 +45,10 @@ SourceResult open_azure_vtpm(const EvidenceSettings& s) {
 // The simulated guest: the identity, and the launch that `settings` describe.
 Result<snpsim::ReportRequest> sim_launch(const EvidenceSettings& s) {
   snpsim::ReportRequest base;
-  try {
-    base.policy = std::stoull(s.sim_policy, nullptr, 0);
-  } catch (...) {
-    return Error(ErrorCode::MalformedConfig, "sim_policy: '" + s.sim_policy + "' is not a number");
-  }
+  // The whole value: stoull alone would read "0xnope" as 0.
+  auto policy = cli::parse_flag_integer("sim_policy", s.sim_policy, 0, ~std::uint64_t{0}, cli::IntegerBase::DecimalOrHex);
+  if (!policy) return Error(ErrorCode::MalformedConfig, "sim_policy: '" + s.sim_policy + "' is not a number");
+  base.policy = *policy;
   if (!s.sim_measurement.empty()) {
     auto m = hex_decode(s.sim_measurement);
     if (!m || m->size() != 48) return Error(ErrorCode::MalformedConfig, "sim_measurement: not 96 hex digits");

@@ -127,6 +127,17 @@ Result<hal::ReportData> report_data_of(const Args& args) {
   return data;
 }
 
+// The shared code names attestd's config keys ("sim_policy: ..."); here they are flags.
+Error as_flag_error(const Error& e) {
+  std::size_t colon = e.message().find(':');
+  if (e.code() != ErrorCode::MalformedConfig || colon == std::string::npos) return e;
+  std::string key = e.message().substr(0, colon);
+  for (char& c : key) {
+    if (c == '_') c = '-';
+  }
+  return Error(ErrorCode::Usage, "--" + key + e.message().substr(colon));
+}
+
 Error azure_vmpl_error(unsigned vmpl) {
   return Error(ErrorCode::Usage, "--vmpl " + std::to_string(vmpl) +
                                      ": the Azure vTPM's report is VMPL 0, made by the paravisor; it cannot be asked "
@@ -155,7 +166,7 @@ int cmd_report(const std::vector<std::string>& argv) {
   // Refused before the TPM is touched when the source is named; after "auto" chose it.
   if (settings.evidence == "azure-vtpm" && settings.vmpl != 0) return fail(azure_vmpl_error(settings.vmpl));
   auto opened = agent::open_evidence_source(settings);
-  if (!opened) return fail(opened.error());
+  if (!opened) return fail(as_flag_error(opened.error()));
   const std::string source = opened->source->name();
   if (source == "azure-vtpm" && settings.vmpl != 0) return fail(azure_vmpl_error(settings.vmpl));
 
@@ -218,7 +229,7 @@ int cmd_derive_key(const std::vector<std::string>& argv) {
   }
 
   auto opened = agent::open_sev_guest_device(settings_of(args), "a derived key");
-  if (!opened) return fail(opened.error());
+  if (!opened) return fail(as_flag_error(opened.error()));
   auto key = hal::get_derived_key(*opened->device, request);
   if (!key) return fail(key.error());
   if (auto out = args.value("out")) {

@@ -183,9 +183,13 @@ BOOST_AUTO_TEST_CASE(report_names_the_source_that_is_absent) {
   BOOST_TEST(r.exit_code == exit_code(ErrorCode::NoEvidenceSource));
   BOOST_TEST(r.err.find("attest report: NoEvidenceSource: sev-guest: /nonexistent/sev-guest absent") == 0u, r.err);
   RunResult sim_without_keys = run(attest() + " report --evidence sim --random --out " + tmp_dir() + "/never.bin");
-  BOOST_TEST(sim_without_keys.exit_code == exit_code(ErrorCode::MalformedConfig));
-  BOOST_TEST(sim_without_keys.err.find("sim_keys: required with evidence 'sim'") != std::string::npos,
+  BOOST_TEST(sim_without_keys.exit_code == 2);
+  BOOST_TEST(sim_without_keys.err.find("attest report: Usage: --sim-keys: required with evidence 'sim'\n") == 0u,
              sim_without_keys.err);
+  RunResult bad_policy = run(attest() + " derive-key" + sim() + " --root vcek --sim-policy 0xnope");
+  BOOST_TEST(bad_policy.exit_code == 2);
+  BOOST_TEST(bad_policy.err.find("attest derive-key: Usage: --sim-policy: '0xnope' is not a number\n") == 0u,
+             bad_policy.err);
 }
 
 // `snp-sim serve --tsm`, mounted with FUSE, read by attest report through the kernel.
