@@ -156,7 +156,8 @@ $(MAAEMU): $(MAAEMU_SRCS:%.cpp=$(BUILD)/obj/%.o) $(MAA_LIB) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-$(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(LIB)
+# attest report and derive-key open evidence sources as the agent does (agent/evidence_source.h).
+$(ATTEST): $(ATTEST_SRCS:%.cpp=$(BUILD)/obj/%.o) $(AGENT_LIB) $(SIM_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 

@@ -4,16 +4,13 @@
 #include <memory>
 
 #include "agent/config.h"
+#include "agent/evidence_source.h"
 #include "agent/log.h"
 #include "agent/service.h"
 #include "client/lib/evidence_files.h"
 #include "core/file.h"
 #include "core/signals.h"
-#include "hal/azure_vtpm.h"
-#include "hal/detect.h"
-#include "hal/tpm/transport.h"
 #include "tests/mocks/snp/sim.h"
-#include "tests/mocks/snp/sim_source.h"
 
 using namespace attestd;
 using namespace attestd::agent;
@@ -35,62 +32,18 @@ int fail(const Error& e) {
   return exit_code(e.code());
 }
 
-Result<std::unique_ptr<hal::EvidenceSource>> open_source(const AgentConfig& c, std::unique_ptr<snpsim::SimIdentity>& sim,
-                                                         verify::RootStore& roots) {
-  hal::SourceOptions options;
-  options.vmpl = c.vmpl;
-  if (c.tpm.rfind("/", 0) == 0) options.tpm_path = c.tpm;
-  options.azure_vtpm = [&c]() -> Result<std::unique_ptr<hal::EvidenceSource>> {
-    std::shared_ptr<hal::tpm::TpmTransport> transport;
-    if (c.tpm.rfind("tcp:", 0) == 0) {
-      std::string hostport = c.tpm.substr(4);
-      std::size_t colon = hostport.rfind(':');
-      if (colon == std::string::npos) return Error(ErrorCode::MalformedConfig, "tpm: expected tcp:HOST:PORT");
-      std::string port = hostport.substr(colon + 1);
-      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoul(port) > 65535) {
-        return Error(ErrorCode::MalformedConfig, "tpm: '" + port + "' is not a port");
-      }
-      transport = std::make_shared<hal::tpm::SocketTransport>(hostport.substr(0, colon),
-                                                               static_cast<std::uint16_t>(std::stoul(port)));
-    } else {
-      transport = std::make_shared<hal::tpm::DeviceTransport>(c.tpm);
-    }
-    hal::AzureVtpmOptions vtpm;
-    vtpm.event_log_path = c.event_log;
-    // AzureGuest needs a TPM encryption key for MAA's sealed answer; auto picks it here.
-    vtpm.encryption_key = c.maa_protocol != "sevsnpvm";
-    auto source = std::make_unique<hal::AzureVtpmSource>(transport, vtpm);
-    // The HCL report must be there: otherwise this is no Azure CVM.
-    if (auto hcl = source->read_hcl_report(); !hcl) {
-      return Error(ErrorCode::NoEvidenceSource, "no Azure HCL report in " + transport->describe() + ": " +
-                                                    hcl.error().message());
-    }
-    return std::unique_ptr<hal::EvidenceSource>(std::move(source));
-  };
-  if (c.evidence == "sim") {
-    // Only when configured explicitly: a software AMD-SP for tests and the simulated image.
-    options.sim = [&]() -> Result<std::unique_ptr<hal::EvidenceSource>> {
-      auto identity = snpsim::load_identity(c.sim_keys);
-      if (!identity) return identity.error();
-      sim = std::make_unique<snpsim::SimIdentity>(std::move(identity).value());
-      roots.add(snpsim::sim_product_chain(*sim));
-      snpsim::ReportRequest base;
-      try {
-        base.policy = std::stoull(c.sim_policy, nullptr, 0);
-      } catch (...) {
-        return Error(ErrorCode::MalformedConfig, "sim_policy: '" + c.sim_policy + "' is not a number");
-      }
-      if (!c.sim_measurement.empty()) {
-        auto m = hex_decode(c.sim_measurement);
-        if (!m || m->size() != 48) return Error(ErrorCode::MalformedConfig, "sim_measurement: not 96 hex digits");
-        std::copy(m->begin(), m->end(), base.measurement.begin());
-      }
-      base.vmpl = c.vmpl;
-      return std::unique_ptr<hal::EvidenceSource>(new snpsim::SimEvidenceSource(*sim, base));
-    };
-  }
-  return hal::open_evidence_source(c.evidence, options);
+EvidenceSettings evidence_settings(const AgentConfig& c) {
+  EvidenceSettings s;
+  s.evidence = c.evidence;
+  s.vmpl = c.vmpl;
+  s.tpm = c.tpm;
+  s.event_log = c.event_log;
+  // AzureGuest needs a TPM encryption key for MAA's sealed answer; auto picks it there.
+  s.tpm_encryption_key = c.maa_protocol != "sevsnpvm";
+  s.sim_keys = c.sim_keys;
+  s.sim_policy = c.sim_policy;
+  s.sim_measurement = c.sim_measurement;
+  return s;
 }
 
 MaaProtocol resolve_protocol(const AgentConfig& c, const hal::EvidenceSource& source) {
@@ -130,18 +83,19 @@ int main(int argc, char** argv) {
 
   auto tls = make_tls_identity();
   if (!tls) return fail(tls.error());
-  std::unique_ptr<snpsim::SimIdentity> sim;
   verify::RootStore roots = verify::RootStore::amd();
   if (!config.trust_sim_root.empty()) {
     auto chain = client::load_product_chain(config.trust_sim_root, "trust_sim_root " + config.trust_sim_root);
     if (!chain) return fail(chain.error());
     roots.add(std::move(chain).value());
   }
-  auto source = open_source(config, sim, roots);
-  if (!source) return fail(source.error());
+  auto opened = open_evidence_source(evidence_settings(config));
+  if (!opened) return fail(opened.error());
+  // The simulated VCEK's chain is trusted only when the agent signs with it itself.
+  if (opened->sim) roots.add(snpsim::sim_product_chain(*opened->sim));
 
   ServiceParts parts;
-  parts.evidence = std::move(source).value();
+  parts.evidence = std::move(opened->source);
   parts.vcek.roots = &roots;
   parts.vcek.file = config.vcek_file;
   if (!config.kds_url.empty()) parts.vcek.kds_base = config.kds_url;

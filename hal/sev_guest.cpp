@@ -25,14 +25,20 @@ std::string hex32(std::uint32_t v) {
 }
 
 const char* request_name(unsigned long request) {
-  return request == uapi::kSnpGetExtReport ? "SNP_GET_EXT_REPORT" : "SNP_GET_REPORT";
+  return request == uapi::kSnpGetExtReport    ? "SNP_GET_EXT_REPORT"
+         : request == uapi::kSnpGetDerivedKey ? "SNP_GET_DERIVED_KEY"
+                                              : "SNP_GET_REPORT";
 }
 
-Error ioctl_error(unsigned long request, int rc, const uapi::SnpGuestRequestIoctl& io) {
+}  // namespace
+
+Error guest_request_error(unsigned long request, int rc, const uapi::SnpGuestRequestIoctl& io) {
   return Error(ErrorCode::DeviceError, std::string(request_name(request)) + ": " + std::strerror(-rc) +
                                            " (errno " + std::to_string(-rc) + "), fw_error " +
                                            hex32(io.fw_error) + ", vmm_error " + hex32(io.vmm_error));
 }
+
+namespace {
 
 // A buffer the kernel can pin page by page.
 struct PageBuffer {
@@ -90,25 +96,20 @@ int LinuxSevGuestDevice::ioctl(unsigned long request, void* arg) {
 SevGuestSource::SevGuestSource(std::unique_ptr<SevGuestDevice> device, SevGuestOptions options)
     : device_(std::move(device)), options_(options) {}
 
-namespace {
-
-// One guest request, repeated while the host is busy (EBUSY/EAGAIN), with bounded backoff.
-int send(SevGuestDevice& device, const SevGuestOptions& options, unsigned long request, void* req,
-         uapi::SnpReportResp& resp, uapi::SnpGuestRequestIoctl& io) {
+int send_guest_request(SevGuestDevice& device, const SevGuestOptions& options, unsigned long request, void* req,
+                       void* resp, uapi::SnpGuestRequestIoctl& io) {
   int delay_ms = options.busy_backoff_ms;
   for (int attempt = 0;; ++attempt) {
     std::memset(&io, 0, sizeof io);
     io.msg_version = uapi::kMsgVersion;
     io.req_data = reinterpret_cast<std::uintptr_t>(req);
-    io.resp_data = reinterpret_cast<std::uintptr_t>(&resp);
+    io.resp_data = reinterpret_cast<std::uintptr_t>(resp);
     int rc = device.ioctl(request, &io);
     if ((rc != -EBUSY && rc != -EAGAIN) || attempt >= options.busy_retries) return rc;
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     delay_ms = std::min(delay_ms * 2, 1000);
   }
 }
-
-}  // namespace
 
 Result<Evidence> SevGuestSource::get_evidence(const ReportData& report_data) {
   if (options_.vmpl > 3) {
@@ -129,8 +130,8 @@ Result<Evidence> SevGuestSource::get_evidence(const ReportData& report_data) {
   evidence.source = name();
   if (!options_.extended) {
     std::memset(resp.get(), 0, sizeof *resp);
-    int rc = send(*device_, options_, uapi::kSnpGetReport, &ext.data, *resp, io);
-    if (rc != 0) return ioctl_error(uapi::kSnpGetReport, rc, io);
+    int rc = send_guest_request(*device_, options_, uapi::kSnpGetReport, &ext.data, resp.get(), io);
+    if (rc != 0) return guest_request_error(uapi::kSnpGetReport, rc, io);
     auto report = report_from_response(*resp);
     if (!report) return report.error();
     evidence.report = std::move(report).value();
@@ -143,7 +144,7 @@ Result<Evidence> SevGuestSource::get_evidence(const ReportData& report_data) {
       ext.certs_address = reinterpret_cast<std::uintptr_t>(certs->data);
       ext.certs_len = len;
       std::memset(resp.get(), 0, sizeof *resp);
-      int rc = send(*device_, options_, uapi::kSnpGetExtReport, &ext, *resp, io);
+      int rc = send_guest_request(*device_, options_, uapi::kSnpGetExtReport, &ext, resp.get(), io);
       if (rc == 0) break;
       if (rc == -EIO && io.vmm_error == uapi::kVmmErrInvalidLen && round == 0) {
         std::uint32_t needed = ext.certs_len;
@@ -156,7 +157,7 @@ Result<Evidence> SevGuestSource::get_evidence(const ReportData& report_data) {
         len = rounded;
         continue;
       }
-      return ioctl_error(uapi::kSnpGetExtReport, rc, io);
+      return guest_request_error(uapi::kSnpGetExtReport, rc, io);
     }
     auto report = report_from_response(*resp);
     if (!report) return report.error();

@@ -33,6 +33,21 @@ struct SnpExtReportReq {
   std::uint32_t certs_len;  // in: buffer size (page multiple); out on EIO/INVALID_LEN: needed
 };
 
+// SNP_GET_DERIVED_KEY's request: the firmware's MSG_KEY_REQ (message version 1).
+struct SnpDerivedKeyReq {
+  std::uint32_t root_key_select;  // bit 0: 0 VCEK, 1 VMRK; bits 2:1 KEY_SEL; the rest zero
+  std::uint32_t rsvd;             // must be zero
+  std::uint64_t guest_field_select;
+  std::uint32_t vmpl;       // at least the caller's VMPL
+  std::uint32_t guest_svn;  // at most the launch's GUEST_SVN
+  std::uint64_t tcb_version;  // at most the committed TCB
+};
+
+// MSG_KEY_RSP: u32 status, 28 reserved bytes, the 32-byte key.
+struct SnpDerivedKeyResp {
+  std::uint8_t data[64];
+};
+
 struct SnpGuestRequestIoctl {
   std::uint8_t msg_version;  // 1
   std::uint64_t req_data;
@@ -66,7 +81,19 @@ inline constexpr std::uint32_t kMaxCertsLen = 0x4000;
 inline constexpr std::size_t kReportRspHeader = 0x20;
 inline constexpr std::uint32_t kReportRspSuccess = 0;
 
+// MSG_KEY_RSP's layout and status values (SEV-SNP ABI spec 56860, "MSG_KEY_RSP").
+inline constexpr std::size_t kKeyRspKeyOffset = 0x20;
+inline constexpr std::size_t kDerivedKeySize = 32;
+inline constexpr std::uint32_t kStatusInvalidParam = 0x16;
+inline constexpr std::uint32_t kStatusInvalidKey = 0x27;
+
 static_assert(sizeof(SnpReportReq) == 96);
+static_assert(sizeof(SnpDerivedKeyReq) == 32);
+static_assert(offsetof(SnpDerivedKeyReq, guest_field_select) == 8);
+static_assert(offsetof(SnpDerivedKeyReq, vmpl) == 16);
+static_assert(offsetof(SnpDerivedKeyReq, guest_svn) == 20);
+static_assert(offsetof(SnpDerivedKeyReq, tcb_version) == 24);
+static_assert(sizeof(SnpDerivedKeyResp) == 64);
 static_assert(offsetof(SnpReportReq, vmpl) == 64);
 static_assert(sizeof(SnpReportResp) == 4000);
 static_assert(sizeof(SnpExtReportReq) == 112);
@@ -116,6 +143,13 @@ struct SevGuestOptions {
   int busy_retries = 5;
   int busy_backoff_ms = 10;
 };
+
+// One guest request on `device`, repeated while the host is busy (EBUSY/EAGAIN) as
+// `options` says; 0 or -errno, `io` holding what the driver wrote back.
+int send_guest_request(SevGuestDevice& device, const SevGuestOptions& options, unsigned long request, void* req,
+                       void* resp, uapi::SnpGuestRequestIoctl& io);
+// DeviceError for a failed request: its name, the errno text, fw_error and vmm_error.
+Error guest_request_error(unsigned long request, int rc, const uapi::SnpGuestRequestIoctl& io);
 
 class SevGuestSource : public EvidenceSource {
  public:

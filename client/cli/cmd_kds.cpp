@@ -213,6 +213,20 @@ int cmd_fetch(const std::vector<std::string>& argv) {
   return fetch_crl(args, o, store, vlek);
 }
 
+Result<std::vector<std::string>> write_certificates(const std::vector<snp::CertTableEntry>& table,
+                                                    const std::string& dir) {
+  std::vector<std::string> written;
+  for (const auto& entry : table) {
+    std::string name = entry.guid == snp::kVcekGuid   ? "vcek.der"
+                       : entry.guid == snp::kVlekGuid ? "vlek.der"
+                       : entry.guid == snp::kAskGuid  ? "ask.der"
+                       : entry.guid == snp::kArkGuid  ? "ark.der"
+                                                      : snp::guid_to_string(entry.guid) + ".der";
+    if (Status s = write_out(dir, name, entry.data, written); !s) return s.error();
+  }
+  return written;
+}
+
 int cmd_export_certs(const std::vector<std::string>& argv) {
   Args args;
   if (auto done = parse_command("export-certs", argv, kExportHelp, {{"out", true}}, 1, 1, args)) return *done;
@@ -222,16 +236,9 @@ int cmd_export_certs(const std::vector<std::string>& argv) {
   if (!file) return fail(file.error());
   auto table = snp::parse_cert_table(*file);
   if (!table) return fail(table.error());
-  std::vector<std::string> written;
-  for (const auto& entry : *table) {
-    std::string name = entry.guid == snp::kVcekGuid   ? "vcek.der"
-                       : entry.guid == snp::kVlekGuid ? "vlek.der"
-                       : entry.guid == snp::kAskGuid  ? "ask.der"
-                       : entry.guid == snp::kArkGuid  ? "ark.der"
-                                                      : snp::guid_to_string(entry.guid) + ".der";
-    if (Status s = write_out(*args.value("out"), name, entry.data, written); !s) return fail(s.error());
-  }
-  print_written(written);
+  auto written = write_certificates(*table, *args.value("out"));
+  if (!written) return fail(written.error());
+  print_written(*written);
   return 0;
 }
 

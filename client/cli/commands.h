@@ -7,6 +7,7 @@
 
 #include "core/args.h"
 #include "core/error.h"
+#include "hal/snp/cert_table.h"
 
 namespace attestd::cli {
 
@@ -20,6 +21,13 @@ int cmd_measure(const std::vector<std::string>& args);
 int cmd_fetch(const std::vector<std::string>& args);
 int cmd_export_certs(const std::vector<std::string>& args);
 int cmd_verify_chain(const std::vector<std::string>& args);
+// Writes each entry of a certificate table to DIR (created if needed) as snpguest names
+// them: vcek.der, vlek.der, ask.der, ark.der, <guid>.der; the paths written, in order.
+Result<std::vector<std::string>> write_certificates(const std::vector<snp::CertTableEntry>& table,
+                                                    const std::string& dir);
+// cmd_guest.cpp: inside a guest, attest report and attest derive-key.
+int cmd_report(const std::vector<std::string>& args);
+int cmd_derive_key(const std::vector<std::string>& args);
 // attest measure --uki: the expected PCRs of a UKI boot (measure_boot.cpp).
 int cmd_measure_boot(const Args& args);
 

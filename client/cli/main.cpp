@@ -73,6 +73,11 @@ commands:
         attest, then send the request to the application on the same connection
   measure --ovmf F [--kernel K --initrd I --append S] --vcpus N --vcpu-type T [--vmm-type V]
         compute the expected SEV-SNP launch measurement (docs/measurement.md)
+  report --out FILE (--data HEX | --data-file FILE | --random) [--evidence SOURCE] [--vmpl N]
+         [--certs-out DIR]
+        inside a guest: get a report from the evidence source attestd would use
+  derive-key --root vcek|vmrk [--fields LIST] [--guest-svn N] [--tcb HEX] [--vmpl N] [--out FILE]
+        inside a guest: a key derived by the AMD-SP (SNP_GET_DERIVED_KEY)
   errors
         list every error name with its exit code
 
@@ -115,6 +120,8 @@ int main(int argc, char** argv) {
   if (command == "fetch") return cmd_fetch(rest);
   if (command == "export-certs") return cmd_export_certs(rest);
   if (command == "verify-chain") return cmd_verify_chain(rest);
+  if (command == "report") return cmd_report(rest);
+  if (command == "derive-key") return cmd_derive_key(rest);
   if (command == "errors") return cmd_errors(rest);
   std::fprintf(stderr, "attest: unknown command '%s'\nrun 'attest --help' for the commands\n", command.c_str());
   return 2;

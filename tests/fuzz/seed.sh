@@ -85,6 +85,9 @@ case "$target" in
     printf "\\x00\\x01\\x00\\x00$io" >"$corpus/cuse-step2.bin"
     { printf "\\x00\\x01\\xc0\\x0f$io"; head -c 96 /dev/zero; printf '\x00\x30\x00\x00\x00\x00\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00'; } \
       >"$corpus/cuse-step3.bin"
+    # SNP_GET_DERIVED_KEY at its last step: VMRK, every field selected (out: struct + 64).
+    { printf "\\x00\\x02\\x60\\x00$io"; printf '\x01\x00\x00\x00\x00\x00\x00\x00\x3f'; head -c 23 /dev/zero; } \
+      >"$corpus/cuse-derived-key.bin"
     # configfs-tsm: mkdir report/a, write inblob, read outblob, rmdir.
     { printf '\x01'; printf '\x00\x09/report/a\x00'; printf '\x03\x10/report/a/inblob\x05hello';
       printf '\x02\x11/report/a/outblob\x00'; printf '\x01\x09/report/a\x00'; } >"$corpus/tsm-sequence.bin"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/file.h"
+#include "hal/derived_key.h"
 #include "hal/sev_guest.h"
 #include "hal/snp/report.h"
 #include "hal/tsm.h"
@@ -148,6 +149,29 @@ BOOST_AUTO_TEST_CASE(cuse_plain_report_at_a_vmpl) {
   BOOST_TEST(rig.kernel.retries == 2);
 }
 
+BOOST_AUTO_TEST_CASE(cuse_derived_key_through_the_retry_protocol_is_the_devices_key) {
+  ReportRequest base;
+  base.measurement.fill(0xAB);
+  CuseRig rig(base);
+  hal::DerivedKeyRequest request;
+  request.root = hal::RootKey::Vmrk;
+  request.fields = hal::guest_field::kMeasurement | hal::guest_field::kPolicy;
+  auto through_cuse = hal::get_derived_key(rig.kernel, request);
+  BOOST_REQUIRE_MESSAGE(through_cuse.ok(), attestd::test::why(through_cuse));
+  SimSevGuestDevice direct(test::milan(), base);
+  auto expected = hal::get_derived_key(direct, request);
+  BOOST_REQUIRE(expected.ok());
+  BOOST_TEST(hex_encode(*through_cuse) == hex_encode(*expected));
+  BOOST_TEST(rig.device.counters().derived_keys == 1);
+  BOOST_TEST(rig.kernel.retries == 2);  // the struct, then the 32-byte request and 64-byte response
+
+  // The firmware's refusal comes back as MSG_KEY_RSP status, through the same protocol.
+  request.guest_svn = 1;  // above the launch's 0
+  auto refused = hal::get_derived_key(rig.kernel, request);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().message().find("MSG_KEY_RSP status 0x16") == 0u, refused.error().message());
+}
+
 BOOST_AUTO_TEST_CASE(cuse_refuses_what_the_driver_refuses_and_passes_firmware_errors_back) {
   CuseRig rig;
   uapi::SnpReportReq req{};
@@ -157,7 +181,7 @@ BOOST_AUTO_TEST_CASE(cuse_refuses_what_the_driver_refuses_and_passes_firmware_er
   io.req_data = reinterpret_cast<std::uint64_t>(&req);
   io.resp_data = reinterpret_cast<std::uint64_t>(&resp);
 
-  BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetDerivedKey + 7, &io) == -ENOTTY);
+  BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetExtReport + 7, &io) == -ENOTTY);
   BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetReport, nullptr) == -EFAULT);
   io.msg_version = 0;
   BOOST_TEST(rig.kernel.ioctl(uapi::kSnpGetReport, &io) == -EINVAL);

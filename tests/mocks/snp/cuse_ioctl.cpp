@@ -13,6 +13,8 @@ constexpr std::size_t kIo = sizeof(uapi::SnpGuestRequestIoctl);
 constexpr std::size_t kReq = sizeof(uapi::SnpReportReq);
 constexpr std::size_t kExtReq = sizeof(uapi::SnpExtReportReq);
 constexpr std::size_t kResp = sizeof(uapi::SnpReportResp);
+constexpr std::size_t kKeyReq = sizeof(uapi::SnpDerivedKeyReq);
+constexpr std::size_t kKeyResp = sizeof(uapi::SnpDerivedKeyResp);
 
 CuseIoctlStep answer(int result, Bytes out = {}) {
   CuseIoctlStep s;
@@ -48,7 +50,8 @@ bool wants_certs(const uapi::SnpExtReportReq& ext) {
 CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cmd, std::uint64_t arg, ByteView in,
                                    std::size_t out_size) {
   const bool ext_report = cmd == uapi::kSnpGetExtReport;
-  if (cmd != uapi::kSnpGetReport && !ext_report) return answer(-ENOTTY);
+  const bool derived_key = cmd == uapi::kSnpGetDerivedKey;
+  if (cmd != uapi::kSnpGetReport && !ext_report && !derived_key) return answer(-ENOTTY);
   if (arg == 0) return answer(-EFAULT);
   if (in.empty()) return retry({{arg, kIo}}, {});
 
@@ -56,7 +59,8 @@ CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cm
   if (in.size() < kIo) return answer(-EIO);
   std::memcpy(&io, in.data(), kIo);
   const uapi::SnpGuestRequestIoctl caller_io = io;
-  const std::size_t req_size = ext_report ? kExtReq : kReq;
+  const std::size_t req_size = ext_report ? kExtReq : derived_key ? kKeyReq : kReq;
+  const std::size_t resp_size = derived_key ? kKeyResp : kResp;
 
   if (in.size() == kIo) {
     // Requests the driver refuses before touching the buffers go to the device as they
@@ -66,12 +70,12 @@ CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cm
       int rc = device.ioctl(cmd, &io);
       return answer(rc == 0 ? -EIO : rc);
     }
-    return retry({{arg, kIo}, {io.req_data, req_size}}, {{arg, kIo}, {io.resp_data, kResp}});
+    return retry({{arg, kIo}, {io.req_data, req_size}}, {{arg, kIo}, {io.resp_data, resp_size}});
   }
   if (in.size() != kIo + req_size) return answer(-EIO);
 
   std::vector<std::uint8_t> req(in.begin() + kIo, in.end());
-  uapi::SnpReportResp resp{};
+  Bytes resp(resp_size, 0);
   std::vector<std::uint8_t> certs;
   uapi::SnpExtReportReq ext{};
   if (ext_report) {
@@ -87,13 +91,13 @@ CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cm
     certs.assign(certs_size, 0);
     if (certs_size != 0) ext.certs_address = reinterpret_cast<std::uint64_t>(certs.data());
     std::memcpy(req.data(), &ext, kExtReq);
-  } else if (out_size != kIo + kResp) {
+  } else if (out_size != kIo + resp_size) {
     return answer(-EIO);
   }
 
   // Run it on the device with our copies in place of the caller's buffers.
   io.req_data = reinterpret_cast<std::uint64_t>(req.data());
-  io.resp_data = reinterpret_cast<std::uint64_t>(&resp);
+  io.resp_data = reinterpret_cast<std::uint64_t>(resp.data());
   int rc = device.ioctl(cmd, &io);
 
   // Written back with the caller's own pointers. On success: everything (the driver
@@ -120,7 +124,7 @@ CuseIoctlStep cuse_sev_guest_ioctl(hal::SevGuestDevice& device, unsigned long cm
   }
   append(out, io);
   if (ext_report) append_caller_request(out);
-  append(out, resp);
+  out.insert(out.end(), resp.begin(), resp.end());
   out.insert(out.end(), certs.begin(), certs.end());
   return answer(rc, std::move(out));
 }

@@ -3,8 +3,9 @@
 // must ask the kernel for it, step by step ("retry" with the buffers it wants next):
 //
 //   1. nothing known yet          -> ask for the snp_guest_request_ioctl at `arg`
-//   2. the ioctl struct           -> ask for req_data (96 or 112 bytes), and to write back
-//                                    the struct and resp_data (4000 bytes)
+//   2. the ioctl struct           -> ask for req_data (96, 112 or, for SNP_GET_DERIVED_KEY,
+//                                    32 bytes), and to write back the struct and resp_data
+//                                    (4000 bytes; 64 for a derived key)
 //   3. SNP_GET_EXT_REPORT's req   -> also ask to write back the req (certs_len) and the
 //                                    caller's certificate buffer (certs_address, certs_len)
 //   4. everything                 -> run the request on the device (SimSevGuestDevice: the

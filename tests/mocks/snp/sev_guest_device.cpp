@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tests/mocks/snp/derived_key.h"
+
 namespace attestd::snpsim {
 
 namespace uapi = hal::uapi;
@@ -22,6 +24,11 @@ SimSevGuestDevice::SimSevGuestDevice(const SimIdentity& identity, ReportRequest 
 void SimSevGuestDevice::set_certificates(std::vector<snp::CertTableEntry> entries) {
   std::lock_guard<std::mutex> lock(mu_);
   certificates_ = std::move(entries);
+}
+
+void SimSevGuestDevice::set_guest_vmpl(std::uint32_t vmpl) {
+  std::lock_guard<std::mutex> lock(mu_);
+  guest_vmpl_ = vmpl;
 }
 
 void SimSevGuestDevice::fail_busy(int n) {
@@ -73,11 +80,23 @@ int SimSevGuestDevice::get_report(const uapi::SnpReportReq& req, std::uint64_t r
   return 0;
 }
 
+// MSG_KEY_RSP into resp_data: the status, and the key when it is 0 (snpsim::derive_key).
+int SimSevGuestDevice::get_derived_key(const uapi::SnpDerivedKeyReq& req, std::uint64_t resp_data) {
+  auto* resp = reinterpret_cast<uapi::SnpDerivedKeyResp*>(resp_data);
+  KeyAnswer answer = derive_key(identity_, base_, guest_vmpl_, req);
+  if (answer.status != kStatusSuccess) ++counters_.rejected_by_firmware;
+  ++counters_.derived_keys;
+  std::memset(resp, 0, sizeof *resp);
+  std::memcpy(resp->data, &answer.status, 4);
+  std::memcpy(resp->data + uapi::kKeyRspKeyOffset, answer.key.data(), answer.key.size());
+  return 0;
+}
+
 int SimSevGuestDevice::ioctl(unsigned long request, void* arg) {
   std::lock_guard<std::mutex> lock(mu_);
   ++counters_.ioctls;
   auto* io = static_cast<uapi::SnpGuestRequestIoctl*>(arg);
-  if (request != uapi::kSnpGetReport && request != uapi::kSnpGetExtReport) {
+  if (request != uapi::kSnpGetReport && request != uapi::kSnpGetExtReport && request != uapi::kSnpGetDerivedKey) {
     ++counters_.rejected_by_kernel;
     return -ENOTTY;
   }
@@ -97,6 +116,10 @@ int SimSevGuestDevice::ioctl(unsigned long request, void* arg) {
     fw_error_.reset();
     ++counters_.rejected_by_firmware;
     return -EIO;
+  }
+  if (request == uapi::kSnpGetDerivedKey) {
+    const auto* req = reinterpret_cast<const uapi::SnpDerivedKeyReq*>(io->req_data);
+    return get_derived_key(*req, io->resp_data);
   }
   if (request == uapi::kSnpGetReport) {
     const auto* req = reinterpret_cast<const uapi::SnpReportReq*>(io->req_data);

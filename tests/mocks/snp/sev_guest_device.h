@@ -1,5 +1,6 @@
 // A simulated /dev/sev-guest: the kernel driver's ioctl ABI over snp-sim. It checks what
-// the kernel and the firmware check, answers as they do (MSG_REPORT_RSP in resp_data, the
+// the kernel and the firmware check, answers as they do (MSG_REPORT_RSP or MSG_KEY_RSP in
+// resp_data, the
 // certificate table in the caller's buffer, -EIO with vmm_error 1 and the needed length
 // for a buffer too small) and counts what it saw. Independent of any test framework, so
 // the same object can back a CUSE device.
@@ -16,14 +17,15 @@
 
 namespace attestd::snpsim {
 
-// MSG_REPORT_RSP status values (SEV-SNP ABI spec 56860, table "MSG_REPORT_RSP").
+// MSG_REPORT_RSP/MSG_KEY_RSP status values (SEV-SNP ABI spec 56860, table "MSG_REPORT_RSP").
 inline constexpr std::uint32_t kStatusSuccess = 0x00;
-inline constexpr std::uint32_t kStatusInvalidParam = 0x16;
+inline constexpr std::uint32_t kStatusInvalidParam = hal::uapi::kStatusInvalidParam;
 
 struct SevGuestDeviceCounters {
   int ioctls = 0;             // every call
   int reports = 0;            // SNP_GET_REPORT answered with a report
   int ext_reports = 0;        // SNP_GET_EXT_REPORT answered with a report
+  int derived_keys = 0;       // SNP_GET_DERIVED_KEY answered (any MSG_KEY_RSP status)
   int too_small = 0;          // SNP_GET_EXT_REPORT refused for its buffer size
   int busy = 0;               // answered -EBUSY
   int rejected_by_kernel = 0;    // -EINVAL/-ENOTTY before reaching the firmware
@@ -40,6 +42,9 @@ class SimSevGuestDevice : public hal::SevGuestDevice {
   // The certificate table SNP_GET_EXT_REPORT returns; default VCEK, ASK, ARK (VLEK,
   // ASVK, ARK when base.use_vlek). Empty: the host has no certificates (certs_len 0).
   void set_certificates(std::vector<snp::CertTableEntry> entries);
+  // The VMPL the guest's requests come from (its VMPCK): a derived key for a lower VMPL
+  // is refused (snpsim::derive_key). Default 0.
+  void set_guest_vmpl(std::uint32_t vmpl);
   // The next `n` ioctls answer -EBUSY (the host throttling guest requests).
   void fail_busy(int n);
   // The next ioctl fails as a firmware error does: -EIO with this fw_error.
@@ -52,11 +57,13 @@ class SimSevGuestDevice : public hal::SevGuestDevice {
 
  private:
   int get_report(const hal::uapi::SnpReportReq& req, std::uint64_t resp_data, int& answered);
+  int get_derived_key(const hal::uapi::SnpDerivedKeyReq& req, std::uint64_t resp_data);
 
   const SimIdentity& identity_;
   ReportRequest base_;
   mutable std::mutex mu_;
   std::vector<snp::CertTableEntry> certificates_;
+  std::uint32_t guest_vmpl_ = 0;
   int busy_left_ = 0;
   std::optional<std::uint32_t> fw_error_;
   SevGuestDeviceCounters counters_;
