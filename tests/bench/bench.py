@@ -166,7 +166,12 @@ def agent_bench():
 
 
 if __name__ == "__main__":
+    # BENCH_SECTIONS=report,token runs only those sections (default: all).
+    sections = os.environ.get("BENCH_SECTIONS", "report,token,agent").split(",")
+    unknown = set(sections) - {"report", "token", "agent"}
+    if unknown:
+        sys.exit(f"bench: unknown BENCH_SECTIONS {', '.join(sorted(unknown))} (report, token, agent)")
     print(f"{SECONDS:g} s per row, same machine, same run\n")
-    report_bench()
-    token_bench()
-    agent_bench()
+    for name, run in (("report", report_bench), ("token", token_bench), ("agent", agent_bench)):
+        if name in sections:
+            run()
