@@ -15,7 +15,7 @@ Result<Json::Value> parse_json(std::string_view text, std::string_view what,
                                                 std::to_string(max_size) + " bytes");
   }
   // One reader per thread: building the settings and the reader cost a sixth of parsing
-  // a token's claims (docs/performance.md). A parse starts from a clean state.
+  // a token's claims. A parse starts from a clean state.
   thread_local const std::unique_ptr<Json::CharReader> reader = [] {
     Json::CharReaderBuilder builder;
     Json::CharReaderBuilder::strictMode(&builder.settings_);

@@ -61,7 +61,7 @@ constexpr auto kAnySextets = sextets(kStandard | kUrl);
 // One pass over the text, checking and decoding. Not constant-time: what callers decode is
 // public (tokens, evidence, certificates, nonces) or ciphertext, and PEM private keys go
 // through mbedTLS's own reader. mbedTLS's constant-time decoder cost ten times as much
-// per character, a quarter of a token check (docs/performance.md).
+// per character, a quarter of a token check.
 Result<Bytes> decode(std::string_view text, int alphabets, const char* what) {
   auto bad = [&](const std::string& why) {
     return Error(ErrorCode::MalformedInput, std::string("invalid ") + what + ": " + why);

@@ -38,7 +38,7 @@ struct TokenCheck {
 int bench_token(int argc, char** argv) {
   const std::string out = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
-  // Fewer tokens make a profile's setup short (valgrind --tool=callgrind, docs/performance.md).
+  // Fewer tokens make a profile's setup short (valgrind --tool=callgrind, docs/performance-client.md).
   const std::size_t kTokens = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 1000;
   const std::string issuer = "https://maa.bench";
   if (kTokens == 0) return 2;
