@@ -2,6 +2,10 @@
 
 #include <mbedtls/base64.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
 namespace attestd::crypto {
 
 std::string base64_encode(ByteView data) {
@@ -28,56 +32,70 @@ namespace {
 
 enum Alphabet { kStandard = 1, kUrl = 2 };
 
-// The 6-bit value of a character of the standard alphabet.
-unsigned sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return static_cast<unsigned>(c - 'A');
-  if (c >= 'a' && c <= 'z') return static_cast<unsigned>(c - 'a' + 26);
-  if (c >= '0' && c <= '9') return static_cast<unsigned>(c - '0' + 52);
-  return c == '+' ? 62 : 63;
+constexpr std::uint8_t kNotInAlphabet = 0xFF;
+
+// Each character's 6-bit value in the chosen alphabets, kNotInAlphabet for any other.
+constexpr std::array<std::uint8_t, 256> sextets(int alphabets) {
+  std::array<std::uint8_t, 256> t{};
+  t.fill(kNotInAlphabet);
+  for (int i = 0; i < 26; ++i) {
+    t['A' + i] = static_cast<std::uint8_t>(i);
+    t['a' + i] = static_cast<std::uint8_t>(26 + i);
+  }
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::uint8_t>(52 + i);
+  if (alphabets & kStandard) {
+    t['+'] = 62;
+    t['/'] = 63;
+  }
+  if (alphabets & kUrl) {
+    t['-'] = 62;
+    t['_'] = 63;
+  }
+  return t;
 }
 
-// Normalises to padded standard base64, then lets mbedTLS decode it.
+constexpr auto kStandardSextets = sextets(kStandard);
+constexpr auto kUrlSextets = sextets(kUrl);
+constexpr auto kAnySextets = sextets(kStandard | kUrl);
+
+// One pass over the text, checking and decoding. Not constant-time: what callers decode is
+// public (tokens, evidence, certificates, nonces) or ciphertext, and PEM private keys go
+// through mbedTLS's own reader. mbedTLS's constant-time decoder cost ten times as much
+// per character, a quarter of a token check.
 Result<Bytes> decode(std::string_view text, int alphabets, const char* what) {
   auto bad = [&](const std::string& why) {
     return Error(ErrorCode::MalformedInput, std::string("invalid ") + what + ": " + why);
   };
-  std::string norm;
-  norm.reserve(text.size() + 3);
-  std::size_t pad = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '=') {
-      ++pad;
-      continue;
-    }
-    if (pad) return bad("data after padding at offset " + std::to_string(i));
-    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (alnum) {
-      norm.push_back(c);
-    } else if ((c == '+' || c == '/') && (alphabets & kStandard)) {
-      norm.push_back(c);
-    } else if ((c == '-' || c == '_') && (alphabets & kUrl)) {
-      norm.push_back(c == '-' ? '+' : '/');
-    } else {
-      return bad("unexpected character at offset " + std::to_string(i));
+  const auto& value = alphabets == kStandard ? kStandardSextets : alphabets == kUrl ? kUrlSextets : kAnySextets;
+  const std::size_t data = std::min(text.find('='), text.size());  // characters before any padding
+  Bytes out;
+  out.reserve(data / 4 * 3 + 2);
+  std::uint32_t bits = 0;
+  unsigned held = 0;  // bits in `bits` not yet written
+  unsigned last = 0;  // the last character's value
+  for (std::size_t i = 0; i < data; ++i) {
+    last = value[static_cast<unsigned char>(text[i])];
+    if (last == kNotInAlphabet) return bad("unexpected character at offset " + std::to_string(i));
+    bits = (bits << 6) | last;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out.push_back(static_cast<std::uint8_t>(bits >> held));
     }
   }
-  if (norm.size() % 4 == 1) return bad("impossible length " + std::to_string(text.size()));
-  std::size_t need = (4 - norm.size() % 4) % 4;
+  for (std::size_t i = data; i < text.size(); ++i) {
+    if (text[i] != '=') return bad("data after padding at offset " + std::to_string(i));
+  }
+  const std::size_t pad = text.size() - data;
+  if (data % 4 == 1) return bad("impossible length " + std::to_string(text.size()));
+  const std::size_t need = (4 - data % 4) % 4;
   if (pad && pad != need) return bad("wrong padding");
   // RFC 4648 §3.5: a last character carrying 4 (or 2) unused bits must have them zero;
   // otherwise several texts decode to the same bytes.
   if (need != 0) {
     const unsigned unused_mask = need == 2 ? 0x0F : 0x03;
-    if (sextet(norm.back()) & unused_mask) return bad("non-canonical: the unused bits of the last character are not zero");
+    if (last & unused_mask) return bad("non-canonical: the unused bits of the last character are not zero");
   }
-  norm.append(need, '=');
-  Bytes out(norm.size() / 4 * 3);
-  std::size_t len = 0;
-  int ret = mbedtls_base64_decode(out.data(), out.size(), &len,
-                                  reinterpret_cast<const unsigned char*>(norm.data()), norm.size());
-  if (ret != 0) return bad("undecodable");
-  out.resize(len);
   return out;
 }
 

@@ -153,6 +153,12 @@ std::string Certificate::signature_algorithm() const {
 std::optional<Bytes> Certificate::extension(std::string_view dotted_oid) const {
   const mbedtls_x509_buf& ext = impl_->crt.v3_ext;
   if (ext.p == nullptr || ext.len == 0) return std::nullopt;
+  // The OID wanted, encoded once, against each extension's encoded OID (printing every
+  // OID to compare text was most of reading a VCEK's extensions).
+  mbedtls_asn1_buf wanted{};
+  if (mbedtls_oid_from_numeric_string(&wanted, dotted_oid.data(), dotted_oid.size()) != 0) return std::nullopt;
+  const Bytes wanted_der(wanted.p, wanted.p + wanted.len);
+  mbedtls_free(wanted.p);
   unsigned char* p = ext.p;
   const unsigned char* end = ext.p + ext.len;
   std::size_t len = 0;
@@ -178,9 +184,7 @@ std::optional<Bytes> Certificate::extension(std::string_view dotted_oid) const {
     if (mbedtls_asn1_get_tag(&p, ext_end, &val_len, MBEDTLS_ASN1_OCTET_STRING) != 0) {
       return std::nullopt;
     }
-    char name[128];
-    int n = mbedtls_oid_get_numeric_string(name, sizeof name, &oid);
-    if (n > 0 && std::string_view(name, static_cast<std::size_t>(n)) == dotted_oid) {
+    if (oid.len == wanted_der.size() && std::memcmp(oid.p, wanted_der.data(), oid.len) == 0) {
       return Bytes(p, p + val_len);
     }
     p = const_cast<unsigned char*>(ext_end);
@@ -265,19 +269,34 @@ const mbedtls_x509_crt_profile kProfile = {
 Result<std::vector<Bytes>> mbedtls_verify(const Certificate& leaf, std::span<const Certificate> intermediates,
                                                 std::span<const Certificate> roots, UnixTime at) {
   if (roots.empty()) return Error(ErrorCode::UntrustedChain, "no trusted root to verify against");
+  // mbedTLS walks linked lists: the leaf's list, then the trusted one. A list of one is a
+  // certificate as parsed already, and one intermediate is linked behind a fresh copy of
+  // the leaf: mbedTLS only reads them, and their RSA keys keep the Montgomery constant
+  // mbedTLS computes on first use (a tenth of an RSA-4096 verification). Longer lists
+  // are copied.
   mbedtls_x509_crt chain, trust;
   mbedtls_x509_crt_init(&chain);
   mbedtls_x509_crt_init(&trust);
   auto cleanup = [&] {
+    if (intermediates.size() == 1) chain.next = nullptr;  // not ours to free
     mbedtls_x509_crt_free(&chain);
     mbedtls_x509_crt_free(&trust);
   };
   int ret = mbedtls_x509_crt_parse_der(&chain, leaf.der().data(), leaf.der().size());
-  for (const auto& c : intermediates) {
-    if (ret == 0) ret = mbedtls_x509_crt_parse_der(&chain, c.der().data(), c.der().size());
+  if (intermediates.size() == 1) {
+    chain.next = const_cast<mbedtls_x509_crt*>(&intermediates.front().impl().crt);
+  } else {
+    for (const auto& c : intermediates) {
+      if (ret == 0) ret = mbedtls_x509_crt_parse_der(&chain, c.der().data(), c.der().size());
+    }
   }
-  for (const auto& c : roots) {
-    if (ret == 0) ret = mbedtls_x509_crt_parse_der(&trust, c.der().data(), c.der().size());
+  mbedtls_x509_crt* trusted = &trust;
+  if (roots.size() == 1) {
+    trusted = const_cast<mbedtls_x509_crt*>(&roots.front().impl().crt);
+  } else {
+    for (const auto& c : roots) {
+      if (ret == 0) ret = mbedtls_x509_crt_parse_der(&trust, c.der().data(), c.der().size());
+    }
   }
   if (ret != 0) {
     cleanup();
@@ -285,7 +304,7 @@ Result<std::vector<Bytes>> mbedtls_verify(const Certificate& leaf, std::span<con
   }
   ChainCheck check{at, {}, {}};
   uint32_t flags = 0;
-  ret = mbedtls_x509_crt_verify_with_profile(&chain, &trust, nullptr, &kProfile, nullptr, &flags,
+  ret = mbedtls_x509_crt_verify_with_profile(&chain, trusted, nullptr, &kProfile, nullptr, &flags,
                                              check_cert, &check);
   if (ret != 0) {
     char info[512];

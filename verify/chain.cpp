@@ -76,7 +76,7 @@ Result<SigningChain> verify_through(const crypto::Certificate& leaf, KeyKind kin
   if (Status s = check_role(issuer, issuer_role(kind)); !s) return s.error();
   std::vector<crypto::Certificate> path{leaf, issuer, chain.ark};
   if (Status s = crypto::verify_path(path, at); !s) return s.error();
-  return SigningChain{&chain, std::max({leaf.not_before(), issuer.not_before(), chain.ark.not_before()}),
+  return SigningChain{&chain, &issuer, std::max({leaf.not_before(), issuer.not_before(), chain.ark.not_before()}),
                       std::min({leaf.not_after(), issuer.not_after(), chain.ark.not_after()})};
 }
 

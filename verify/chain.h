@@ -32,6 +32,7 @@ std::optional<KeyKind> signing_key_kind(const crypto::Certificate& cert);
 // in which every certificate on the path (leaf, ASK or ASVK, ARK) is valid.
 struct SigningChain {
   const ProductChain* chain = nullptr;
+  const crypto::Certificate* issuer = nullptr;  // the ASK or ASVK of *chain that signed the leaf
   UnixTime valid_from = 0;
   UnixTime valid_to = 0;
 };

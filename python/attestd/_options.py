@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -60,10 +61,18 @@ def keys_for(maa: str, *, jwks: Jwks, ca_file: Optional[str], allow_plain_http_m
             document = json.dumps(jwks, allow_nan=False)
         except (TypeError, ValueError) as e:
             raise MalformedInput(f"jwks: not JSON: {e}") from None
-        return _native.MaaKeys(maa, jwks_json=document, allow_plain_http=bool(allow_plain_http_maa))
+        return _static_keys(maa, document, bool(allow_plain_http_maa))
     if isinstance(jwks, (str, os.PathLike)):
         return _native.MaaKeys(maa, jwks_path=text(jwks, "jwks"), allow_plain_http=bool(allow_plain_http_maa))
     raise Usage(f"jwks must be a dict, a file path or None, not {type(jwks).__name__}")
+
+
+@functools.lru_cache(maxsize=16)
+def _static_keys(maa: str, document: str, allow_plain_http: bool) -> _native.MaaKeys:
+    """The keys of a JWK Set given as a dict, parsed once per exact JSON text (keys with
+    certificate chains cost a tenth of a token check to parse). Only the parsing is kept:
+    every token is still checked in full against them. Failures are not kept."""
+    return _native.MaaKeys(maa, jwks_json=document, allow_plain_http=allow_plain_http)
 
 
 def seconds(value: Any, what: str) -> float:

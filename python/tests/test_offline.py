@@ -37,6 +37,27 @@ def test_a_token_checked_offline_with_a_jwks(token, world):
     assert claims["x-ms-sevsnpvm-launchmeasurement"] == GOOD
 
 
+def test_a_jwks_given_again_is_parsed_once_and_every_token_still_checked(token, world):
+    jwks = requests.get(world.maa + "/certs", verify=str(world.ca), timeout=10).json()
+    from attestd import _options
+    before = _options._static_keys.cache_info()
+    first = attestd.verify_token(token, maa=world.maa, jwks=jwks)
+    assert attestd.verify_token(token, maa=world.maa, jwks=jwks) == first
+    assert _options._static_keys.cache_info().hits >= before.hits + 1
+    header, claims, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    with pytest.raises(attestd.BadSignature):
+        attestd.verify_token(".".join([header, claims, flipped]), maa=world.maa, jwks=jwks)
+    # Another JWK Set is other text: its own keys, not the ones kept for the first.
+    renamed = {"keys": [dict(k, kid="renamed-" + k["kid"]) for k in jwks["keys"]]}
+    with pytest.raises(attestd.UnknownKey):
+        attestd.verify_token(token, maa=world.maa, jwks=renamed)
+    # Bounded: many sets keep at most 16.
+    for i in range(20):
+        attestd.verify_token(token, maa=world.maa, jwks=dict(jwks, comment=str(i)))
+    assert _options._static_keys.cache_info().currsize <= 16
+
+
 def test_an_expired_token_is_token_expired(token, client_args):
     claims = attestd.verify_token(token, **client_args)
     after = datetime.fromtimestamp(claims["exp"], timezone.utc) + timedelta(hours=1)

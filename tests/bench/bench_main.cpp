@@ -1,4 +1,4 @@
-// attestd-bench report [VECTOR_DIR] [SECONDS] | token OUT_DIR [SECONDS] | agent OUT_JSON [SECONDS]
+// attestd-bench report [VECTOR_DIR] [SECONDS] | token OUT_DIR [SECONDS [TOKENS]] | agent OUT_JSON [SECONDS]
 #include <cstdio>
 #include <cstring>
 
@@ -13,6 +13,6 @@ int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "token") == 0) return attestd::bench::bench_token(argc - 1, argv + 1);
   if (argc >= 3 && std::strcmp(argv[1], "agent") == 0) return attestd::bench::bench_agent(argc - 1, argv + 1);
   std::fprintf(stderr,
-               "usage: attestd-bench report [VECTOR_DIR] [SECONDS] | token OUT_DIR [SECONDS] | agent OUT_JSON [SECONDS]\n");
+               "usage: attestd-bench report [VECTOR_DIR] [SECONDS] | token OUT_DIR [SECONDS [TOKENS]] | agent OUT_JSON [SECONDS]\n");
   return 2;
 }

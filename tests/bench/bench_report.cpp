@@ -13,6 +13,22 @@
 
 namespace attestd::bench {
 
+namespace {
+
+// One function per row, neither inlined nor folded into the other, so that a profile selects one row:
+// valgrind --tool=callgrind --toggle-collect='attestd::bench::*verify_cold*' ...
+[[gnu::noinline, gnu::no_icf]] bool verify_cold(const Bytes& report, const std::vector<crypto::Certificate>& certs,
+                                   const verify::VerifyOptions& options) {
+  return verify::verify_report(report, certs, options).ok();
+}
+
+[[gnu::noinline, gnu::no_icf]] bool verify_cached(const Bytes& report, const std::vector<crypto::Certificate>& certs,
+                                     const verify::VerifyOptions& options) {
+  return verify::verify_report(report, certs, options).ok();
+}
+
+}  // namespace
+
 int bench_report(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "snp/virtee-sev_milan";
   double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
@@ -28,12 +44,12 @@ int bench_report(int argc, char** argv) {
 
   verify::VerifyOptions cold;
   cold.at = *parse_rfc3339("2026-11-23T00:00:00Z");
-  double cold_rate = per_second([&] { return verify::verify_report(report, certs, cold).ok(); }, seconds);
+  double cold_rate = per_second([&] { return verify_cold(report, certs, cold); }, seconds);
 
   verify::ChainCache cache;
   verify::VerifyOptions warm = cold;
   warm.cache = &cache;
-  double warm_rate = per_second([&] { return verify::verify_report(report, certs, warm).ok(); }, seconds);
+  double warm_rate = per_second([&] { return verify_cached(report, certs, warm); }, seconds);
 
   Json::Value out(Json::objectValue);
   out["vector"] = dir;

@@ -12,11 +12,36 @@
 
 namespace attestd::bench {
 
+namespace {
+
+struct TokenCheck {
+  const std::string& issuer;
+  client::MaaKeySource& keys;
+  verify::Policy policy;
+  UnixTime now;
+};
+
+// One function per row, not inlined, so that a profile selects one row:
+// valgrind --tool=callgrind --toggle-collect='attestd::bench::*verify_new_token*' ...
+[[gnu::noinline]] bool verify_new_token(TokenCheck& c, const std::string& token) {
+  auto v = client::verify_maa_token(token, c.issuer, c.keys, c.now, 60);
+  return v && client::check_token(*v, c.policy, {});
+}
+
+[[gnu::noinline]] bool verify_same_token(TokenCheck& c, const std::string& token, client::VerifiedTokenCache& cache) {
+  auto v = client::verify_maa_token(token, c.issuer, c.keys, c.now, 60, &cache);
+  return v && client::check_token(*v, c.policy, {});
+}
+
+}  // namespace
+
 int bench_token(int argc, char** argv) {
   const std::string out = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
+  // Fewer tokens make a profile's setup short (valgrind --tool=callgrind, docs/performance-client.md).
+  const std::size_t kTokens = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 1000;
   const std::string issuer = "https://maa.bench";
-  const std::size_t kTokens = 1000;
+  if (kTokens == 0) return 2;
 
   auto key = crypto::PrivateKey::generate_rsa_from_seed(2048, as_bytes("bench-maa-key"));
   if (!key) return 1;
@@ -49,15 +74,11 @@ int bench_token(int argc, char** argv) {
   }
 
   client::StaticMaaKeys keys(*crypto::parse_jwks(jwks));
-  verify::Policy policy = verify::default_policy();
-  auto verify_one = [&](const std::string& token, client::VerifiedTokenCache* cache) {
-    auto v = client::verify_maa_token(token, issuer, keys, now, 60, cache);
-    return v && client::check_token(*v, policy, {});
-  };
+  TokenCheck check{issuer, keys, verify::default_policy(), now};
   std::size_t next = 0;
-  double fresh = per_second([&] { return verify_one(tokens[next++ % kTokens], nullptr); }, seconds);
+  double fresh = per_second([&] { return verify_new_token(check, tokens[next++ % kTokens]); }, seconds);
   client::VerifiedTokenCache cache;
-  double cached = per_second([&] { return verify_one(tokens[0], &cache); }, seconds);
+  double cached = per_second([&] { return verify_same_token(check, tokens[0], cache); }, seconds);
 
   Json::Value result(Json::objectValue);
   result["issuer"] = issuer;

@@ -200,6 +200,29 @@ BOOST_AUTO_TEST_CASE(truncated_or_padded_certificates_are_malformed) {
   BOOST_TEST(error_name(cut.error().code()) == "MalformedCertificate");
 }
 
+// The pinned ASK and ARK are used as parsed, so their RSA keys keep what mbedTLS computed
+// on first use, and an ASK supplied again is not checked twice (it is the path's): neither
+// may turn a verdict, whatever the same certificates verified before.
+BOOST_AUTO_TEST_CASE(verdicts_on_the_same_certificates_do_not_depend_on_earlier_verifications) {
+  Bytes report = read_vector("snp/virtee-sev_milan/report.bin");
+  Bytes flipped = report;
+  flipped[0x90] ^= 1;  // MEASUREMENT
+  auto bundle = certs("snp/virtee-sev_milan/ca_bundle.pem");
+  auto cs = certs("snp/virtee-sev_milan/vcek.der");
+  cs.insert(cs.end(), bundle.begin(), bundle.end());
+  auto other_vcek = certs("snp/go-sev-guest_milan/vcek.der");
+  other_vcek.insert(other_vcek.end(), bundle.begin(), bundle.end());
+  auto with_genoa = cs;
+  for (const auto& c : certs("amd-roots/genoa.pem")) with_genoa.push_back(c);
+  for (int round = 0; round < 2; ++round) {
+    BOOST_TEST(verify_error(report, cs, kToday) == "ok", "round " << round);
+    BOOST_TEST(verify_error(flipped, cs, kToday) == "BadSignature");
+    BOOST_TEST(verify_error(report, other_vcek, kToday) == "BadSignature");
+    BOOST_TEST(verify_error(report, with_genoa, kToday) == "UntrustedChain");
+    BOOST_TEST(verify_error(report, cs, *parse_rfc3339("2060-01-01T00:00:00Z")) == "CertificateExpired");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_ca_certificate_in_place_of_the_signing_key_is_refused) {
   // The ASK is a CA: it cannot stand for the VCEK even if given alone with a forged CN.
   Bytes report = read_vector("snp/virtee-sev_milan/report.bin");

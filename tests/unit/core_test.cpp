@@ -163,6 +163,17 @@ BOOST_AUTO_TEST_CASE(size_and_depth_are_bounded) {
   BOOST_TEST(!parse_json(std::string(100, ' ') + "1", "t", 50).ok());
 }
 
+// The reader is kept per thread: a document too deep (the reader throws inside) or
+// invalid must leave nothing behind for the next one.
+BOOST_AUTO_TEST_CASE(a_document_parses_after_one_that_failed) {
+  BOOST_TEST(!parse_json(std::string(100, '[') + std::string(100, ']'), "t").ok());
+  BOOST_TEST(!parse_json(R"({"a": [1, {"b": )", "t").ok());
+  auto v = parse_json(R"({"a": [1, {"b": 2}]})", "t");
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST((*v)["a"][1]["b"].asInt() == 2);
+  BOOST_TEST(v->getMemberNames().size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(json_integer_takes_only_integers_as_written_and_in_range) {
   auto v = parse_json(R"({"i": 3, "neg": -2, "real": 1.0, "exp": 1e2, "big": 18446744073709551615, "b": true, "s": "3"})",
                       "t");

@@ -193,6 +193,24 @@ BOOST_AUTO_TEST_CASE(a_path_signed_by_another_key_than_its_issuers_is_untrusted)
   BOOST_TEST(s.error().message().find("not correctly signed") != std::string::npos, s.error().message());
 }
 
+// Paths use the intermediate and the anchor as parsed, linked behind a copy of the leaf
+// for mbedTLS: a verification must leave them as they were for the next one.
+BOOST_AUTO_TEST_CASE(the_same_certificates_verify_and_refuse_paths_in_turn) {
+  TestChain t = test_chain();
+  auto leaf = *issue_certificate(leaf_spec(kToday - 60, kToday + 60), t.leaf_key.public_key(), t.mid_key, &t.mid);
+  auto forged = *issue_certificate(leaf_spec(kToday - 60, kToday + 60), t.leaf_key.public_key(), t.root_key, &t.mid);
+  for (int round = 0; round < 2; ++round) {
+    BOOST_TEST(verify_path(std::vector{leaf, t.mid, t.root}, kToday).ok(), "round " << round);
+    BOOST_TEST(error_name(verify_path(std::vector{forged, t.mid, t.root}, kToday).error().code()) == "UntrustedChain");
+    BOOST_TEST(verify_path(std::vector{t.mid, t.root}, kToday).ok());
+    // The leaf alone under the anchor: the intermediate is not still linked behind it.
+    BOOST_TEST(error_name(verify_path(std::vector{leaf, t.root}, kToday).error().code()) == "UntrustedChain");
+    BOOST_TEST(error_name(verify_chain(leaf, {}, std::vector{t.root}, kToday).error().code()) == "UntrustedChain");
+    BOOST_TEST(error_name(verify_path(std::vector{leaf, t.mid, t.root}, kToday + 7200).error().code()) ==
+               "CertificateExpired");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_certificate_not_yet_valid_is_certificate_expired_with_the_dates) {
   TestChain t = test_chain();
   auto future = *issue_certificate(leaf_spec(kToday + 60, kToday + 120), t.leaf_key.public_key(), t.mid_key, &t.mid);
