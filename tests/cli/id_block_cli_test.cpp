@@ -10,6 +10,7 @@
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
 #include "tests/process.h"
+#include "tests/sim_policy_support.h"
 
 using namespace attestd;
 using namespace attestd::test;
@@ -82,9 +83,7 @@ std::string pem_json(const std::string& pem_file) {
   BOOST_REQUIRE(text.ok());
   auto key = crypto::PrivateKey::from_pem(*text);
   BOOST_REQUIRE(key.ok());
-  std::string out;
-  for (char c : key->public_key().pem()) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-  return "\"" + out + "\"";
+  return quoted(key->public_key().pem());
 }
 
 void expect_error(const std::string& args, int exit_code, const std::string& message) {

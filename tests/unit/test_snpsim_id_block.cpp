@@ -4,16 +4,16 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client/lib/id_block.h"
-#include "core/time.h"
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
+#include "tests/sim_policy_support.h"
 #include "tests/support.h"
-#include "verify/policy.h"
-#include "verify/report_verifier.h"
-#include "verify/roots.h"
 #include "verify/snp_key_digest.h"
 
 using namespace attestd;
+using attestd::test::quoted;
+using attestd::test::sim_facts;
+using attestd::test::verdict;
 
 namespace {
 
@@ -51,35 +51,6 @@ snpsim::IdBlockInput signed_for(const snpsim::ReportRequest& req, bool with_auth
   return {s->id_block, s->id_auth, with_author};
 }
 
-// The facts of a report snp-sim signed for `req`, after the verifier checked it.
-verify::GuestFacts verified_facts(const snpsim::ReportRequest& req) {
-  const snpsim::SimIdentity& id = snpsim::test::milan();
-  auto report = snpsim::make_report(id, req);
-  BOOST_REQUIRE_MESSAGE(report.ok(), test::why(report));
-  verify::RootStore store;
-  store.add(snpsim::sim_product_chain(id));
-  verify::VerifyOptions o;
-  o.at = *parse_rfc3339("2025-06-01T00:00:00Z");
-  o.roots = &store;
-  std::vector<crypto::Certificate> certs{id.vcek};
-  auto v = verify::verify_report(*report, certs, o);
-  BOOST_REQUIRE_MESSAGE(v.ok(), test::why(v));
-  return verify::facts_of(*v);
-}
-
-std::string quoted(const std::string& pem) {
-  std::string out;
-  for (char c : pem) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-  return "\"" + out + "\"";
-}
-
-std::string verdict(const std::string& json, const verify::GuestFacts& f) {
-  auto p = verify::parse_policy(json);
-  if (!p) return "policy: " + p.error().describe();
-  Status s = verify::check_policy(*p, f);
-  return s ? "ok" : s.error().describe();
-}
-
 std::string pins(const crypto::PrivateKey& id, const crypto::PrivateKey& author) {
   return R"({"require_id_block": true, "require_author_key": true, "trusted_id_keys": [)" +
          quoted(id.public_key().pem()) + R"(], "trusted_author_keys": [)" + quoted(author.public_key().pem()) + "]}";
@@ -97,7 +68,7 @@ BOOST_AUTO_TEST_SUITE(snpsim_id_block)
 BOOST_AUTO_TEST_CASE(reports_of_a_guest_launched_with_an_id_block_carry_its_ids_and_key_digests) {
   snpsim::ReportRequest req = guest();
   BOOST_REQUIRE(snpsim::launch_with_id_block(req, signed_for(req, true)).ok());
-  verify::GuestFacts f = verified_facts(req);
+  verify::GuestFacts f = sim_facts(req);
   BOOST_TEST(hex_encode(f.id_key_digest) == hex_encode(*verify::snp_key_digest(id_key().public_key())));
   BOOST_TEST(hex_encode(f.author_key_digest) == hex_encode(*verify::snp_key_digest(author_key().public_key())));
   BOOST_TEST((f.author_key_enabled && *f.author_key_enabled));
@@ -109,7 +80,7 @@ BOOST_AUTO_TEST_CASE(reports_of_a_guest_launched_with_an_id_block_carry_its_ids_
 BOOST_AUTO_TEST_CASE(a_policy_pinning_the_keys_admits_the_guest_and_one_pinning_others_refuses_it) {
   snpsim::ReportRequest req = guest();
   BOOST_REQUIRE(snpsim::launch_with_id_block(req, signed_for(req, true)).ok());
-  verify::GuestFacts f = verified_facts(req);
+  verify::GuestFacts f = sim_facts(req);
   BOOST_TEST(verdict(pins(id_key(), author_key()), f) == "ok");
   crypto::PrivateKey other_id = vector_key("virtee-sev_id_key.pem");
   crypto::PrivateKey other_author = vector_key("virtee-sev_author_key.pem");
@@ -122,14 +93,14 @@ BOOST_AUTO_TEST_CASE(a_policy_pinning_the_keys_admits_the_guest_and_one_pinning_
 BOOST_AUTO_TEST_CASE(without_an_author_key_a_policy_requiring_one_refuses_the_guest) {
   snpsim::ReportRequest req = guest();
   BOOST_REQUIRE(snpsim::launch_with_id_block(req, signed_for(req, false)).ok());
-  verify::GuestFacts f = verified_facts(req);
+  verify::GuestFacts f = sim_facts(req);
   BOOST_TEST(verdict(R"({"require_id_block": true})", f) == "ok");
   BOOST_TEST(verdict(R"({"require_author_key": true})", f) ==
              "IdBlockMissing: AUTHOR_KEY_EN is clear: the ID block has no author key");
 }
 
 BOOST_AUTO_TEST_CASE(a_guest_launched_without_an_id_block_fails_a_policy_that_requires_one) {
-  verify::GuestFacts f = verified_facts(guest());
+  verify::GuestFacts f = sim_facts(guest());
   BOOST_TEST(verdict(R"({"require_id_block": true})", f) ==
              "IdBlockMissing: ID_KEY_DIGEST is zero: the guest was launched without an ID block");
   BOOST_TEST(verdict(pins(id_key(), author_key()), f) ==
