@@ -43,7 +43,9 @@ Result<std::optional<IdBlockRequest>> id_block_request(const Args& args) {
   if (!id_key_path) {
     for (const auto& o : id_block_options()) {
       if (o.name != "id-key" && args.value(o.name)) {
-        return usage("--" + o.name + " is only used with --id-key PEM (it describes the ID block)");
+        const char* why = o.name == "launch-digest" ? "it is the measurement an ID block is signed for"
+                                                    : "it describes the ID block";
+        return usage("--" + o.name + " is only used with --id-key PEM (" + why + ")");
       }
     }
     return std::optional<IdBlockRequest>();
