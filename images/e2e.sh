@@ -6,6 +6,8 @@
 #     (UKIs, disks and the VHD too), and the UEFI image checks out (images/check-uefi.sh);
 #  2. boot 1 (the image's own measurement, policy 0x30000), from the host:
 #     attest connect (every check) and attest request POST /generate     -> success
+#     launched with an ID block: a client pinning its keys                -> success
+#     a client pinning another ID key                                     -> IdKeyMismatch
 #     a client policy allowing another measurement only                  -> MeasurementMismatch
 #     maa-emu no longer vouching for the image's measurement             -> NonCompliantUvm
 #     a guest reboot                                                      -> new TLS key, fresh token
@@ -92,8 +94,16 @@ wait_healthz() {
   done
 }
 
-# 2. Boot 1: the image as built.
-boot
+# 2. Boot 1: the image as built, launched with an ID block (qemu/run --id-key: snp-sim
+# checks it as the AMD-SP does and reports the key digests). The keys are
+# virtee/sev-snp-measure's public test keys.
+ID_KEY=$ROOT/tests/vectors/id-block/sev-snp-measure_id_key.pem
+AUTHOR_KEY=$ROOT/tests/vectors/id-block/sev-snp-measure_author_key.pem
+ID_BLOCK_OUT=$("$BIN/attest" measure --launch-digest "$MEASUREMENT" --id-key "$ID_KEY" --author-key "$AUTHOR_KEY") \
+  || fail "attest measure could not sign the ID block"
+ID_KEY_DIGEST=$(sed -n 's/^id-key-digest=//p' <<<"$ID_BLOCK_OUT")
+AUTHOR_KEY_DIGEST=$(sed -n 's/^author-key-digest=//p' <<<"$ID_BLOCK_OUT")
+boot --id-key "$ID_KEY" --author-key "$AUTHOR_KEY"
 "$BIN/attest" connect "$URL" "${FLAGS[@]}" | tee "$WORK/connect.out" || fail "attest connect failed"
 T_ATT=$(now)
 grep -q "is an attested SEV-SNP VM" "$WORK/connect.out" || fail "connect: no verdict"
@@ -113,6 +123,11 @@ ANSWER=$(python_example "$URL" "${FLAGS[@]}" 2>"$WORK/python-example.err") \
 [ "$ANSWER" = 'generated for {"input_text": "def print_hello_world():"}' ] || fail "python: unexpected answer: $ANSWER"
 say "python: $(cat "$WORK/python-example.err"); the application answered: $ANSWER"
 BOOT1="$(secs "$T_BOOT" "$T_UP") s to attestd up, $(secs "$T_BOOT" "$T_ATT") s to attested"
+
+# A client that pins the ID and author keys, and one that pins another ID key.
+"$BIN/attest" connect "$URL" "${FLAGS[@]}" --id-key-digest "$ID_KEY_DIGEST" --author-key-digest "$AUTHOR_KEY_DIGEST" \
+  > "$WORK/id-block.out" || fail "attest connect pinning the guest's ID and author keys failed"
+expect_failure IdKeyMismatch 39 --id-key-digest "$(printf '%096d' 0)"
 
 # A client that allows another measurement only.
 printf '{"measurements": ["%s"]}\n' "$(printf '%096d' 0)" > "$WORK/other-measurement.json"

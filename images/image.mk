@@ -10,7 +10,8 @@
 #                OVMF=FILE: the AmdSev OVMF the measurements are for (default: the AmdSev
 #                footer fixture of the measurement vectors; see docs/image.md)
 #   make e2e     image + maa-emu + QEMU (qemu/run sim) + attest connect/request from the host:
-#                success, MeasurementMismatch, NonCompliantUvm, reboot, DebugMode; then
+#                success (launched with an ID block, its keys pinned), IdKeyMismatch,
+#                MeasurementMismatch, NonCompliantUvm, reboot, DebugMode; then
 #                qemu/run azure (OVMF, Secure Boot, vTPM): success with the image's own PCRs,
 #                PcrMismatch, NonceMismatch, EventLogMismatch, SecureBootDisabled
 #   make demo    the same setting, narrated: attest, use the application, one refusal, then the

@@ -23,4 +23,17 @@ Result<Bytes> snp_key_digest(const crypto::PublicKey& key);
 // The digest of the key in one PEM block: a PUBLIC KEY or a CERTIFICATE.
 Result<Bytes> snp_key_digest_of_pem(std::string_view pem);
 
+// The key back from the ABI's format: MalformedInput unless CURVE is 2 (P-384) and the
+// bytes above each 48-byte coordinate and after QY are zero; CryptoError when the point
+// is not on the curve.
+Result<crypto::PublicKey> public_key_from_snp(ByteView snp_key);
+
+// SEV-SNP ABI spec 56860, table "ECDSA Signature Format": R and S (72 bytes each,
+// little-endian, zero-extended), then zeros to 0x200 bytes. `raw` is a P-384 signature
+// as crypto::PrivateKey::sign gives it, big-endian R || S (96 bytes).
+Result<Bytes> snp_signature(ByteView raw);
+// Back to R || S: MalformedInput unless the ABI form is 0x200 bytes whose bytes above
+// each 48-byte scalar, and after S, are zero.
+Result<Bytes> raw_signature_from_snp(ByteView snp_signature);
+
 }  // namespace attestd::verify

@@ -1,10 +1,12 @@
 // attest measure: the expected SEV-SNP launch measurement (docs/measurement.md).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include <json/value.h>
 
 #include "client/cli/commands.h"
+#include "client/cli/measure_id_block.h"
 #include "client/cli/output.h"
 #include "client/lib/measure.h"
 #include "core/args.h"
@@ -18,7 +20,8 @@ namespace {
 constexpr const char* kHelp = R"(usage: attest measure --ovmf FILE --vcpus N --vcpu-type TYPE
                       [--kernel FILE [--initrd FILE] [--append CMDLINE]]
                       [--vmm-type QEMU|ec2|gce] [--guest-features HEX]
-                      [--ovmf-hash HEX] [--json]
+                      [--ovmf-hash HEX] [ID block options] [--json]
+       attest measure --launch-digest HEX --id-key PEM [ID block options] [--json]
        attest measure --uki FILE --vars FILE [--secure-boot on|off]
                       [--efi-path PATH] [--pcrs-out FILE] [--policy-out FILE] [--json]
 
@@ -41,6 +44,22 @@ report for a guest launched with this OVMF, kernel, initrd, command line and vCP
   --ovmf-hash HEX        start from this precomputed OVMF digest (96 hex digits)
                          instead of hashing the OVMF pages
   --json                 print the inputs and the measurement as a JSON object
+
+With --id-key, also signs the ID block for that measurement, as QEMU's sev-snp-guest
+object takes it (id-block=, id-auth= base64, author-key-enabled=on), and prints it
+with the SNP digests of the ID and author keys, which reports then carry
+(docs/measurement.md, "ID block"):
+
+  --id-key PEM           the ECDSA P-384 private key that signs the ID block
+  --author-key PEM       the ECDSA P-384 private key that signs the ID key
+                         (author-key-enabled=on); none: no author key
+  --family-id HEX        FAMILY_ID, 32 hex digits (default zero)
+  --image-id HEX         IMAGE_ID, 32 hex digits (default zero)
+  --guest-svn N          GUEST_SVN (default 0)
+  --policy HEX           the guest POLICY the guest is launched with (default
+                         0x30000); the firmware refuses a launch with another
+  --launch-digest HEX    sign the ID block for this measurement (96 hex digits)
+                         instead of computing one from --ovmf
 
 With --uki, computes instead the TPM PCRs (SHA-256 bank) that OVMF and systemd-stub
 measure when they boot this signed UKI: 4 (boot applications), 7 (Secure Boot policy),
@@ -66,12 +85,40 @@ std::string hex_u64(std::uint64_t v, int width) {
   return buf;
 }
 
+// --launch-digest: the ID block for a measurement computed elsewhere.
+template <typename Fail>
+int measure_id_block_only(const Args& args, const std::string& digest_hex,
+                          IdBlockRequest& request, Fail fail) {
+  for (const char* measured : {"ovmf", "kernel", "initrd", "append", "vcpus", "vcpu-type", "vmm-type",
+                               "guest-features", "ovmf-hash"}) {
+    if (args.value(measured)) {
+      return fail(usage(std::string("--") + measured + " is not used with --launch-digest (the measurement is given)"));
+    }
+  }
+  auto digest = hex_decode(digest_hex);
+  if (!digest || digest->size() != client::kLaunchDigestSize) {
+    return fail(usage("--launch-digest: expected 96 hex digits (a SHA-384 digest), got '" + digest_hex + "'"));
+  }
+  std::copy(digest->begin(), digest->end(), request.block.launch_digest.begin());
+  auto signed_block = sign_requested(request);
+  if (!signed_block) return fail(signed_block.error());
+  if (!args.flag("json")) {
+    std::cout << hex_encode(*digest) << "\n" << id_block_text(*signed_block) << std::flush;
+    return 0;
+  }
+  Json::Value v(Json::objectValue);
+  v["ok"] = true;
+  v["measurement"] = hex_encode(*digest);
+  v["id_block"] = id_block_json(request, *signed_block);
+  print_json(v);
+  return 0;
+}
+
 }  // namespace
 
 int cmd_measure(const std::vector<std::string>& argv) {
   Args args;
-  if (auto done = parse_command(kCommand, argv, kHelp,
-                                {{"ovmf", true},
+  std::vector<OptionSpec> specs = {{"ovmf", true},
                                  {"kernel", true},
                                  {"initrd", true},
                                  {"append", true},
@@ -86,16 +133,24 @@ int cmd_measure(const std::vector<std::string>& argv) {
                                  {"efi-path", true},
                                  {"pcrs-out", true},
                                  {"policy-out", true},
-                                 {"json"}},
-                                0, 0, args)) {
-    return *done;
-  }
+                                 {"json"}};
+  specs.insert(specs.end(), id_block_options().begin(), id_block_options().end());
+  if (auto done = parse_command(kCommand, argv, kHelp, specs, 0, 0, args)) return *done;
   const bool json = args.flag("json");
   auto fail = [&](const Error& e) { return report_error(kCommand, e, json); };
-  if (args.value("uki")) return cmd_measure_boot(args);
+  if (args.value("uki")) {
+    for (const auto& o : id_block_options()) {
+      if (args.value(o.name)) return fail(usage("--" + o.name + " is not used with --uki (an ID block signs a launch measurement)"));
+    }
+    return cmd_measure_boot(args);
+  }
   for (const char* uki_only : {"vars", "secure-boot", "efi-path", "pcrs-out", "policy-out"}) {
     if (args.value(uki_only)) return fail(usage(std::string("--") + uki_only + " is only used with --uki FILE"));
   }
+
+  auto id_request = id_block_request(args);
+  if (!id_request) return fail(id_request.error());
+  if (auto digest = args.value("launch-digest")) return measure_id_block_only(args, *digest, **id_request, fail);
 
   auto ovmf_path = args.value("ovmf");
   if (!ovmf_path) return fail(usage("--ovmf FILE is required"));
@@ -148,8 +203,17 @@ int cmd_measure(const std::vector<std::string>& argv) {
   auto digest = client::snp_launch_digest(*ovmf, params);
   if (!digest) return fail(digest.error());
 
+  std::optional<client::SignedIdBlock> signed_block;
+  if (*id_request) {
+    std::copy(digest->begin(), digest->end(), (*id_request)->block.launch_digest.begin());
+    auto s = sign_requested(**id_request);
+    if (!s) return fail(s.error());
+    signed_block = std::move(s).value();
+  }
+
   if (!json) {
     std::cout << hex_encode(*digest) << std::endl;
+    if (signed_block) std::cout << id_block_text(*signed_block) << std::flush;
     return 0;
   }
   Json::Value v(Json::objectValue);
@@ -175,6 +239,7 @@ int cmd_measure(const std::vector<std::string>& argv) {
   } else {
     v["direct_boot"] = Json::Value(Json::nullValue);
   }
+  v["id_block"] = signed_block ? id_block_json(**id_request, *signed_block) : Json::Value(Json::nullValue);
   print_json(v);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "crypto/keys.h"
 #include "tests/mocks/snp/sim.h"
 #include "tests/mocks/snp/test_identities.h"
+#include "tests/sim_policy_support.h"
 #include "tests/support.h"
 #include "verify/policy.h"
 #include "verify/report_verifier.h"
@@ -16,7 +17,10 @@
 #include "verify/snp_key_digest.h"
 
 using namespace attestd;
+using attestd::test::quoted;
 using attestd::test::read_vector;
+using attestd::test::sim_facts;
+using attestd::test::verdict;
 
 namespace {
 
@@ -52,37 +56,7 @@ const verify::GuestFacts& milan_v2() {
   return f;
 }
 
-// The facts of a verified snp-sim report (Milan).
-verify::GuestFacts sim_facts(const snpsim::ReportRequest& req) {
-  const snpsim::SimIdentity& id = snpsim::test::milan();
-  auto report = snpsim::make_report(id, req);
-  BOOST_REQUIRE_MESSAGE(report.ok(), test::why(report));
-  verify::RootStore store;
-  store.add(snpsim::sim_product_chain(id));
-  verify::VerifyOptions o;
-  o.at = *parse_rfc3339("2025-06-01T00:00:00Z");
-  o.roots = &store;
-  std::vector<crypto::Certificate> certs{id.vcek};
-  auto v = verify::verify_report(*report, certs, o);
-  BOOST_REQUIRE_MESSAGE(v.ok(), test::why(v));
-  return verify::facts_of(*v);
-}
-
-// "ok", or "ErrorName: message".
-std::string verdict(const std::string& json, const verify::GuestFacts& f) {
-  auto p = verify::parse_policy(json);
-  if (!p) return "policy: " + p.error().describe();
-  Status s = verify::check_policy(*p, f);
-  return s ? "ok" : s.error().describe();
-}
-
 std::string name_of(const std::string& verdict) { return verdict.substr(0, verdict.find(':')); }
-
-std::string quoted(std::string pem) {
-  std::string out;
-  for (char c : pem) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-  return "\"" + out + "\"";
-}
 
 std::string test_key(const std::string& file) {
   auto t = read_text_file(test::src_dir() + "/tests/data/policy/" + file, 1 << 16);

@@ -39,6 +39,12 @@ cert_table() {
 }
 
 case "$target" in
+  fuzz_id_block)
+    # virtee/sev's ID block and the ID_AUTH_INFO it signed for it (tests/vectors/id-block).
+    { printf '%s' 'oU1jg0HlZ0Yo/h4C++3r5eWrT68d1y2JZgaOYVu5nv0T0hSzXCMXFbOOJj3GBZdFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA' | base64 -d
+      cat "$vectors/id-block/virtee-sev_id_auth.bin"; } >"$corpus/virtee-sev-id-block"
+    cp "$vectors/id-block/virtee-sev_id_auth.bin" "$corpus/virtee-sev-id-auth"
+    ;;
   fuzz_report)
     for f in "$vectors"/snp/*/report.bin "$vectors"/maa/sevsnpvm_request_snp_report.bin; do
       if [ -f "$f" ]; then cat "$f" >"$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; fi

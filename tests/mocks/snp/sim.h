@@ -107,6 +107,22 @@ struct ReportRequest {
 // reject (version, VMPL, policy or platform bits) fails with parse_report's error.
 Result<Bytes> make_report(const SimIdentity& identity, const ReportRequest& request);
 
+// What the hypervisor hands SNP_LAUNCH_FINISH besides the pages it measured: the ID
+// block and its authentication information (QEMU's sev-snp-guest id-block=, id-auth=,
+// author-key-enabled=).
+struct IdBlockInput {
+  Bytes id_block;  // 0x60 bytes
+  Bytes id_auth;   // 0x1000 bytes
+  bool author_key_enabled = false;
+};
+
+// The launch with an ID block: checks it as the firmware does (verify::check_id_block
+// against request.measurement and request.policy: the ID key's signature of the block,
+// the author key's of the ID key, LD, POLICY) and refuses the launch with that check's
+// error, prefixed "launch refused: ". Otherwise the guest's reports carry what the block
+// says: FAMILY_ID, IMAGE_ID, GUEST_SVN, ID_KEY_DIGEST, AUTHOR_KEY_DIGEST and AUTHOR_KEY_EN.
+Status launch_with_id_block(ReportRequest& request, const IdBlockInput& input);
+
 // (Re)signs any 1184-byte report in place with the VCEK or VLEK key, without checking it:
 // for tests that need a validly signed report with a field the verifier must reject.
 Status sign_report(const SimIdentity& identity, bool use_vlek, Bytes& report);

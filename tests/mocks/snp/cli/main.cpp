@@ -16,6 +16,7 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "crypto/base64.h"
 #include "tests/mocks/snp/cli/frontends.h"
 #include "tests/mocks/snp/cli/paravisor_service.h"
 #include "tests/mocks/snp/sim.h"
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "       snp-sim serve --keys DIR [--sev-guest NAME] [--tsm DIR] [--ready-file FILE]\n"
     "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
     "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
+    "                      [--id-block B64 --id-auth B64 [--author-key-enabled on|off]]\n"
     "       snp-sim paravisor --keys DIR [--tpm /dev/tpmrm0] [--ready-file FILE]\n"
     "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
     "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
@@ -42,6 +44,12 @@ constexpr const char* kUsage =
     "(--reported-tcb: of the identity's TCB; a different one makes a TcbMismatch).\n"
     "--measurement is 48 bytes, --host-data 32, --report-data up to 64 (zero-padded),\n"
     "--chip-id 64 bytes (Turin: 8 or 64).\n"
+    "--id-block and --id-auth launch the guest with an ID block, as QEMU's sev-snp-guest\n"
+    "object passes it (attest measure --id-key signs one): it is checked as the firmware\n"
+    "does (the ID key's signature, with --author-key-enabled on the author key's, LD =\n"
+    "--measurement, POLICY = --policy); a failed check refuses the launch, naming it (exit:\n"
+    "that error's code). Every report then carries the block's FAMILY_ID, IMAGE_ID,\n"
+    "GUEST_SVN and key digests.\n"
     "serve is a guest's firmware (root): a CUSE device /dev/NAME with the sev-guest ioctls\n"
     "and/or a FUSE file system with configfs-tsm's layout mounted at DIR (as\n"
     "/sys/kernel/config/tsm), signing every report with DIR's keys and the fields given;\n"
@@ -66,7 +74,11 @@ constexpr const char* kUsage =
     "  --host-data HEX       HOST_DATA, 32 bytes\n"
     "  --report-data HEX     report: REPORT_DATA, up to 64 bytes (zero-padded)\n"
     "  --vmpl N              report: the VMPL the report was requested at\n"
-    "  --guest-svn N         GUEST_SVN\n"
+    "  --guest-svn N         GUEST_SVN (not with --id-block: the block sets it)\n"
+    "  --id-block B64        the ID block (0x60 bytes, base64), as QEMU's id-block=\n"
+    "  --id-auth B64         its ID_AUTH_INFO (0x1000 bytes, base64), as QEMU's id-auth=\n"
+    "  --author-key-enabled on|off  whether the author key signed the ID key (default\n"
+    "                        off, as QEMU's author-key-enabled)\n"
     "  --reported-tcb LIST   REPORTED_TCB: these SVNs replace the identity's\n"
     "  --vlek                sign with the VLEK instead of the VCEK\n"
     "  --sev-guest NAME      serve: the CUSE device /dev/NAME\n"
@@ -82,7 +94,8 @@ struct CommandOptions {
 
 // The report fields every command that signs reports takes.
 const std::vector<std::string> kReportOptions = {"--version", "--policy", "--measurement", "--host-data",
-                                                 "--guest-svn", "--reported-tcb"};
+                                                 "--guest-svn", "--reported-tcb", "--id-block", "--id-auth",
+                                                 "--author-key-enabled"};
 
 std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -274,6 +287,30 @@ Result<ReportRequest> report_request(const Args& args) {
   return req;
 }
 
+// --id-block, --id-auth and --author-key-enabled (nullopt without --id-block).
+Result<std::optional<IdBlockInput>> id_block_input(const Args& args) {
+  const std::string* block = args.value("--id-block");
+  const std::string* auth = args.value("--id-auth");
+  const std::string* author = args.value("--author-key-enabled");
+  if (!block && !auth && !author) return std::optional<IdBlockInput>();
+  if (!block || !auth) return usage_error("--id-block and --id-auth go together (and --author-key-enabled with them)");
+  if (args.value("--guest-svn")) return usage_error("--guest-svn: the ID block sets GUEST_SVN; give one or the other");
+  IdBlockInput input;
+  auto b = crypto::base64_decode(*block);
+  if (!b) return usage_error("--id-block: not base64 (" + b.error().message() + ")");
+  auto a = crypto::base64_decode(*auth);
+  if (!a) return usage_error("--id-auth: not base64 (" + a.error().message() + ")");
+  input.id_block = std::move(b).value();
+  input.id_auth = std::move(a).value();
+  if (author) {
+    if (*author != "on" && *author != "off") {
+      return usage_error("--author-key-enabled: '" + *author + "' is not on or off");
+    }
+    input.author_key_enabled = *author == "on";
+  }
+  return std::optional<IdBlockInput>(std::move(input));
+}
+
 // The identity in `keys` and the report fields of the command line: what report and serve
 // sign with. The fields are checked first, so a bad one is named before any file is read.
 struct Signer {
@@ -290,6 +327,11 @@ Result<Signer> signer(const Args& args, const std::string& keys) {
     auto tcb = parse_tcb("--reported-tcb", *t, identity->product, identity->tcb);
     if (!tcb) return tcb.error();
     req->reported_tcb = *tcb;
+  }
+  if (auto id_block = id_block_input(args); !id_block) {
+    return id_block.error();
+  } else if (*id_block) {
+    if (Status s = launch_with_id_block(*req, **id_block); !s) return s.error();
   }
   return Signer{std::move(identity).value(), *req};
 }
