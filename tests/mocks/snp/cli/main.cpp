@@ -334,17 +334,17 @@ Status paravisor(const std::vector<std::string>& argv) {
   if (!args) return args.error();
   const std::string* keys = args->value("--keys");
   if (!keys) return usage_error("paravisor needs --keys DIR");
-  auto sig = signer(*args, *keys);
-  if (!sig) return sig.error();
-  if (auto probe = make_report(sig->identity, sig->request); !probe) return probe.error();
   ParavisorServiceOptions options;
-  if (const std::string* v = args->value("--tpm")) options.tpm_path = *v;
-  if (const std::string* v = args->value("--ready-file")) options.ready_file = *v;
   if (const std::string* v = args->value("--report-ms")) {
     auto ms = parse_uint("--report-ms", *v, 60000);
     if (!ms) return ms.error();
     options.report_ms = static_cast<int>(*ms);
   }
+  auto sig = signer(*args, *keys);
+  if (!sig) return sig.error();
+  if (auto probe = make_report(sig->identity, sig->request); !probe) return probe.error();
+  if (const std::string* v = args->value("--tpm")) options.tpm_path = *v;
+  if (const std::string* v = args->value("--ready-file")) options.ready_file = *v;
   return serve_paravisor(sig->identity, sig->request, options);
 }
 
