@@ -724,7 +724,9 @@ int run_deployed(const std::string& out_json) {
     const std::string ca = dir + "/maa-ca-" + tag + ".pem", maa_log = dir + "/maa-emu-" + tag + ".log";
     Child maa({bin + "/maa-emu", "--listen", "127.0.0.1:0", "--ca-out", ca, "--port-file", dir + "/maa-" + tag + ".ports",
                "--admin-listen", "127.0.0.1:0", "--trust-sim-root", dir + "/sim/ca_bundle.pem", "--known-measurement",
-               kMeasurement, "--seed", "agent-bench", "--service-time-ms", std::to_string(maa_ms)},
+               kMeasurement, "--seed", "agent-bench", "--service-time-ms", std::to_string(maa_ms),
+               // per-connection rows hold hundreds of MAA calls at once, all from 127.0.0.1
+               "--max-connections-per-peer", "0"},
               maa_log);
     std::string ports = wait_for_ports(maa, dir + "/maa-" + tag + ".ports", maa_log, "maa-emu");
     const std::string maa_port = ports.substr(0, ports.find(' '));

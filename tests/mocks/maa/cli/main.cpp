@@ -29,7 +29,7 @@ constexpr const char* kUsage = R"(usage: maa-emu [--listen HOST:PORT] [--hostnam
                [--admin-listen 127.0.0.1:PORT] [--trust-sim-root PEM ...]
                [--known-measurement HEX ...] [--known-measurements FILE]
                [--keys N] [--seed S] [--token-lifetime SECONDS] [--port-file FILE]
-               [--service-time-ms MS]
+               [--service-time-ms MS] [--max-connections-per-peer N]
 
 A Microsoft Azure Attestation emulator for tests: POST /attest/SevSnpVm,
 POST /attest/AzureGuest, GET /certs,
@@ -57,6 +57,8 @@ CA to --ca-out. Runs until SIGTERM or SIGINT.
   --port-file FILE          write "PORT ADMIN_PORT" once listening
   --service-time-ms MS      every attest request takes at least MS ms, 0 to 60000
                             (default 0), as MAA's round trip would (docs/performance.md)
+  --max-connections-per-peer N  connections served at once from one address, 0 to 65536
+                            (default 64; 0: no limit, for an agent making many calls)
 )";
 
 int usage_error(const std::string& message) {
@@ -70,7 +72,7 @@ const std::vector<cli::OptionSpec> kOptions = {
     {"plain-http"},        {"admin-listen", true},         {"trust-sim-root", true, true},
     {"known-measurement", true, true}, {"known-measurements", true}, {"keys", true},
     {"seed", true},        {"token-lifetime", true},       {"port-file", true},
-    {"service-time-ms", true}};
+    {"service-time-ms", true}, {"max-connections-per-peer", true}};
 
 int fail(const Error& e) {
   std::fprintf(stderr, "maa-emu: %s\n", e.describe().c_str());
@@ -179,6 +181,9 @@ int main(int argc, char** argv) {
 
   net::ServerOptions options;
   options.listen = args->value("listen").value_or("127.0.0.1:0");
+  auto per_peer = args->integer("max-connections-per-peer", 0, 65536);
+  if (!per_peer) return usage_error(per_peer.error().message());
+  if (*per_peer) options.max_connections_per_peer = static_cast<std::size_t>(**per_peer);
   options.max_body_bytes = std::max(config.max_request_bytes, config.max_azureguest_request_bytes);
   if (!plain) {
     if (auto cert_path = args->value("tls-cert")) {
