@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <latch>
 #include <map>
@@ -338,6 +339,17 @@ Json::Value static_sizes() {
   return out;
 }
 
+// The run's JSON to stdout and to `out_json` (unless "-"); then its scratch folder goes.
+int publish(const Json::Value& out, const std::string& out_json, const std::string& dir) {
+  const std::string text = json_compact(out) + "\n";
+  if (out_json != "-") {
+    if (Status s = write_file(out_json, as_bytes(text)); !s) throw Failure{s.error().describe()};
+  }
+  std::cout << text << std::flush;
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 int run(const std::string& out_json, double seconds) {
   namespace fs = std::filesystem;
   const std::string bin = test::bin_dir();
@@ -403,13 +415,7 @@ int run(const std::string& out_json, double seconds) {
   int maa_status = maa.stop();
   if (maa_status != 0) throw Failure{"maa-emu exited " + std::to_string(maa_status) + " on SIGTERM: " + read_log(maa_log)};
   out["static_bytes"] = static_sizes();
-  const std::string text = json_compact(out) + "\n";
-  if (out_json != "-") {
-    if (Status s = write_file(out_json, as_bytes(text)); !s) throw Failure{s.error().describe()};
-  }
-  std::cout << text << std::flush;
-  fs::remove_all(dir);
-  return 0;
+  return publish(out, out_json, dir);
 }
 
 
@@ -743,48 +749,34 @@ int run_deployed(const std::string& out_json) {
     int maa_status = maa.stop();
     if (maa_status != 0) throw Failure{"maa-emu exited " + std::to_string(maa_status) + ": " + read_log(maa_log)};
   }
-  const std::string text = json_compact(out) + "\n";
-  if (out_json != "-") {
-    if (Status s = write_file(out_json, as_bytes(text)); !s) throw Failure{s.error().describe()};
+  return publish(out, out_json, dir);
+}
+
+// Runs `body` with the signal handlers installed; a failure is one line on stderr, exit 1.
+int report_failures(const std::string& what, const std::function<int()>& body) {
+  install_handlers();
+  try {
+    return body();
+  } catch (const Failure& f) {
+    std::cerr << "bench " << what << ": " << f.message << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench " << what << ": " << e.what() << "\n";
   }
-  std::cout << text << std::flush;
-  fs::remove_all(dir);
-  return 0;
+  return 1;
 }
 
 }  // namespace
 
 // attestd-bench agent OUT_JSON [SECONDS]: the JSON goes to stdout and to OUT_JSON (unless "-").
 int bench_agent(int argc, char** argv) {
-  install_handlers();
   const std::string out = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
-  try {
-    return run(out, seconds);
-  } catch (const Failure& f) {
-    std::cerr << "bench agent: " << f.message << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << "bench agent: " << e.what() << "\n";
-  }
-  return 1;
+  return report_failures("agent", [&] { return run(out, seconds); });
 }
 
-}  // namespace attestd::bench
-
-namespace attestd::bench {
-
 // attestd-bench deployed OUT_JSON: the "as deployed" table's JSON (BENCH_DEPLOYED=quick: a subset).
-int bench_deployed(int argc, char** argv) {
-  install_handlers();
-  (void)argc;
-  try {
-    return run_deployed(argv[1]);
-  } catch (const Failure& f) {
-    std::cerr << "bench deployed: " << f.message << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << "bench deployed: " << e.what() << "\n";
-  }
-  return 1;
+int bench_deployed(int /*argc*/, char** argv) {
+  return report_failures("deployed", [&] { return run_deployed(argv[1]); });
 }
 
 }  // namespace attestd::bench
