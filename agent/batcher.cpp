@@ -1,5 +1,6 @@
 #include "agent/batcher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -17,11 +18,20 @@ using Clock = std::chrono::steady_clock;
 struct FreshnessBatcher::Batch {
   std::vector<Bytes> nonces;
   bool done = false;
-  std::condition_variable cv;  // "full" for the leader, "done" for the followers
+  bool holds_source = false;   // adaptive: from its close until its work returned
+  std::condition_variable cv;  // "done", for the followers
   std::optional<crypto::MerkleTree> tree;
   std::string runtime;
   std::optional<Result<BatchAttestation>> token;
 };
+
+std::optional<BatchClose> parse_batch_close(std::string_view name) {
+  if (name == "timer") return BatchClose::Timer;
+  if (name == "adaptive") return BatchClose::Adaptive;
+  return std::nullopt;
+}
+
+std::string_view batch_close_name(BatchClose close) { return close == BatchClose::Timer ? "timer" : "adaptive"; }
 
 FreshnessBatcher::FreshnessBatcher(BatcherConfig config, crypto::PublicKey tls_key, AttestBatchFn attest_batch,
                                    ClockFn clock)
@@ -51,22 +61,24 @@ Result<FreshnessBatcher::Attestation> FreshnessBatcher::attest(ByteView nonce) {
   ++stats_.nonces;
   if (batch->nonces.size() >= config_.max_batch) {
     open_.reset();  // full: the next caller leads a new batch
-    batch->cv.notify_all();
+    leaders_.notify_all();
   }
 
   if (leader) {
-    // Not even a zero-length wait with a window of 0: waiting releases the lock, and a
-    // caller slipping in would join this batch.
-    if (config_.window_ms > 0) {
-      const auto deadline = Clock::now() + std::chrono::milliseconds(config_.window_ms);
-      batch->cv.wait_until(lock, deadline, [&] { return batch->nonces.size() >= config_.max_batch; });
-    }
-    if (open_ == batch) open_.reset();
+    close(batch, lock);
     ++stats_.batches;
     if (batch->nonces.size() > stats_.largest_batch) stats_.largest_batch = batch->nonces.size();
     lock.unlock();
+    const auto started = Clock::now();
     run(*batch);  // closed: its nonces no longer change
+    const auto took = Clock::now() - started;
     lock.lock();
+    last_attest_ = took;
+    if (batch->holds_source) {
+      batch->holds_source = false;
+      source_busy_ = false;
+      leaders_.notify_all();
+    }
     batch->done = true;
     if (!batch->token->ok()) ++stats_.failed_batches;
     batch->cv.notify_all();
@@ -82,6 +94,41 @@ Result<FreshnessBatcher::Attestation> FreshnessBatcher::attest(ByteView nonce) {
   const Result<BatchAttestation>& outcome = *batch->token;
   if (!outcome.ok()) return outcome.error();
   return Attestation{outcome.value().token, outcome.value().tpm, batch->runtime, batch->tree->proof(index)};
+}
+
+void FreshnessBatcher::close(const std::shared_ptr<Batch>& batch, std::unique_lock<std::mutex>& lock) {
+  const auto full = [&] { return batch->nonces.size() >= config_.max_batch; };
+  // Not even a zero-length wait with a window of 0: waiting releases the lock, and a
+  // caller slipping in would join this batch (one nonce per report is the point of 0).
+  if (config_.window_ms == 0) {
+    if (open_ == batch) open_.reset();
+    return;
+  }
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.window_ms);
+  leaders_.wait_until(lock, deadline, full);
+  if (config_.close == BatchClose::Timer) {
+    if (open_ == batch) open_.reset();
+    return;
+  }
+  // Adaptive: keep collecting while another batch holds the source; a full batch closes
+  // at once and waits for the source closed. When the source frees, the callers of the
+  // batch that held it are being answered: a grace lets those that attest again join this
+  // batch instead of starting the one after it.
+  bool waited = false;
+  for (;;) {
+    if (source_busy_) waited = true;
+    leaders_.wait(lock, [&] { return full() || !source_busy_; });
+    if (full() || !waited) break;
+    // Answering them takes longer the more there are and the busier the machine: a
+    // twentieth of the last attestation's time when that is longer than the window.
+    leaders_.wait_for(lock, std::max<Clock::duration>(std::chrono::milliseconds(config_.window_ms), last_attest_ / 20),
+                      full);
+    waited = false;
+  }
+  if (open_ == batch) open_.reset();
+  leaders_.wait(lock, [&] { return !source_busy_; });
+  source_busy_ = true;
+  batch->holds_source = true;
 }
 
 void FreshnessBatcher::run(Batch& batch) {

@@ -36,11 +36,13 @@ const Field kFields[] = {
     {"sim_keys", Field::Text, &AgentConfig::sim_keys},
     {"sim_policy", Field::Text, &AgentConfig::sim_policy},
     {"sim_measurement", Field::Text, &AgentConfig::sim_measurement},
+    {"sim_report_ms", Field::Int, nullptr, &AgentConfig::sim_report_ms},
     {"maa_url", Field::Text, &AgentConfig::maa_url},
     {"maa_ca_file", Field::Text, &AgentConfig::maa_ca_file},
     {"maa_resolve", Field::Strings, nullptr, nullptr, &AgentConfig::maa_resolve},
     {"maa_timeout_ms", Field::Int, nullptr, &AgentConfig::maa_timeout_ms},
     {"batch_window_ms", Field::Int, nullptr, &AgentConfig::batch_window_ms},
+    {"batch_close", Field::Text, &AgentConfig::batch_close},
     {"max_connections_per_peer", Field::Int, nullptr, &AgentConfig::max_connections_per_peer},
     {"handshake_timeout_ms", Field::Int, nullptr, &AgentConfig::handshake_timeout_ms},
     {"header_timeout_ms", Field::Int, nullptr, &AgentConfig::header_timeout_ms},
@@ -177,6 +179,13 @@ Status validate(const AgentConfig& c) {
     return bad_value("maa_url", url.error().message());
   }
   if (c.batch_window_ms < 0 || c.batch_window_ms > 10000) return bad_value("batch_window_ms", "must be 0 to 10000");
+  if (c.batch_close != "adaptive" && c.batch_close != "timer") {
+    return bad_value("batch_close", "'" + c.batch_close + "' is not adaptive or timer");
+  }
+  if (c.sim_report_ms < 0 || c.sim_report_ms > 60000) return bad_value("sim_report_ms", "must be 0 to 60000 (ms)");
+  if (c.sim_report_ms != 0 && c.evidence != "sim") {
+    return bad_value("sim_report_ms", "only the sim evidence source takes a report time, not '" + c.evidence + "'");
+  }
   if (c.vmpl > 3) return bad_value("vmpl", "must be 0 to 3");
   if (c.max_connections < 1 || c.max_connections > 65536) return bad_value("max_connections", "must be 1 to 65536");
   if (c.max_connections_per_peer < 0 || c.max_connections_per_peer > 65536) {

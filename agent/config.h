@@ -27,12 +27,18 @@ struct AgentConfig {
   std::string sim_keys;
   std::string sim_policy = "0x30000";
   std::string sim_measurement;  // 96 hex digits; empty: zero
+  // sim only: each report takes at least this long, one at a time, as a device would
+  // (docs/performance.md has what real sources take); 0: at once.
+  int sim_report_ms = 0;
   std::string maa_url;          // required
   bool maa_allow_plain_http = false;  // http:// maa_url on a loopback address (an emulator)
   std::string maa_ca_file;
   std::vector<std::string> maa_resolve;  // "host:port:addr"
   int maa_timeout_ms = 20000;
   int batch_window_ms = 5;
+  // When a batch closes (agent/batcher.h): adaptive (its window passed and the evidence
+  // source is free) | timer (its window passed).
+  std::string batch_close = "adaptive";
   std::string upstream;  // the application, "http://127.0.0.1:PORT"
   std::string vcek_file, kds_url, thim_url, kds_cache_dir;
   // Tests only: also trust this snp-sim ASK/ARK bundle for VCEKs (AMD's roots always).

@@ -88,7 +88,7 @@ Result<OpenedSource> open_evidence_source(const EvidenceSettings& s) {
       auto launch = sim_launch(s);
       if (!launch) return launch.error();
       opened.sim = std::move(identity).value();
-      return std::unique_ptr<hal::EvidenceSource>(new snpsim::SimEvidenceSource(*opened.sim, *launch));
+      return std::unique_ptr<hal::EvidenceSource>(new snpsim::SimEvidenceSource(*opened.sim, *launch, std::chrono::milliseconds(s.sim_report_ms)));
     };
   }
   auto source = hal::open_evidence_source(s.evidence, options);

@@ -24,6 +24,7 @@ struct EvidenceSettings {
   std::string sim_keys;             // sim: the snp-sim identity folder
   std::string sim_policy = "0x30000";
   std::string sim_measurement;  // 96 hex digits; empty: zero
+  int sim_report_ms = 0;        // the latency model: each sim report takes this long
   // Where the platform's interfaces are (tests point them elsewhere).
   std::string sev_guest_path = "/dev/sev-guest";
   std::string tsm_root = hal::kTsmReportRoot;

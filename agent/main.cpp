@@ -43,6 +43,7 @@ EvidenceSettings evidence_settings(const AgentConfig& c) {
   s.sim_keys = c.sim_keys;
   s.sim_policy = c.sim_policy;
   s.sim_measurement = c.sim_measurement;
+  s.sim_report_ms = c.sim_report_ms;
   return s;
 }
 
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
   parts.maa.total_timeout_ms = config.maa_timeout_ms;
   parts.maa.log = [](const std::string& line) { log_event(LogLevel::Warn, "maa", line); };
   parts.batch.window_ms = config.batch_window_ms;
+  parts.batch.close = *parse_batch_close(config.batch_close);  // validated
   parts.upstream = config.upstream;
   parts.require_attestation = config.require_attestation;
   AgentService service(std::move(parts), tls->key.public_key());
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
   log_event(LogLevel::Info, "started",
             "listen=" + (*server)->url() + " evidence=" + service.evidence_name() + " maa=" + config.maa_url +
                 " maa_protocol=" + std::string(maa_protocol_name(service.maa_protocol())) +
-                " window_ms=" + std::to_string(config.batch_window_ms) +
+                " window_ms=" + std::to_string(config.batch_window_ms) + " batch_close=" + config.batch_close +
+                (config.sim_report_ms ? " sim_report_ms=" + std::to_string(config.sim_report_ms) : "") +
                 " max_connections=" + std::to_string((*server)->capacity()) +
                 (config.upstream.empty() ? "" : " upstream=" + config.upstream) +
                 (local ? " unix=" + config.unix_socket : ""));

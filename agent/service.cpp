@@ -174,6 +174,8 @@ net::HttpResponse AgentService::health() const {
   out["maa_protocol"] = std::string(maa_protocol_name(parts_.maa.protocol));
   out["batches"] = Json::UInt64(s.batches.batches);
   out["nonces"] = Json::UInt64(s.batches.nonces);
+  out["largest_batch"] = Json::UInt64(s.batches.largest_batch);
+  out["batch_close"] = std::string(batch_close_name(parts_.batch.close));
   out["maa_requests"] = Json::UInt64(s.maa.requests);
   out["evidence_requests"] = Json::UInt64(s.evidence_requests);
   return net::HttpResponse::json(200, out);

@@ -10,6 +10,7 @@
 // Every child is stopped by its PID on every path: RAII on return and exceptions, and a
 // signal handler (SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV) that kills them before dying.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,12 +21,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <latch>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "client/lib/agent_session.h"
+#include "client/lib/maa_jwks.h"
 #include "core/json.h"
 #include "crypto/base64.h"
 #include "crypto/random.h"
@@ -333,6 +339,17 @@ Json::Value static_sizes() {
   return out;
 }
 
+// The run's JSON to stdout and to `out_json` (unless "-"); then its scratch folder goes.
+int publish(const Json::Value& out, const std::string& out_json, const std::string& dir) {
+  const std::string text = json_compact(out) + "\n";
+  if (out_json != "-") {
+    if (Status s = write_file(out_json, as_bytes(text)); !s) throw Failure{s.error().describe()};
+  }
+  std::cout << text << std::flush;
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 int run(const std::string& out_json, double seconds) {
   namespace fs = std::filesystem;
   const std::string bin = test::bin_dir();
@@ -366,7 +383,11 @@ int run(const std::string& out_json, double seconds) {
     std::vector<std::string> argv{bin + "/attestd", "--listen", "127.0.0.1:0", "--evidence", "sim", "--sim-keys",
                                   dir + "/sim", "--sim-measurement", kMeasurement, "--maa-url",
                                   "https://localhost:" + maa_port, "--maa-ca-file", ca, "--maa-resolve",
-                                  "localhost:" + maa_port + ":127.0.0.1", "--port-file", port_file};
+                                  "localhost:" + maa_port + ":127.0.0.1", "--port-file", port_file,
+                                  // every client is 127.0.0.1: the per-peer limit (64) would refuse the 65th;
+                                  // connections are opened beforehand and wait for their first request
+                                  "--max-connections-per-peer", "0", "--header-timeout-ms", "600000",
+                                  "--idle-timeout-ms", "600000"};
     if (!window.empty()) argv.insert(argv.end(), {"--batch-window-ms", window});
     Child agent(argv, log);
     const auto port = static_cast<std::uint16_t>(std::stoi(wait_for_ports(agent, port_file, log, "attestd")));
@@ -394,30 +415,368 @@ int run(const std::string& out_json, double seconds) {
   int maa_status = maa.stop();
   if (maa_status != 0) throw Failure{"maa-emu exited " + std::to_string(maa_status) + " on SIGTERM: " + read_log(maa_log)};
   out["static_bytes"] = static_sizes();
-  const std::string text = json_compact(out) + "\n";
-  if (out_json != "-") {
-    if (Status s = write_file(out_json, as_bytes(text)); !s) throw Failure{s.error().describe()};
+  return publish(out, out_json, dir);
+}
+
+
+// ---- The "as deployed" table (docs/performance.md) ----
+// The latency model on: snp-sim's reports take evidence_ms each, one at a time (attestd's
+// --sim-report-ms), and maa-emu answers after maa_ms (--service-time-ms). Per pair of
+// latencies and per mode (per-connection: window 0, one report and one MAA call per
+// client; timer: a 5 ms window on a fixed timer; adaptive: a 5 ms window that stays open
+// while the source is busy), one attestd; per number of clients, a closed loop of fresh
+// attestations on connections opened beforehand, each answer verified as a relying party
+// does (client::check_agent_answer), until the row's time has passed; then the requests
+// in flight finish and count.
+
+struct Mode {
+  const char* name;
+  int window_ms;
+  const char* close;
+};
+const Mode kModes[] = {{"per-connection", 0, "timer"}, {"timer", 5, "timer"}, {"adaptive", 5, "adaptive"}};
+
+struct DeployedPlan {
+  std::vector<int> maa_ms;
+  std::map<int, std::vector<int>> evidence_ms;  // per MAA latency
+  std::vector<int> clients;
+  double min_seconds = 1.0;
+  // Per-connection attestation queues every client behind one report at a time, and a
+  // fixed timer queues up to one batch per client behind it: such a row runs only when
+  // one round (clients × evidence) fits in this many seconds.
+  double queue_round_s = 10.0, timer_round_s = 100.0;
+};
+
+// BENCH_DEPLOYED=quick: a subset for development; anything else (or unset): evidence swept
+// at MAA 50 ms, and MAA 250 ms at evidence 1 ms and 1 s (the whole cross product would take
+// twice as long on 2 cores).
+DeployedPlan deployed_plan() {
+  const char* which = std::getenv("BENCH_DEPLOYED");
+  if (which && std::string(which) == "quick") return {{50}, {{50, {1, 1000}}}, {1, 100}};
+  return {{50, 250}, {{50, {1, 100, 1000, 3000}}, {250, {1, 1000}}}, {1, 10, 100, 1000}};
+}
+
+// 1,000 clients hold 1,000 descriptors here and 1,000 more in attestd (which inherits this
+// limit): the soft limit goes up to the hard one.
+void raise_descriptor_limit(std::size_t needed) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? needed : std::min<rlim_t>(lim.rlim_max, needed);
+    ::setrlimit(RLIMIT_NOFILE, &lim);
   }
-  std::cout << text << std::flush;
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    throw Failure{"RLIMIT_NOFILE is " + std::to_string(lim.rlim_cur) + " (hard limit too): " + std::to_string(needed) +
+                  " descriptors are needed for the deployed table"};
+  }
+}
+
+struct DeployedCounters {
+  std::uint64_t maa_requests = 0, evidence_requests = 0, batches = 0, nonces = 0, largest_batch = 0;
+};
+
+DeployedCounters deployed_counters(std::uint16_t port) {
+  Json::Value h = agent_health(port);
+  return {h["maa_requests"].asUInt64(), h["evidence_requests"].asUInt64(), h["batches"].asUInt64(),
+          h["nonces"].asUInt64(), h["largest_batch"].asUInt64()};
+}
+
+// CPU time so far: attestd's, maa-emu's and this process's (the clients), in seconds, and
+// the machine's busy and total jiffies (/proc/stat), with the wall clock.
+struct CpuSample {
+  double wall_s = 0, ours_s = 0;
+  unsigned long long machine_busy = 0, machine_total = 0;
+};
+
+CpuSample cpu_sample(pid_t agent, pid_t maa) {
+  CpuSample c;
+  c.wall_s = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  c.ours_s = cpu_seconds(agent) + cpu_seconds(maa) + static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+             static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+  auto stat = read_text_file("/proc/stat");
+  if (stat && stat->rfind("cpu ", 0) == 0) {
+    std::istringstream in(stat->substr(4, stat->find('\n') - 4));
+    unsigned long long v = 0;
+    for (int i = 0; i < 8 && (in >> v); ++i) {
+      c.machine_total += v;
+      if (i != 3 && i != 4) c.machine_busy += v;  // idle and iowait are not busy
+    }
+  }
+  return c;
+}
+
+// One verified, fresh attestation on `conn`: the time it took, or why it failed.
+Result<double> verified_attestation(net::AttestedConnection& conn, client::MaaKeySource& keys,
+                                    const client::SessionOptions& options) {
+  Bytes nonce = *crypto::random_bytes(32);
+  Json::Value req(Json::objectValue);
+  req["nonce"] = crypto::base64url_encode(nonce);
+  auto t0 = Clock::now();
+  auto r = conn.request("POST", "/attestation", kJson, json_compact(req), 300000);
+  if (!r) return r.error();
+  if (r->status != 200) return Error(ErrorCode::MaaUnavailable, "HTTP " + std::to_string(r->status) + " " + r->body);
+  auto body = parse_json(r->body, "attestation answer");
+  if (!body) return body.error();
+  auto checked = client::check_agent_answer(*body, nonce, conn.server_key(), keys, options);
+  if (!checked) return checked.error();
+  return ms_since(t0);
+}
+
+// `clients` threads on the first `clients` connections, each attesting back to back until
+// `warm_s + measure_s` have passed (checked before each request); the requests in flight
+// then finish. Only requests started after `warm_s` are measured. The rate: with no warm-up
+// (per-connection rows), the attestations over the whole run, drain included; after a
+// warm-up (batching rows, whose first round may split), by Little's law: N clients
+// attesting back to back complete N / (their mean time per attestation) a second. The MAA
+// calls and reports per 1,000 count from the end of the warm-up; the CPU figures cover
+// the whole row.
+Json::Value run_deployed_row(std::uint16_t port, pid_t agent_pid, pid_t maa_pid,
+                             std::vector<std::unique_ptr<net::AttestedConnection>>& conns, int clients, double warm_s,
+                             double measure_s, client::MaaKeySource& keys, const client::SessionOptions& options) {
+  DeployedCounters before = deployed_counters(port);
+  std::vector<Outcome> per_client(clients);
+  std::vector<std::size_t> all_done(clients, 0), done_after_warm(clients, 0);
+  std::latch ready(clients + 1);
+  std::atomic<bool> go{false};
+  Clock::time_point measured_from, deadline;
+  std::vector<std::thread> threads;
+  threads.reserve(clients);
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      ready.count_down();
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      Outcome& o = per_client[i];
+      for (auto t = Clock::now(); t < deadline; t = Clock::now()) {
+        auto ms = verified_attestation(*conns[i], keys, options);
+        if (ms) {
+          ++all_done[i];
+          if (Clock::now() >= measured_from) ++done_after_warm[i];
+          if (t >= measured_from) o.latencies_ms.push_back(*ms);
+          continue;
+        }
+        ++o.errors;
+        if (o.first_error.empty()) o.first_error = ms.error().describe();
+        if (ms.error().code() == ErrorCode::NetworkError) break;  // the connection is unusable
+      }
+    });
+  }
+  ready.arrive_and_wait();
+  auto start = Clock::now();
+  auto after = [&](double s) { return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
+  measured_from = after(warm_s);
+  deadline = after(warm_s + measure_s);
+  const CpuSample cpu_before = cpu_sample(agent_pid, maa_pid);
+  go.store(true, std::memory_order_release);
+  DeployedCounters at_warm = before;
+  if (warm_s > 0) {
+    std::this_thread::sleep_until(measured_from);
+    at_warm = deployed_counters(port);
+  }
+  for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const CpuSample cpu_after = cpu_sample(agent_pid, maa_pid);
+  Outcome all;
+  std::size_t done = 0, counted = 0;
+  for (int i = 0; i < clients; ++i) {
+    const Outcome& o = per_client[i];
+    done += all_done[i];
+    counted += warm_s > 0 ? done_after_warm[i] : all_done[i];
+    all.latencies_ms.insert(all.latencies_ms.end(), o.latencies_ms.begin(), o.latencies_ms.end());
+    all.errors += o.errors;
+    if (all.first_error.empty()) all.first_error = o.first_error;
+  }
+  double rate = 0;
+  if (warm_s == 0) {
+    rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+  } else if (!all.latencies_ms.empty()) {
+    double sum_ms = 0;
+    for (double ms : all.latencies_ms) sum_ms += ms;
+    rate = clients * 1000.0 * static_cast<double>(all.latencies_ms.size()) / sum_ms;
+  }
+  DeployedCounters later = deployed_counters(port);
+  std::sort(all.latencies_ms.begin(), all.latencies_ms.end());
+  Json::Value r(Json::objectValue);
+  r["clients"] = clients;
+  r["attestations"] = Json::UInt64(done);
+  r["measured"] = Json::UInt64(all.latencies_ms.size());
+  r["errors"] = Json::UInt64(all.errors);
+  if (!all.first_error.empty()) r["first_error"] = all.first_error;
+  r["seconds"] = elapsed;
+  r["per_s"] = rate;
+  r["p50_ms"] = percentile(all.latencies_ms, 50);
+  r["p99_ms"] = percentile(all.latencies_ms, 99);
+  r["maa_requests"] = Json::UInt64(later.maa_requests - at_warm.maa_requests);
+  r["evidence_requests"] = Json::UInt64(later.evidence_requests - at_warm.evidence_requests);
+  r["batches"] = Json::UInt64(later.batches - at_warm.batches);
+  r["counted"] = Json::UInt64(counted);
+  const double per_1000 = counted ? 1000.0 / static_cast<double>(counted) : 0.0;
+  r["maa_per_1000"] = per_1000 * static_cast<double>(later.maa_requests - at_warm.maa_requests);
+  r["evidence_per_1000"] = per_1000 * static_cast<double>(later.evidence_requests - at_warm.evidence_requests);
+  // What limits the row: the share of the machine's cores that were busy, and how much of
+  // that was this run's (attestd, maa-emu and the clients in this process).
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const double wall = cpu_after.wall_s - cpu_before.wall_s;
+  r["cpu_ours"] = wall > 0 ? (cpu_after.ours_s - cpu_before.ours_s) / (wall * cores) : 0.0;
+  const double total = static_cast<double>(cpu_after.machine_total - cpu_before.machine_total);
+  r["cpu_machine"] = total > 0 ? static_cast<double>(cpu_after.machine_busy - cpu_before.machine_busy) / total : 0.0;
+  return r;
+}
+
+// One attestd with this mode and evidence latency; its rows for every number of clients.
+Json::Value run_deployed_agent(const std::string& dir, const std::string& maa_port, pid_t maa_pid, const std::string& ca,
+                               const Mode& mode, int evidence_ms, int maa_ms, const DeployedPlan& plan) {
+  const std::string bin = test::bin_dir();
+  const std::string name = std::string(mode.name) + "-e" + std::to_string(evidence_ms) + "-m" + std::to_string(maa_ms);
+  const std::string log = dir + "/attestd-" + name + ".log", port_file = dir + "/attestd-" + name + ".port";
+  Child agent({bin + "/attestd", "--listen", "127.0.0.1:0", "--evidence", "sim", "--sim-keys", dir + "/sim",
+               "--sim-measurement", kMeasurement, "--sim-report-ms", std::to_string(evidence_ms), "--maa-url",
+               "https://localhost:" + maa_port, "--maa-ca-file", ca, "--maa-resolve",
+               "localhost:" + maa_port + ":127.0.0.1", "--port-file", port_file, "--batch-window-ms",
+               std::to_string(mode.window_ms), "--batch-close", mode.close, "--max-connections", "4096",
+               "--max-connections-per-peer", "0", "--header-timeout-ms", "600000", "--idle-timeout-ms", "600000",
+               "--log-level", "warn"},
+              log);
+  const auto port = static_cast<std::uint16_t>(std::stoi(wait_for_ports(agent, port_file, log, "attestd")));
+
+  client::SessionOptions options;
+  options.maa_url = *client::normalize_maa_url("https://localhost:" + maa_port);
+  net::HttpClientOptions http;
+  http.ca_file = ca;
+  client::FetchedMaaKeys keys(options.maa_url, http);
+
+  // Which rows run: per-connection ones only while one round of them fits the bound.
+  std::vector<int> runnable;
+  Json::Value rows(Json::arrayValue);
+  for (int clients : plan.clients) {
+    const double round_s = clients * evidence_ms / 1000.0;
+    const bool per_connection = mode.window_ms == 0, timer = std::string(mode.close) == "timer";
+    // Per-connection, each client holds a report and an MAA call of its own: beyond 100
+    // clients the emulator's verifications alone saturate 2 cores and the row takes minutes.
+    if (clients > 1 && ((per_connection && (round_s > plan.queue_round_s || clients > 100)) ||
+                        (timer && round_s > plan.timer_round_s))) {
+      Json::Value r(Json::objectValue);
+      r["clients"] = clients;
+      r["skipped"] = per_connection ? (clients > 100 ? std::string("over 100 clients, one MAA call each, take minutes")
+                                                     : "one round of " + std::to_string(clients) + " clients would take " +
+                                                           std::to_string(clients * evidence_ms / 1000) +
+                                                           " s (reports one at a time)")
+                                    : "on a fixed timer up to " + std::to_string(clients) +
+                                          " batches could queue for the source, " +
+                                          std::to_string(clients * evidence_ms / 1000) + " s";
+      rows.append(r);
+      continue;
+    }
+    runnable.push_back(clients);
+  }
+  const int most = runnable.empty() ? 0 : *std::max_element(runnable.begin(), runnable.end());
+  std::vector<std::unique_ptr<net::AttestedConnection>> conns(most);
+  for (int i = 0; i < most; ++i) {
+    auto c = net::AttestedConnection::open("127.0.0.1", port, 10000);
+    if (!c) throw Failure{"connection " + std::to_string(i) + ": " + c.error().describe()};
+    conns[i] = std::move(c).value();
+  }
+  // One attestation first, untimed: the VCEK chain, MAA's keys and the code paths are warm.
+  if (most > 0) {
+    if (auto warm = verified_attestation(*conns[0], keys, options); !warm) {
+      throw Failure{"warm-up attestation (" + name + "): " + warm.error().describe() + "; log: " + read_log(log)};
+    }
+  }
+  // A batch round takes evidence + MAA: batching rows warm up for one round, then measure
+  // what starts within the next half round (at least min_seconds).
+  const double cycle_s = (evidence_ms + maa_ms) / 1000.0;
+  const double warm_s = mode.window_ms == 0 ? 0.0 : cycle_s;
+  const double measure_s = mode.window_ms == 0 ? plan.min_seconds : std::max(plan.min_seconds, 0.5 * cycle_s);
+  Json::Value measured(Json::arrayValue);
+  for (int clients : runnable) {
+    std::cerr << "bench deployed: " << mode.name << ", evidence " << evidence_ms << " ms, MAA " << maa_ms << " ms, "
+              << clients << " clients\n";
+    measured.append(run_deployed_row(port, agent.pid(), maa_pid, conns, clients, warm_s, measure_s, keys, options));
+  }
+  conns.clear();
+  int status = agent.stop();
+  if (status != 0) throw Failure{"attestd exited " + std::to_string(status) + " on SIGTERM: " + read_log(log)};
+  for (auto& r : measured) rows.append(r);
+  Json::Value out(Json::objectValue);
+  out["mode"] = mode.name;
+  out["window_ms"] = mode.window_ms;
+  out["batch_close"] = mode.close;
+  out["evidence_ms"] = evidence_ms;
+  out["maa_ms"] = maa_ms;
+  out["warm_seconds"] = warm_s;
+  out["measure_seconds"] = measure_s;
+  out["rows"] = rows;
+  return out;
+}
+
+int run_deployed(const std::string& out_json) {
+  namespace fs = std::filesystem;
+  const std::string bin = test::bin_dir();
+  for (const char* p : {"snp-sim", "maa-emu", "attestd"}) {
+    if (!fs::exists(bin + "/" + p)) throw Failure{bin + "/" + p + " is not built (make)"};
+  }
+  const DeployedPlan plan = deployed_plan();
+  const int most_clients = *std::max_element(plan.clients.begin(), plan.clients.end());
+  raise_descriptor_limit(2 * static_cast<std::size_t>(most_clients) + 256);
+  const std::string dir = test::tmp_dir() + "/bench-deployed." + std::to_string(::getpid());
   fs::remove_all(dir);
-  return 0;
+  fs::create_directories(dir);
+  auto keygen = test::run(bin + "/snp-sim keygen --out " + dir + "/sim --product Milan --seed agent-bench");
+  if (keygen.exit_code != 0) throw Failure{"snp-sim keygen: " + keygen.err};
+
+  Json::Value out(Json::objectValue);
+  out["cores"] = std::thread::hardware_concurrency();
+  out["quick"] = plan.clients.size() < 4;
+  out["groups"] = Json::Value(Json::arrayValue);
+  for (int maa_ms : plan.maa_ms) {
+    const std::string tag = "m" + std::to_string(maa_ms);
+    const std::string ca = dir + "/maa-ca-" + tag + ".pem", maa_log = dir + "/maa-emu-" + tag + ".log";
+    Child maa({bin + "/maa-emu", "--listen", "127.0.0.1:0", "--ca-out", ca, "--port-file", dir + "/maa-" + tag + ".ports",
+               "--admin-listen", "127.0.0.1:0", "--trust-sim-root", dir + "/sim/ca_bundle.pem", "--known-measurement",
+               kMeasurement, "--seed", "agent-bench", "--service-time-ms", std::to_string(maa_ms),
+               // per-connection rows hold hundreds of MAA calls at once, all from 127.0.0.1
+               "--max-connections-per-peer", "0"},
+              maa_log);
+    std::string ports = wait_for_ports(maa, dir + "/maa-" + tag + ".ports", maa_log, "maa-emu");
+    const std::string maa_port = ports.substr(0, ports.find(' '));
+    for (int evidence_ms : plan.evidence_ms.at(maa_ms)) {
+      for (const Mode& mode : kModes) {
+        out["groups"].append(run_deployed_agent(dir, maa_port, maa.pid(), ca, mode, evidence_ms, maa_ms, plan));
+      }
+    }
+    int maa_status = maa.stop();
+    if (maa_status != 0) throw Failure{"maa-emu exited " + std::to_string(maa_status) + ": " + read_log(maa_log)};
+  }
+  return publish(out, out_json, dir);
+}
+
+// Runs `body` with the signal handlers installed; a failure is one line on stderr, exit 1.
+int report_failures(const std::string& what, const std::function<int()>& body) {
+  install_handlers();
+  try {
+    return body();
+  } catch (const Failure& f) {
+    std::cerr << "bench " << what << ": " << f.message << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench " << what << ": " << e.what() << "\n";
+  }
+  return 1;
 }
 
 }  // namespace
 
 // attestd-bench agent OUT_JSON [SECONDS]: the JSON goes to stdout and to OUT_JSON (unless "-").
 int bench_agent(int argc, char** argv) {
-  install_handlers();
   const std::string out = argv[1];
   const double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
-  try {
-    return run(out, seconds);
-  } catch (const Failure& f) {
-    std::cerr << "bench agent: " << f.message << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << "bench agent: " << e.what() << "\n";
-  }
-  return 1;
+  return report_failures("agent", [&] { return run(out, seconds); });
+}
+
+// attestd-bench deployed OUT_JSON: the "as deployed" table's JSON (BENCH_DEPLOYED=quick: a subset).
+int bench_deployed(int /*argc*/, char** argv) {
+  return report_failures("deployed", [&] { return run_deployed(argv[1]); });
 }
 
 }  // namespace attestd::bench

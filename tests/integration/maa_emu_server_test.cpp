@@ -206,6 +206,12 @@ BOOST_AUTO_TEST_CASE(an_admin_address_that_only_looks_like_loopback_is_refused) 
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_service_time_over_a_minute_is_a_usage_error) {
+  RunResult r = run(bin_dir() + "/maa-emu --service-time-ms 60001");
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.err.rfind("maa-emu: --service-time-ms: '60001' is out of range (0 to 60000)\n", 0) == 0u, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(an_unreachable_maa_is_maa_unavailable) {
   // A token naming an instance on a closed port: fetching its keys is what fails.
   const std::string dead = "https://127.0.0.1:1";

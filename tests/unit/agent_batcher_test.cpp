@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <latch>
 #include <map>
 #include <optional>
@@ -80,6 +82,68 @@ std::vector<Result<Attestation>> attest_concurrently(FreshnessBatcher& batcher, 
   std::vector<Result<Attestation>> results;
   for (auto& r : out) results.push_back(std::move(*r));
   return results;
+}
+
+
+// A controllable evidence source: each batch's work records its runtime on entering, then
+// waits until the test lets it finish (its report and MAA call). Works are numbered in the
+// order they entered.
+struct GatedSource {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> runtimes;
+  std::size_t allowed = 0;
+
+  AttestBatchFn fn() {
+    return [this](const std::string& runtime, const hal::ReportData&) -> Result<BatchAttestation> {
+      std::unique_lock<std::mutex> lock(mu);
+      const std::size_t me = runtimes.size();
+      runtimes.push_back(runtime);
+      cv.notify_all();
+      cv.wait(lock, [&] { return allowed > me; });
+      return BatchAttestation{"token-" + std::to_string(me + 1), nullptr};
+    };
+  }
+  std::size_t entered() {
+    std::lock_guard<std::mutex> lock(mu);
+    return runtimes.size();
+  }
+  // Waits (a liveness bound, not a timing assertion) until `n` works have entered.
+  bool wait_entered(std::size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return runtimes.size() >= n; });
+  }
+  // Lets the first `n` works finish.
+  void allow(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mu);
+    allowed = n;
+    cv.notify_all();
+  }
+  void allow_all() { allow(1u << 20); }
+};
+
+// Waits (a liveness bound) until the batcher has accepted `n` nonces.
+bool wait_nonces(const FreshnessBatcher& batcher, std::uint64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (batcher.stats().nonces < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+BatcherConfig closing(BatchClose close, int window_ms, std::size_t max_batch = 1024) {
+  BatcherConfig c = config(window_ms, max_batch);
+  c.close = close;
+  return c;
+}
+
+// Each caller's own nonce is in its runtime's tree, and in no other batch's.
+void check_bound(const Attestation& a, const Bytes& mine, std::size_t count) {
+  auto rt = parse_runtime(a.runtime);
+  BOOST_REQUIRE(rt.ok());
+  BOOST_TEST(rt->count == count);
+  BOOST_TEST(crypto::merkle_verify(mine, a.proof, rt->merkle_root));
 }
 
 }  // namespace
@@ -227,6 +291,89 @@ BOOST_AUTO_TEST_CASE(nonces_of_15_or_65_bytes_are_refused) {
   BOOST_TEST(maa.calls() == 0u);
   BOOST_TEST(batcher.attest(nonce(1, 16)).ok());
   BOOST_TEST(batcher.attest(nonce(1, 64)).ok());
+}
+
+
+BOOST_AUTO_TEST_CASE(adaptively_nonces_arriving_while_a_batch_is_attested_wait_and_form_the_next_batch) {
+  GatedSource source;
+  FreshnessBatcher batcher(closing(BatchClose::Adaptive, 1), tls_key(), source.fn());
+  std::optional<Result<Attestation>> a, b, c;
+  std::thread first([&] { a.emplace(batcher.attest(nonce(1))); });
+  BOOST_REQUIRE(source.wait_entered(1));  // batch 1 closed and is being attested
+  std::thread second([&] { b.emplace(batcher.attest(nonce(2))); });
+  std::thread third([&] { c.emplace(batcher.attest(nonce(3))); });
+  BOOST_REQUIRE(wait_nonces(batcher, 3));
+  BOOST_TEST(source.entered() == 1u);  // batch 2 keeps collecting: the source is busy
+  source.allow(1);                     // batch 1 has its answer
+  BOOST_REQUIRE(source.wait_entered(2));
+  source.allow_all();
+  first.join();
+  second.join();
+  third.join();
+  BOOST_REQUIRE_MESSAGE(a->ok(), test::why(*a));
+  BOOST_REQUIRE_MESSAGE(b->ok(), test::why(*b));
+  BOOST_REQUIRE_MESSAGE(c->ok(), test::why(*c));
+  check_bound(**a, nonce(1), 1);
+  check_bound(**b, nonce(2), 2);
+  check_bound(**c, nonce(3), 2);
+  BOOST_TEST((*a)->runtime == source.runtimes.at(0));
+  BOOST_TEST((*b)->runtime == source.runtimes.at(1));
+  BOOST_TEST((*c)->runtime == source.runtimes.at(1));
+  BOOST_TEST((*b)->token == "token-2");
+  auto first_root = parse_runtime((*a)->runtime)->merkle_root;
+  BOOST_TEST(!crypto::merkle_verify(nonce(2), (*b)->proof, first_root));  // never bound by batch 1's report
+  BOOST_TEST(batcher.stats().batches == 2u);
+  BOOST_TEST(batcher.stats().largest_batch == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(on_a_timer_a_batch_closes_while_the_previous_one_still_holds_the_source) {
+  GatedSource source;
+  FreshnessBatcher batcher(closing(BatchClose::Timer, 1), tls_key(), source.fn());
+  std::optional<Result<Attestation>> a, b;
+  std::thread first([&] { a.emplace(batcher.attest(nonce(1))); });
+  BOOST_REQUIRE(source.wait_entered(1));  // batch 1 holds the source
+  std::thread second([&] { b.emplace(batcher.attest(nonce(2))); });
+  BOOST_TEST(source.wait_entered(2));  // the timer closed batch 2 anyway: it queues for the source
+  source.allow_all();
+  first.join();
+  second.join();
+  BOOST_REQUIRE(a->ok());
+  BOOST_REQUIRE(b->ok());
+  check_bound(**a, nonce(1), 1);
+  check_bound(**b, nonce(2), 1);
+  BOOST_TEST((batcher.config().close == BatchClose::Timer));
+}
+
+BOOST_AUTO_TEST_CASE(adaptively_a_full_batch_closes_at_once_and_waits_for_the_source) {
+  GatedSource source;
+  FreshnessBatcher batcher(closing(BatchClose::Adaptive, 1, 2), tls_key(), source.fn());
+  std::vector<std::optional<Result<Attestation>>> out(4);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { out[0].emplace(batcher.attest(nonce(0))); });
+  BOOST_REQUIRE(source.wait_entered(1));
+  for (std::size_t i = 1; i <= 2; ++i) threads.emplace_back([&, i] { out[i].emplace(batcher.attest(nonce(i))); });
+  BOOST_REQUIRE(wait_nonces(batcher, 3));  // batch 2 is full, hence closed
+  threads.emplace_back([&] { out[3].emplace(batcher.attest(nonce(3))); });
+  BOOST_REQUIRE(wait_nonces(batcher, 4));
+  BOOST_TEST(source.entered() == 1u);  // closed, but not started: the source is busy
+  source.allow_all();
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < out.size(); ++i) BOOST_REQUIRE_MESSAGE(out[i]->ok(), test::why(*out[i]));
+  check_bound(**out[0], nonce(0), 1);
+  check_bound(**out[1], nonce(1), 2);
+  check_bound(**out[2], nonce(2), 2);
+  check_bound(**out[3], nonce(3), 1);  // the next caller started a batch of its own
+  BOOST_TEST((*out[1])->runtime == (*out[2])->runtime);
+  BOOST_TEST(source.entered() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(batch_close_names_are_timer_and_adaptive) {
+  BOOST_TEST((parse_batch_close("timer") == BatchClose::Timer));
+  BOOST_TEST((parse_batch_close("adaptive") == BatchClose::Adaptive));
+  BOOST_TEST(!parse_batch_close("fixed").has_value());
+  BOOST_TEST(batch_close_name(BatchClose::Timer) == "timer");
+  BOOST_TEST(batch_close_name(BatchClose::Adaptive) == "adaptive");
+  BOOST_TEST((BatcherConfig{}.close == BatchClose::Adaptive));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

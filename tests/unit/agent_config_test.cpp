@@ -141,4 +141,22 @@ BOOST_AUTO_TEST_CASE(the_documented_example_config_loads) {
   BOOST_TEST(validate(*c).ok());
 }
 
+BOOST_AUTO_TEST_CASE(batches_close_adaptively_by_default_or_on_a_timer) {
+  std::string base = R"("maa_url": "https://maa.test")";
+  auto c = parse_config("{" + base + "}");
+  BOOST_REQUIRE(c.ok());
+  BOOST_TEST(c->batch_close == "adaptive");
+  BOOST_TEST(problem("{" + base + R"(, "batch_close": "timer"})") == "ok");
+  BOOST_TEST(problem("{" + base + R"(, "batch_close": "fixed"})") ==
+             "MalformedConfig: batch_close: 'fixed' is not adaptive or timer");
+}
+
+BOOST_AUTO_TEST_CASE(a_sim_report_time_is_for_the_sim_source_only_and_at_most_a_minute) {
+  std::string sim = R"("maa_url": "https://maa.test", "evidence": "sim", "sim_keys": "/k")";
+  BOOST_TEST(problem("{" + sim + R"(, "sim_report_ms": 3000})") == "ok");
+  BOOST_TEST(problem("{" + sim + R"(, "sim_report_ms": 60001})") == "MalformedConfig: sim_report_ms: must be 0 to 60000 (ms)");
+  BOOST_TEST(problem(R"({"maa_url": "https://maa.test", "evidence": "sev-guest", "sim_report_ms": 5})") ==
+             "MalformedConfig: sim_report_ms: only the sim evidence source takes a report time, not 'sev-guest'");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

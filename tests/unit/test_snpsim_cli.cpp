@@ -145,6 +145,11 @@ BOOST_AUTO_TEST_CASE(paravisor_rejects_a_bad_report_field_before_touching_the_tp
                      "--measurement: 2 bytes, expected 48");
 }
 
+BOOST_AUTO_TEST_CASE(paravisor_refuses_a_report_time_over_a_minute_before_touching_the_tpm) {
+  expect_usage_error("paravisor --keys /nonexistent --tpm /nonexistent --report-ms 60001",
+                     "--report-ms: '60001' is not a number from 0 to 60000");
+}
+
 BOOST_AUTO_TEST_CASE(paravisor_on_a_missing_tpm_device_fails_with_device_error_naming_it) {
   std::string dir = scratch("paravisor");
   BOOST_REQUIRE(save_identity(test::milan(), dir + "/keys").ok());

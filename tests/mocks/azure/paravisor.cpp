@@ -99,7 +99,16 @@ void Paravisor::watch() {
         std::lock_guard<std::mutex> lock(mu_);
         changed = *data != last_user_data_;
       }
-      if (changed) (void)publish(*data);
+      if (changed) {
+        // Regenerating takes report_time; a write meanwhile is seen after this publish.
+        const auto ready = std::chrono::steady_clock::now() + options_.report_time;
+        while (!stopping_ && std::chrono::steady_clock::now() < ready) {
+          std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+              ready - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+        }
+        if (stopping_) break;
+        (void)publish(*data);
+      }
     }
     std::this_thread::sleep_for(options_.poll_interval);
   }

@@ -2,7 +2,7 @@
 // provisions the AK at 0x81000003 and the HCL report in NV 0x01400001 (an snp-sim report
 // whose REPORT_DATA[0:32] is SHA-256 of runtime claims that publish the AK as HCLAkPub),
 // then watches NV 0x01400002 and, when new user data appears, publishes a freshly signed
-// HCL report whose claims carry it as "user-data".
+// HCL report whose claims carry it as "user-data" (after `report_time`, as Azure's does).
 #pragma once
 
 #include <atomic>
@@ -31,6 +31,10 @@ struct ParavisorOptions {
   // swtpm's largest NV index is 2048 bytes (Azure's is 2600): the report is padded to it.
   std::uint16_t hcl_index_size = 2048;
   std::chrono::milliseconds poll_interval{50};
+  // The latency model (docs/performance.md): how long regenerating the report takes once
+  // new user data is seen (seconds on Azure). One report at a time, as Azure's one HCL
+  // index allows: user data written meanwhile waits for this report to be published.
+  std::chrono::milliseconds report_time{0};
   std::string vm_unique_id = "7E57AB1E-0000-4000-8000-000000000001";
   // When both are set, provision also issues the AK a certificate from this CA (subject
   // CN=vm_unique_id, as Azure's vTPM CA names the VM) and writes its DER to NV

@@ -37,6 +37,9 @@ struct EmulatorConfig {
   // keys (x-ms-azurevm-default-securebootkeysvalidated): MAA compares with Azure's own
   // templates, which it does not publish.
   std::vector<Bytes> default_secure_boot_keys;
+  // The latency model (docs/performance.md): every attest request takes at least this
+  // long, concurrently with others, as a remote service's round trip would (0: none).
+  int service_time_ms = 0;
 };
 
 // What a broken MAA, or something between it and the agent, answers with status 200 in

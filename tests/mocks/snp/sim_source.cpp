@@ -1,13 +1,23 @@
 #include "tests/mocks/snp/sim_source.h"
 
+#include <thread>
+
 #include "tests/mocks/snp/sev_guest_device.h"
 
 namespace attestd::snpsim {
 
-SimEvidenceSource::SimEvidenceSource(const SimIdentity& identity, ReportRequest base)
-    : identity_(identity), base_(base) {}
+SimEvidenceSource::SimEvidenceSource(const SimIdentity& identity, ReportRequest base,
+                                     std::chrono::milliseconds report_time)
+    : identity_(identity), base_(base), report_time_(report_time) {}
 
 Result<hal::Evidence> SimEvidenceSource::get_evidence(const hal::ReportData& report_data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto ready = std::chrono::steady_clock::now() + report_time_;
+  // On every path, the error's too: a device that refuses takes its round trip as well.
+  struct Wait {
+    std::chrono::steady_clock::time_point until;
+    ~Wait() { std::this_thread::sleep_until(until); }
+  } wait{ready};
   ReportRequest request = base_;
   request.report_data = report_data;
   auto report = make_report(identity_, request);

@@ -29,6 +29,7 @@ constexpr const char* kUsage = R"(usage: maa-emu [--listen HOST:PORT] [--hostnam
                [--admin-listen 127.0.0.1:PORT] [--trust-sim-root PEM ...]
                [--known-measurement HEX ...] [--known-measurements FILE]
                [--keys N] [--seed S] [--token-lifetime SECONDS] [--port-file FILE]
+               [--service-time-ms MS] [--max-connections-per-peer N]
 
 A Microsoft Azure Attestation emulator for tests: POST /attest/SevSnpVm,
 POST /attest/AzureGuest, GET /certs,
@@ -54,6 +55,10 @@ CA to --ca-out. Runs until SIGTERM or SIGINT.
   --seed S                  derive the signing keys from S (default: random)
   --token-lifetime SECONDS  how long a token is valid, 1 to 31622400 (default 8 hours)
   --port-file FILE          write "PORT ADMIN_PORT" once listening
+  --service-time-ms MS      every attest request takes at least MS ms, 0 to 60000
+                            (default 0), as MAA's round trip would (docs/performance.md)
+  --max-connections-per-peer N  connections served at once from one address, 0 to 65536
+                            (default 64; 0: no limit, for an agent making many calls)
 )";
 
 int usage_error(const std::string& message) {
@@ -66,7 +71,8 @@ const std::vector<cli::OptionSpec> kOptions = {
     {"tls-cert", true},    {"tls-key", true},              {"ca-out", true},
     {"plain-http"},        {"admin-listen", true},         {"trust-sim-root", true, true},
     {"known-measurement", true, true}, {"known-measurements", true}, {"keys", true},
-    {"seed", true},        {"token-lifetime", true},       {"port-file", true}};
+    {"seed", true},        {"token-lifetime", true},       {"port-file", true},
+    {"service-time-ms", true}, {"max-connections-per-peer", true}};
 
 int fail(const Error& e) {
   std::fprintf(stderr, "maa-emu: %s\n", e.describe().c_str());
@@ -164,6 +170,9 @@ int main(int argc, char** argv) {
   auto lifetime = args->integer("token-lifetime", 1, 366 * 86400);
   if (!lifetime) return usage_error(lifetime.error().message());
   if (*lifetime) config.token_lifetime_seconds = static_cast<std::int64_t>(**lifetime);
+  auto service_time = args->integer("service-time-ms", 0, 60000);
+  if (!service_time) return usage_error(service_time.error().message());
+  if (*service_time) config.service_time_ms = static_cast<int>(**service_time);
   for (const auto& path : args->values("trust-sim-root")) {
     auto chain = client::load_product_chain(path, "snp-sim (" + path + ")");
     if (!chain) return fail(chain.error());
@@ -172,6 +181,9 @@ int main(int argc, char** argv) {
 
   net::ServerOptions options;
   options.listen = args->value("listen").value_or("127.0.0.1:0");
+  auto per_peer = args->integer("max-connections-per-peer", 0, 65536);
+  if (!per_peer) return usage_error(per_peer.error().message());
+  if (*per_peer) options.max_connections_per_peer = static_cast<std::size_t>(**per_peer);
   options.max_body_bytes = std::max(config.max_request_bytes, config.max_azureguest_request_bytes);
   if (!plain) {
     if (auto cert_path = args->value("tls-cert")) {

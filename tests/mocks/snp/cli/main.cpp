@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
     "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
     "                      [--id-block B64 --id-auth B64 [--author-key-enabled on|off]]\n"
-    "       snp-sim paravisor --keys DIR [--tpm /dev/tpmrm0] [--ready-file FILE]\n"
+    "       snp-sim paravisor --keys DIR [--tpm /dev/tpmrm0] [--ready-file FILE] [--report-ms MS]\n"
     "                      [--policy 0xHEX] [--debug] [--measurement HEX] [--host-data HEX]\n"
     "                      [--version N] [--guest-svn N] [--vlek] [--reported-tcb bl=..,...]\n"
     "\n"
@@ -84,7 +84,9 @@ constexpr const char* kUsage =
     "  --sev-guest NAME      serve: the CUSE device /dev/NAME\n"
     "  --tsm DIR             serve: where to mount the configfs-tsm file system\n"
     "  --tpm PATH            paravisor: the guest's TPM (default /dev/tpmrm0)\n"
-    "  --ready-file FILE     serve, paravisor: written once serving\n";
+    "  --ready-file FILE     serve, paravisor: written once serving\n"
+    "  --report-ms MS        paravisor: each fresh report takes MS ms, one at a time, as\n"
+    "                        Azure's does (default 0; docs/performance.md)\n";
 
 // The options of each command: those that take a value, and bare flags.
 struct CommandOptions {
@@ -107,7 +109,7 @@ const std::map<std::string, CommandOptions>& command_options() {
       {"keygen", {{"--out", "--product", "--seed", "--tcb", "--chip-id"}, {}}},
       {"report", {plus(kReportOptions, {"--keys", "--out", "--report-data", "--vmpl"}), {"--debug", "--vlek"}}},
       {"serve", {plus(kReportOptions, {"--keys", "--sev-guest", "--tsm", "--ready-file"}), {"--debug", "--vlek"}}},
-      {"paravisor", {plus(kReportOptions, {"--keys", "--tpm", "--ready-file"}), {"--debug", "--vlek"}}},
+      {"paravisor", {plus(kReportOptions, {"--keys", "--tpm", "--ready-file", "--report-ms"}), {"--debug", "--vlek"}}},
   };
   return options;
 }
@@ -374,10 +376,15 @@ Status paravisor(const std::vector<std::string>& argv) {
   if (!args) return args.error();
   const std::string* keys = args->value("--keys");
   if (!keys) return usage_error("paravisor needs --keys DIR");
+  ParavisorServiceOptions options;
+  if (const std::string* v = args->value("--report-ms")) {
+    auto ms = parse_uint("--report-ms", *v, 60000);
+    if (!ms) return ms.error();
+    options.report_ms = static_cast<int>(*ms);
+  }
   auto sig = signer(*args, *keys);
   if (!sig) return sig.error();
   if (auto probe = make_report(sig->identity, sig->request); !probe) return probe.error();
-  ParavisorServiceOptions options;
   if (const std::string* v = args->value("--tpm")) options.tpm_path = *v;
   if (const std::string* v = args->value("--ready-file")) options.ready_file = *v;
   return serve_paravisor(sig->identity, sig->request, options);

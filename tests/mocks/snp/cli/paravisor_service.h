@@ -14,6 +14,7 @@ namespace attestd::snpsim {
 struct ParavisorServiceOptions {
   std::string tpm_path = "/dev/tpmrm0";  // the kernel's resource-managed TPM device
   std::string ready_file;                // written once provisioned; empty: none
+  int report_ms = 0;                     // how long each fresh report takes (ParavisorOptions::report_time)
 };
 
 // Provisions the vTPM, then republishes the HCL report on every user-data change until
