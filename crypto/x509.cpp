@@ -15,6 +15,12 @@
 #include "crypto/internal/x509_fields.h"
 #include "crypto/internal/rng.h"
 
+// mbedtls_verify shares parsed certificates between threads (see there): an RSA key's
+// lazily computed Montgomery constant is then written under the key's lock alone.
+#if !defined(MBEDTLS_THREADING_C)
+#error "attestd needs mbedTLS built with MBEDTLS_THREADING_C (scripts/mbedtls-config.h)"
+#endif
+
 namespace attestd::crypto {
 
 using detail::dn_string;
@@ -271,9 +277,11 @@ Result<std::vector<Bytes>> mbedtls_verify(const Certificate& leaf, std::span<con
   if (roots.empty()) return Error(ErrorCode::UntrustedChain, "no trusted root to verify against");
   // mbedTLS walks linked lists: the leaf's list, then the trusted one. A list of one is a
   // certificate as parsed already, and one intermediate is linked behind a fresh copy of
-  // the leaf: mbedTLS only reads them, and their RSA keys keep the Montgomery constant
-  // mbedTLS computes on first use (a tenth of an RSA-4096 verification). Longer lists
-  // are copied.
+  // the leaf, so their RSA keys keep the Montgomery constant (RN) mbedTLS computes on first
+  // use (a tenth of an RSA-4096 verification). That is a write into a certificate other
+  // threads may be verifying with at the same time: mbedtls_rsa_public makes it under the
+  // key's mutex, which exists only with MBEDTLS_THREADING_C (required above). Nothing else
+  // in the shared certificates is written. Longer lists are copied.
   mbedtls_x509_crt chain, trust;
   mbedtls_x509_crt_init(&chain);
   mbedtls_x509_crt_init(&trust);

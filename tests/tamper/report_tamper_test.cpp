@@ -1,6 +1,10 @@
 // Altered evidence: each alteration rejected with its own error, never a crash.
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "client/lib/evidence_files.h"
 #include "hal/snp/report.h"
 #include "tests/support.h"
@@ -221,6 +225,31 @@ BOOST_AUTO_TEST_CASE(verdicts_on_the_same_certificates_do_not_depend_on_earlier_
     BOOST_TEST(verify_error(report, with_genoa, kToday) == "UntrustedChain");
     BOOST_TEST(verify_error(report, cs, *parse_rfc3339("2060-01-01T00:00:00Z")) == "CertificateExpired");
   }
+}
+
+// The same, from several threads at once on the same pinned certificates (the agent and a
+// Python program verify concurrently): mbedTLS writes an RSA key's Montgomery constant on
+// first use, under the key's lock (MBEDTLS_THREADING_C, which crypto/x509.cpp requires).
+// Run under `make test-asan` too.
+BOOST_AUTO_TEST_CASE(concurrent_verifications_on_the_same_certificates_give_the_same_verdicts) {
+  Bytes report = read_vector("snp/virtee-sev_milan/report.bin");
+  Bytes flipped = report;
+  flipped[0x90] ^= 1;
+  auto bundle = certs("snp/virtee-sev_milan/ca_bundle.pem");
+  auto cs = certs("snp/virtee-sev_milan/vcek.der");
+  cs.insert(cs.end(), bundle.begin(), bundle.end());
+  constexpr int kThreads = 4;
+  std::vector<std::string> verdicts(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 2; ++round) {
+        verdicts[t] += verify_error(report, cs, kToday) + "," + verify_error(flipped, cs, kToday) + ";";
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) BOOST_TEST(verdicts[t] == "ok,BadSignature;ok,BadSignature;", "thread " << t);
 }
 
 BOOST_AUTO_TEST_CASE(a_ca_certificate_in_place_of_the_signing_key_is_refused) {
