@@ -64,4 +64,10 @@ class EvidenceSource {
   virtual Result<Bytes> decrypt_with_encryption_key(const Evidence& evidence, ByteView ciphertext);
 };
 
+// Whether `evidence` binds `report_data` as get_evidence promises: in REPORT_DATA itself
+// (sev-guest, tsm, sim) or, from the Azure vTPM, as the HCL runtime claims' user-data,
+// quoted by the AK (check_azure_evidence). A source that answered for other data is
+// ReportDataMismatch naming both values; a report that does not parse, MalformedReport.
+Status check_binding(const Evidence& evidence, const ReportData& report_data);
+
 }  // namespace attestd::hal

@@ -178,6 +178,7 @@ int cmd_report(const std::vector<std::string>& argv) {
     return fail(Error(ErrorCode::DeviceError, source + " answered with a VMPL " + std::to_string(parsed->vmpl) +
                                                   " report for VMPL " + std::to_string(settings.vmpl)));
   }
+  if (Status s = hal::check_binding(*evidence, *data); !s) return fail(s.error());
   if (Status s = write_file(*out, evidence->report); !s) return fail(s.error());
   std::vector<std::string> certs;
   if (auto dir = args.value("certs-out")) {
@@ -222,8 +223,10 @@ int cmd_derive_key(const std::vector<std::string>& argv) {
   if (!svn) return fail(svn.error());
   request.guest_svn = static_cast<std::uint32_t>(svn->value_or(0));
   if (auto tcb = args.value("tcb")) {
-    std::string digits = tcb->rfind("0x", 0) == 0 ? *tcb : "0x" + *tcb;
-    auto value = parse_flag_integer("--tcb", digits, 0, ~std::uint64_t{0}, IntegerBase::DecimalOrHex);
+    // Hexadecimal always, with or without 0x/0X: TCB_VERSION is printed so (attest show).
+    bool prefixed = tcb->size() > 2 && (*tcb)[0] == '0' && ((*tcb)[1] == 'x' || (*tcb)[1] == 'X');
+    auto value = parse_flag_integer("--tcb", "0x" + tcb->substr(prefixed ? 2 : 0), 0, ~std::uint64_t{0},
+                                    IntegerBase::DecimalOrHex);
     if (!value) return fail(Error(ErrorCode::Usage, "--tcb: '" + *tcb + "' is not a 64-bit hex TCB_VERSION"));
     request.tcb_version = *value;
   }

@@ -239,6 +239,22 @@ BOOST_AUTO_TEST_CASE(the_sim_source_binds_report_data_and_supplies_the_host_cert
   BOOST_TEST((ev->certificates == snpsim::host_certificates(snpsim::test::milan())));
 }
 
+// attest report checks what a source answered before writing it: a report for other data
+// (a broken driver, a relaying host) is refused, naming both values.
+BOOST_AUTO_TEST_CASE(evidence_for_other_report_data_does_not_bind_the_data_asked_for) {
+  snpsim::SimEvidenceSource source(snpsim::test::milan());
+  auto ev = source.get_evidence(data_of(9));
+  BOOST_REQUIRE_MESSAGE(ev.ok(), test::why(ev));
+  BOOST_TEST(check_binding(*ev, data_of(9)).ok());
+  Status other = check_binding(*ev, data_of(10));
+  BOOST_REQUIRE(!other.ok());
+  BOOST_TEST(error_name(other.error().code()) == "ReportDataMismatch");
+  BOOST_TEST(other.error().message() == "the sim report's REPORT_DATA is " + hex_encode(data_of(9)) + ", but " +
+                                            hex_encode(data_of(10)) + " was asked for");
+  ev->report.resize(100);
+  BOOST_TEST(error_name(check_binding(*ev, data_of(9)).error().code()) == "MalformedReport");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace attestd::hal
