@@ -59,6 +59,12 @@ Result<std::optional<IdBlockRequest>> id_block_request(const Args& args) {
   auto policy = args.integer("policy", 0, UINT64_MAX, IntegerBase::DecimalOrHex);
   if (!policy) return policy.error();
   if (*policy) block.policy = **policy;
+  // The firmware refuses to launch with a policy that has bit 17 clear or a reserved bit
+  // (63:26) set, as parse_report refuses such a report: do not sign one.
+  if (!((block.policy >> 17) & 1) || (block.policy >> 26) != 0) {
+    return usage("--policy " + hex_u64(block.policy) +
+                 ": not a guest policy the firmware launches with (bit 17 must be 1, bits 63:26 are reserved)");
+  }
   auto id_key = client::read_id_signing_key(*id_key_path);
   if (!id_key) return id_key.error().with_context("--id-key");
   IdBlockRequest request{block, std::move(id_key).value(), std::nullopt};

@@ -216,4 +216,17 @@ BOOST_AUTO_TEST_CASE(id_block_options_need_an_id_key_and_well_formed_values) {
   BOOST_TEST(r.err.find("--id-key is not used with --uki") != std::string::npos, r.err);
 }
 
+// The firmware would refuse the launch: nothing is signed for such a policy.
+BOOST_AUTO_TEST_CASE(an_id_block_is_not_signed_for_a_policy_the_firmware_refuses) {
+  const std::string base = "--launch-digest " + kMeasurement + " --id-key " + id_key() + " ";
+  for (std::string policy : {"0", "0x10000", "0x4030000"}) {
+    RunResult r = run(attest() + " measure " + base + "--policy " + policy);
+    BOOST_TEST(r.exit_code == 2, policy);
+    BOOST_TEST(r.out.empty());
+    BOOST_TEST(r.err.find(": not a guest policy the firmware launches with (bit 17 must be 1, bits 63:26 are reserved)") !=
+                   std::string::npos,
+               r.err);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
