@@ -228,6 +228,11 @@ BOOST_AUTO_TEST_CASE(derive_key_mixes_in_a_selected_field_and_ignores_an_unselec
   BOOST_TEST(key_of("--root vcek --fields policy") != key_of("--root vcek --fields policy --sim-policy 0x130000"));
   BOOST_TEST(key_of("--root vcek --fields tcb") != key_of("--root vcek --fields tcb --tcb 0x0100000000000000"));
   BOOST_TEST(key_of("--root vcek") == key_of("--root vcek --tcb 0x0100000000000000"));
+  // --tcb is hexadecimal with or without its prefix, whatever the prefix's case.
+  BOOST_TEST(key_of("--root vcek --fields tcb --tcb 0X0100000000000000") ==
+             key_of("--root vcek --fields tcb --tcb 0100000000000000"));
+  BOOST_TEST(key_of("--root vcek --fields tcb --tcb 0x0100000000000000") ==
+             key_of("--root vcek --fields tcb --tcb 0100000000000000"));
   BOOST_TEST(key_of("--root vcek") != key_of("--root vcek --vmpl 1"));
 }
 
