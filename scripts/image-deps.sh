@@ -24,6 +24,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEPS_DIR=${1:-${ATTESTD_DEPS_DIR:-$ROOT/.deps}}
+# apt reads relative Dir:: paths from /, not from here: make DEPS_DIR=.deps must still work.
+mkdir -p "$DEPS_DIR" && DEPS_DIR=$(cd "$DEPS_DIR" && pwd)
 APT_DIR=$DEPS_DIR/apt-bin
 KERNEL_DIR=$DEPS_DIR/kernel
 ENV_FILE=$DEPS_DIR/image-deps.env
