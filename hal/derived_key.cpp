@@ -1,5 +1,6 @@
 #include "hal/derived_key.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace attestd::hal {
