@@ -1,6 +1,5 @@
 #include "boot/sipa.h"
 
-#include <cstdio>
 #include <vector>
 
 #include "boot/le_cursor.h"
@@ -31,12 +30,6 @@ std::optional<std::vector<SipaEvent>> split(ByteView data) {
   return out;
 }
 
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
 class Reader {
  public:
   explicit Reader(WindowsBootConfig& out) : out_(out) {}
@@ -64,7 +57,7 @@ class Reader {
     }
     auto flag = [&](std::optional<bool>& dst, bool sticky) -> Result<bool> {
       if (e.data.size() != 1) {
-        return Error(ErrorCode::MalformedInput, "SIPA event " + hex32(e.type) + " has " + std::to_string(e.data.size()) +
+        return Error(ErrorCode::MalformedInput, "SIPA event " + hex_number(e.type, 8) + " has " + std::to_string(e.data.size()) +
                                                     " bytes of data, not the one byte of a boolean");
       }
       const bool v = e.data[0] != 0;
@@ -82,7 +75,7 @@ class Reader {
         if (e.data.size() == 4) out_.hvci_policy = le32_at(e.data, 0);
         else if (e.data.size() == 8) out_.hvci_policy = le64_at(e.data, 0);
         else {
-          return Error(ErrorCode::MalformedInput, "SIPA event " + hex32(e.type) + " (HVCI policy) has " +
+          return Error(ErrorCode::MalformedInput, "SIPA event " + hex_number(e.type, 8) + " (HVCI policy) has " +
                                                       std::to_string(e.data.size()) + " bytes of data, not 4 or 8");
         }
         return true;

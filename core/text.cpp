@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <cstdio>
+
 namespace attestd {
 
 namespace {
@@ -82,6 +84,13 @@ std::string printable_quoted(std::string_view s) {
     else append_escaped(out, c);
   }
   return out + "\"";
+}
+
+std::string hex_number(std::uint64_t v, int min_digits) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%0*llx", min_digits < 0 ? 0 : (min_digits > 16 ? 16 : min_digits),
+                static_cast<unsigned long long>(v));
+  return buf;
 }
 
 }  // namespace attestd

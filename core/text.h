@@ -1,6 +1,7 @@
 // ASCII text helpers (protocol names, header names, host names: never user prose).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,10 @@ std::string printable_quoted(std::string_view s);
 // and bytes that are not UTF-8 become visible "\xNN" text; printable UTF-8 stays as it
 // is. With `keep_line_breaks`, "\n" and "\t" stay too (for multi-line blocks).
 std::string terminal_safe(std::string_view s, bool keep_line_breaks = false);
+
+// "0x" and `v` in lowercase hex, zero-padded to at least `min_digits` digits: a flag word,
+// policy or register value in a message or in JSON (hex_number(0x30000) == "0x30000",
+// hex_number(0x21, 4) == "0x0021").
+std::string hex_number(std::uint64_t v, int min_digits = 0);
 
 }  // namespace attestd

@@ -1,7 +1,8 @@
 #include "hal/derived_key.h"
 
-#include <cstdio>
 #include <cstring>
+
+#include "core/text.h"
 
 namespace attestd::hal {
 
@@ -18,14 +19,8 @@ constexpr FieldName kFieldNames[] = {
     {guest_field::kGuestSvn, "svn"},          {guest_field::kTcbVersion, "tcb"},
 };
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 Error status_error(std::uint32_t status) {
-  std::string what = "MSG_KEY_RSP status " + hex(status);
+  std::string what = "MSG_KEY_RSP status " + hex_number(status);
   if (status == uapi::kStatusInvalidParam) {
     what += " (INVALID_PARAM: the firmware refused the request; a VMPL below the guest's own, a guest SVN above "
             "the launch's or a TCB above the committed one)";
@@ -79,7 +74,7 @@ Result<DerivedKey> get_derived_key(SevGuestDevice& device, const DerivedKeyReque
     return Error(ErrorCode::Usage, "sev-guest: VMPL " + std::to_string(request.vmpl) + " is not 0-3");
   }
   if (request.fields & ~guest_field::kAll) {
-    return Error(ErrorCode::Usage, "sev-guest: guest field select " + hex(request.fields) +
+    return Error(ErrorCode::Usage, "sev-guest: guest field select " + hex_number(request.fields) +
                                        " has bits beyond policy, image-id, family-id, measurement, svn and tcb");
   }
   uapi::SnpDerivedKeyReq req;

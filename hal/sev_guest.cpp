@@ -6,23 +6,17 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <algorithm>
 
+#include "core/text.h"
 #include "hal/snp/report.h"
 
 namespace attestd::hal {
 
 namespace {
-
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%x", v);
-  return buf;
-}
 
 const char* request_name(unsigned long request) {
   return request == uapi::kSnpGetExtReport    ? "SNP_GET_EXT_REPORT"
@@ -35,7 +29,7 @@ const char* request_name(unsigned long request) {
 Error guest_request_error(unsigned long request, int rc, const uapi::SnpGuestRequestIoctl& io) {
   return Error(ErrorCode::DeviceError, std::string(request_name(request)) + ": " + std::strerror(-rc) +
                                            " (errno " + std::to_string(-rc) + "), fw_error " +
-                                           hex32(io.fw_error) + ", vmm_error " + hex32(io.vmm_error));
+                                           hex_number(io.fw_error) + ", vmm_error " + hex_number(io.vmm_error));
 }
 
 namespace {
@@ -63,11 +57,11 @@ Result<Bytes> report_from_response(const uapi::SnpReportResp& resp) {
   std::memcpy(&status, resp.data, 4);
   std::memcpy(&size, resp.data + 4, 4);
   if (status != uapi::kReportRspSuccess) {
-    return Error(ErrorCode::DeviceError, "MSG_REPORT_RSP status " + hex32(status));
+    return Error(ErrorCode::DeviceError, "MSG_REPORT_RSP status " + hex_number(status));
   }
   if (size != snp::kReportSize) {
     return Error(ErrorCode::MalformedReport,
-                 "MSG_REPORT_RSP report_size " + hex32(size) + ", expected " + hex32(snp::kReportSize));
+                 "MSG_REPORT_RSP report_size " + hex_number(size) + ", expected " + hex_number(snp::kReportSize));
   }
   const std::uint8_t* report = resp.data + uapi::kReportRspHeader;
   return Bytes(report, report + snp::kReportSize);

@@ -1,9 +1,9 @@
 #include "verify/id_block.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
+#include "core/text.h"
 #include "crypto/keys.h"
 #include "crypto/sha.h"
 #include "verify/snp_key_digest.h"
@@ -11,12 +11,6 @@
 namespace attestd::verify {
 
 namespace {
-
-std::string hex_policy(std::uint64_t policy) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(policy));
-  return buf;
-}
 
 // `what` is signed by `signer` (ABI key format) with `signature` (ABI signature format).
 Status verify_snp_signature(ByteView signer, ByteView signature, ByteView what, const std::string& name) {
@@ -59,8 +53,8 @@ Result<IdBlockLaunch> check_id_block(ByteView id_block, ByteView id_auth, bool a
                                                      " is not the launch measurement " + hex_encode(launch_digest));
   }
   if (block->policy != guest_policy) {
-    return Error(ErrorCode::GuestPolicyMismatch, "the ID block's POLICY " + hex_policy(block->policy) +
-                                                     " is not the guest policy " + hex_policy(guest_policy));
+    return Error(ErrorCode::GuestPolicyMismatch, "the ID block's POLICY " + hex_number(block->policy) +
+                                                     " is not the guest policy " + hex_number(guest_policy));
   }
   IdBlockLaunch launch;
   launch.block = *block;

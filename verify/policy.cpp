@@ -3,13 +3,13 @@
 #include <json/value.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <initializer_list>
 #include <limits>
 
 #include "boot/sipa.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "verify/report_verifier.h"
 #include "verify/snp_key_digest.h"
 
@@ -439,12 +439,6 @@ Result<Policy> load_policy(const std::string& path) {
 
 namespace {
 
-std::string hex_u64(std::uint64_t v) {
-  char buf[19];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 bool in_list(const std::vector<Bytes>& list, const Bytes& value) {
   return std::any_of(list.begin(), list.end(), [&](const Bytes& b) { return constant_time_equal(b, value); });
 }
@@ -628,8 +622,8 @@ Status check_mitigations(const Policy& p, const GuestFacts& f) {
                                                     ", which only a version 5 report carries");
     }
     if ((*v.have & *v.min) != *v.min) {
-      return Error(ErrorCode::MitigationTooLow, std::string(v.field) + " " + hex_u64(*v.have) + " lacks the bits " +
-                                                    hex_u64(*v.min & ~*v.have) + " of the required " + hex_u64(*v.min));
+      return Error(ErrorCode::MitigationTooLow, std::string(v.field) + " " + hex_number(*v.have) + " lacks the bits " +
+                                                    hex_number(*v.min & ~*v.have) + " of the required " + hex_number(*v.min));
     }
   }
   return ok_status();

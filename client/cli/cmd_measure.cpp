@@ -12,6 +12,7 @@
 #include "core/args.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/text.h"
 
 namespace attestd::cli {
 
@@ -78,12 +79,6 @@ measure when they boot this signed UKI: 4 (boot applications), 7 (Secure Boot po
 const char* kCommand = "measure";
 
 Error usage(const std::string& message) { return Error(ErrorCode::Usage, message); }
-
-std::string hex_u64(std::uint64_t v, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%0*llx", width, static_cast<unsigned long long>(v));
-  return buf;
-}
 
 // --launch-digest: the ID block for a measurement computed elsewhere.
 template <typename Fail>
@@ -224,9 +219,9 @@ int cmd_measure(const std::vector<std::string>& argv) {
   v["ovmf_hash_given"] = params.ovmf_hash.has_value();
   v["vcpus"] = params.vcpus;
   v["vcpu_type"] = vcpu_type ? Json::Value(*vcpu_type) : Json::Value(Json::nullValue);
-  v["vcpu_signature"] = hex_u64(params.vcpu_sig, 8);
+  v["vcpu_signature"] = hex_number(params.vcpu_sig, 8);
   v["vmm_type"] = std::string(client::vmm_type_name(params.vmm));
-  v["guest_features"] = hex_u64(params.guest_features, 0);
+  v["guest_features"] = hex_number(params.guest_features, 0);
   if (params.kernel) {
     Json::Value k(Json::objectValue);
     k["kernel"] = *kernel;

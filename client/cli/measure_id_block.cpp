@@ -1,7 +1,6 @@
 #include "client/cli/measure_id_block.h"
 
-#include <cstdio>
-
+#include "core/text.h"
 #include "crypto/base64.h"
 
 namespace attestd::cli {
@@ -21,12 +20,6 @@ Status parse_id(const Args& args, const char* name, std::array<std::uint8_t, N>&
   }
   std::copy(bytes->begin(), bytes->end(), out.begin());
   return ok_status();
-}
-
-std::string hex_u64(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 }  // namespace
@@ -62,7 +55,7 @@ Result<std::optional<IdBlockRequest>> id_block_request(const Args& args) {
   // The firmware refuses to launch with a policy that has bit 17 clear or a reserved bit
   // (63:26) set, as parse_report refuses such a report: do not sign one.
   if (!((block.policy >> 17) & 1) || (block.policy >> 26) != 0) {
-    return usage("--policy " + hex_u64(block.policy) +
+    return usage("--policy " + hex_number(block.policy) +
                  ": not a guest policy the firmware launches with (bit 17 must be 1, bits 63:26 are reserved)");
   }
   auto id_key = client::read_id_signing_key(*id_key_path);
@@ -101,7 +94,7 @@ Json::Value id_block_json(const IdBlockRequest& request, const client::SignedIdB
   v["family_id"] = hex_encode(request.block.family_id);
   v["image_id"] = hex_encode(request.block.image_id);
   v["guest_svn"] = request.block.guest_svn;
-  v["policy"] = hex_u64(request.block.policy);
+  v["policy"] = hex_number(request.block.policy);
   return v;
 }
 

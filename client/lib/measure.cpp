@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <map>
 
 #include "core/file.h"
@@ -63,12 +62,6 @@ void put_le(std::uint8_t* p, std::uint64_t v, std::size_t n) {
 }
 
 Error malformed(const std::string& what) { return Error(ErrorCode::MalformedInput, "OVMF: " + what); }
-
-std::string hex32(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 }  // namespace
 
@@ -222,11 +215,11 @@ Result<OvmfImage> OvmfImage::parse(Bytes data) {
     std::string which = "SEV metadata section " + std::to_string(i);
     switch (type) {
       case 1: case 2: case 3: case 4: case 0x10: s.type = static_cast<SectionType>(type); break;
-      default: return malformed(which + " has unknown type " + hex32(type));
+      default: return malformed(which + " has unknown type " + hex_number(type));
     }
     if (s.gpa % kPageSize != 0 || s.size % kPageSize != 0 || s.size == 0) {
-      return malformed(which + " (" + std::string(section_type_name(s.type)) + " at " + hex32(s.gpa) + ", size " +
-                       hex32(s.size) + ") is not whole pages");
+      return malformed(which + " (" + std::string(section_type_name(s.type)) + " at " + hex_number(s.gpa) + ", size " +
+                       hex_number(s.size) + ") is not whole pages");
     }
     if (std::uint64_t{s.gpa} + s.size > kFourGiB) {
       return malformed(which + " ends above 4 GiB");
@@ -427,7 +420,7 @@ Result<Bytes> snp_launch_digest(const OvmfImage& ovmf, const MeasureParams& para
                                        std::to_string(kMaxVcpus));
   }
   if ((params.guest_features & kSevFeatureSnpActive) == 0) {
-    return Error(ErrorCode::Usage, "guest features " + hex32(params.guest_features) +
+    return Error(ErrorCode::Usage, "guest features " + hex_number(params.guest_features) +
                                        " lack SNPActive (bit 0), which every SEV-SNP guest has");
   }
   // The kernel-hashes page, checked before anything is hashed.
@@ -445,13 +438,13 @@ Result<Bytes> snp_launch_digest(const OvmfImage& ovmf, const MeasureParams& para
     for (const OvmfSection& s : ovmf.sections()) {
       if (s.type == SectionType::SnpKernelHashes && s.size != kPageSize) {
         return Error(ErrorCode::MalformedInput,
-                     "OVMF: the SNP_KERNEL_HASHES section is " + hex32(s.size) + " bytes, not one page");
+                     "OVMF: the SNP_KERNEL_HASHES section is " + hex_number(s.size) + " bytes, not one page");
       }
     }
     Bytes table = sev_hashes_table(*params.kernel);
     const std::uint32_t at = *ovmf.kernel_hashes_gpa() % kPageSize;
     if (at + table.size() > kPageSize) {
-      return Error(ErrorCode::MalformedInput, "OVMF: the SEV hash table at " + hex32(*ovmf.kernel_hashes_gpa()) +
+      return Error(ErrorCode::MalformedInput, "OVMF: the SEV hash table at " + hex_number(*ovmf.kernel_hashes_gpa()) +
                                                   " does not fit in its page");
     }
     hashes_page.assign(kPageSize, 0);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/json.h"
+#include "core/text.h"
 
 namespace attestd::client {
 
@@ -12,12 +13,6 @@ namespace {
 template <std::size_t N>
 std::string hex(const std::array<std::uint8_t, N>& a) {
   return hex_encode(ByteView(a.data(), a.size()));
-}
-
-std::string hex64(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 snp::Product tcb_product(const snp::AttestationReport& r, snp::Product product) {
@@ -29,7 +24,7 @@ Json::Value tcb_json(snp::Product product, std::uint64_t raw) {
   snp::Product layout = product == snp::Product::Unknown ? snp::Product::Milan : product;
   snp::TcbVersion t = snp::decode_tcb(layout, raw);
   Json::Value v(Json::objectValue);
-  v["raw"] = hex64(raw);
+  v["raw"] = hex_number(raw, 16);
   if (layout == snp::Product::Turin) v["fmc"] = t.fmc;
   v["bootloader"] = t.bootloader;
   v["tee"] = t.tee;
@@ -55,7 +50,7 @@ Json::Value report_json(const snp::AttestationReport& r, snp::Product product) {
   v["version"] = r.version;
   v["guest_svn"] = r.guest_svn;
   Json::Value pol(Json::objectValue);
-  pol["raw"] = hex64(r.policy.raw);
+  pol["raw"] = hex_number(r.policy.raw, 16);
   pol["abi_major"] = r.policy.abi_major();
   pol["abi_minor"] = r.policy.abi_minor();
   pol["smt"] = r.policy.smt();
@@ -74,7 +69,7 @@ Json::Value report_json(const snp::AttestationReport& r, snp::Product product) {
   v["signature_algo"] = r.signature_algo;
   v["current_tcb"] = tcb_json(p, r.current_tcb);
   Json::Value pi(Json::objectValue);
-  pi["raw"] = hex64(r.platform_info.raw);
+  pi["raw"] = hex_number(r.platform_info.raw, 16);
   pi["smt_enabled"] = r.platform_info.smt_enabled();
   pi["tsme_enabled"] = r.platform_info.tsme_enabled();
   pi["ecc_enabled"] = r.platform_info.ecc_enabled();
@@ -110,8 +105,8 @@ Json::Value report_json(const snp::AttestationReport& r, snp::Product product) {
   v["committed_firmware"] = r.committed.str();
   v["launch_tcb"] = tcb_json(p, r.launch_tcb);
   if (r.version >= 5) {
-    v["launch_mit_vector"] = hex64(r.launch_mit_vector);
-    v["current_mit_vector"] = hex64(r.current_mit_vector);
+    v["launch_mit_vector"] = hex_number(r.launch_mit_vector, 16);
+    v["current_mit_vector"] = hex_number(r.current_mit_vector, 16);
   }
   Json::Value sig(Json::objectValue);
   sig["r"] = hex(r.signature_r);
@@ -132,7 +127,7 @@ std::string yes(bool b) { return b ? "yes" : "no"; }
 
 std::string tcb_text(snp::Product p, std::uint64_t raw) {
   snp::Product layout = p == snp::Product::Unknown ? snp::Product::Milan : p;
-  return hex64(raw) + "  " + snp::describe_tcb(layout, raw);
+  return hex_number(raw, 16) + "  " + snp::describe_tcb(layout, raw);
 }
 
 }  // namespace
@@ -149,7 +144,7 @@ std::string report_table(const snp::AttestationReport& r, snp::Product product) 
                   r.cpuid_mod_id, r.cpuid_step);
     row(o, "cpuid", cpuid);
   }
-  row(o, "policy", hex64(r.policy.raw) + "  abi " + std::to_string(r.policy.abi_major()) + "." +
+  row(o, "policy", hex_number(r.policy.raw, 16) + "  abi " + std::to_string(r.policy.abi_major()) + "." +
                        std::to_string(r.policy.abi_minor()));
   row(o, "  debug", yes(r.policy.debug()));
   row(o, "  migrate_ma", yes(r.policy.migrate_ma()));
@@ -169,7 +164,7 @@ std::string report_table(const snp::AttestationReport& r, snp::Product product) 
   row(o, "signing_key", signing_key_name(r.signer_info.signing_key()) +
                             (r.signer_info.mask_chip_key() ? " (chip id masked)" : "") +
                             (r.signer_info.author_key_en() ? " (author key)" : ""));
-  row(o, "platform_info", hex64(r.platform_info.raw) + "  smt " + yes(r.platform_info.smt_enabled()) +
+  row(o, "platform_info", hex_number(r.platform_info.raw, 16) + "  smt " + yes(r.platform_info.smt_enabled()) +
                               ", tsme " + yes(r.platform_info.tsme_enabled()) + ", ecc " +
                               yes(r.platform_info.ecc_enabled()) + ", ciphertext hiding " +
                               yes(r.platform_info.ciphertext_hiding_enabled()));
@@ -180,8 +175,8 @@ std::string report_table(const snp::AttestationReport& r, snp::Product product) 
   row(o, "current_firmware", r.current.str());
   row(o, "committed_firmware", r.committed.str());
   if (r.version >= 5) {
-    row(o, "launch_mit_vector", hex64(r.launch_mit_vector));
-    row(o, "current_mit_vector", hex64(r.current_mit_vector));
+    row(o, "launch_mit_vector", hex_number(r.launch_mit_vector, 16));
+    row(o, "current_mit_vector", hex_number(r.current_mit_vector, 16));
   }
   row(o, "chip_id", hex(r.chip_id));
   row(o, "signature.r", hex(r.signature_r));

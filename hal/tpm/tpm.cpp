@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstdio>
 #include <thread>
 #include <utility>
 
+#include "core/text.h"
 #include "crypto/random.h"
 #include "hal/tpm/marshal.h"
 #include "hal/tpm/objects.h"
@@ -152,12 +152,6 @@ const char* rc_name(std::uint32_t code) {
   }
 }
 
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%x", v);
-  return buf;
-}
-
 // The digest size of a PCR bank's hash (Part 2 §6.3, TPM_ALG_SHA1 0x0004 among them); 0
 // for a hash we do not know.
 std::size_t digest_size(std::uint16_t hash_alg) {
@@ -200,7 +194,7 @@ std::string describe_rc(std::uint32_t rc) {
   }
   const char* name = rc_name(code);
   out = name ? std::string(name) : std::string("TPM response code");
-  out += " (" + hex32(rc);
+  out += " (" + hex_number(rc);
   if (!where.empty()) out += ": " + where;
   out += ")";
   return out;
@@ -253,10 +247,10 @@ Result<TpmResponse> parse_response(std::string_view name, bool sessions, ByteVie
     return device(name, "response size field " + std::to_string(size) + " differs from the " +
                             std::to_string(r.size()) + " bytes received");
   }
-  if (tag != kStNoSessions && tag != kStSessions) return device(name, "response has unknown tag " + hex32(tag));
+  if (tag != kStNoSessions && tag != kStSessions) return device(name, "response has unknown tag " + hex_number(tag));
   if (rc != 0) return device(name, "TPM returned " + describe_rc(rc));
   if ((tag == kStSessions) != sessions) {
-    return device(name, "response tag " + hex32(tag) + " does not match the command's sessions");
+    return device(name, "response tag " + hex_number(tag) + " does not match the command's sessions");
   }
   TpmResponse out;
   for (unsigned i = 0; i < handles; ++i) out.handles.push_back(u.u32());
@@ -347,7 +341,7 @@ Result<SignedAttest> signed_attest(std::string_view name, ByteView params) {
     u.u16();
     u.tpm2b(kMaxRsaKey);
   } else if (u.ok()) {
-    return device(name, "unsupported signature algorithm " + hex32(sig_alg));
+    return device(name, "unsupported signature algorithm " + hex_number(sig_alg));
   }
   if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " bytes after the signature");
   if (Status s = finish_params(name, u); !s) return s.error();
@@ -398,7 +392,7 @@ Result<NvPublic> Tpm::nv_read_public(std::uint32_t index) {
   auto pub = nv_find(index);
   if (!pub) return pub.error();
   if (!*pub) {
-    return device("TPM2_NV_ReadPublic", "TPM returned " + describe_rc(kRcHandle1)).with_context("NV index " + hex32(index));
+    return device("TPM2_NV_ReadPublic", "TPM returned " + describe_rc(kRcHandle1)).with_context("NV index " + hex_number(index));
   }
   return **pub;
 }
@@ -409,10 +403,10 @@ Result<std::optional<NvPublic>> Tpm::nv_find(std::uint32_t index) {
   c.handle(index);
   Bytes command = c.finish();
   auto raw = send(name, command);
-  if (!raw) return raw.error().with_context("NV index " + hex32(index));
+  if (!raw) return raw.error().with_context("NV index " + hex_number(index));
   if (response_code(*raw) == kRcHandle1) return std::optional<NvPublic>();
   auto r = parse(name, command, *raw);
-  if (!r) return r.error().with_context("NV index " + hex32(index));
+  if (!r) return r.error().with_context("NV index " + hex_number(index));
   Unmarshaller u(r->params);
   std::uint16_t size = u.u16();
   Unmarshaller p = u.sub(size);
@@ -424,7 +418,7 @@ Result<std::optional<NvPublic>> Tpm::nv_find(std::uint32_t index) {
   pub.data_size = p.u16();
   u.tpm2b(kMaxName);
   if (Status s = finish_params(name, p.ok() ? u : p); !s) return s.error();
-  if (pub.index != index) return device(name, "TPM answered for index " + hex32(pub.index) + ", not " + hex32(index));
+  if (pub.index != index) return device(name, "TPM answered for index " + hex_number(pub.index) + ", not " + hex_number(index));
   return std::optional<NvPublic>(pub);
 }
 
@@ -443,7 +437,7 @@ Result<Bytes> Tpm::nv_read(std::uint32_t index, std::size_t chunk) {
     c.params().u16(n);
     c.params().u16(static_cast<std::uint16_t>(out.size()));
     auto r = execute(name, c.finish());
-    if (!r) return r.error().with_context("NV index " + hex32(index) + " at offset " + std::to_string(out.size()));
+    if (!r) return r.error().with_context("NV index " + hex_number(index) + " at offset " + std::to_string(out.size()));
     Unmarshaller u(r->params);
     ByteView data = u.tpm2b(kMaxNvBuffer);
     if (Status s = finish_params(name, u); !s) return s.error();
@@ -468,7 +462,7 @@ Status Tpm::nv_define_space(std::uint32_t index, std::uint16_t size, std::uint32
   pub.u16(size);
   p.tpm2b(pub.bytes());
   auto r = execute("TPM2_NV_DefineSpace", c.finish());
-  if (!r) return r.error().with_context("NV index " + hex32(index));
+  if (!r) return r.error().with_context("NV index " + hex_number(index));
   return ok_status();
 }
 
@@ -476,7 +470,7 @@ Status Tpm::nv_undefine_space(std::uint32_t index) {
   Command c(kCcNvUndefineSpace, true);
   c.handle(kRhOwner).handle(index).password_auth();
   auto r = execute("TPM2_NV_UndefineSpace", c.finish());
-  if (!r) return r.error().with_context("NV index " + hex32(index));
+  if (!r) return r.error().with_context("NV index " + hex_number(index));
   return ok_status();
 }
 
@@ -490,7 +484,7 @@ Status Tpm::nv_write(std::uint32_t index, ByteView data, std::uint16_t offset, s
     c.params().tpm2b(data.subspan(done, n));
     c.params().u16(static_cast<std::uint16_t>(offset + done));
     auto r = execute("TPM2_NV_Write", c.finish());
-    if (!r) return r.error().with_context("NV index " + hex32(index) + " at offset " + std::to_string(offset + done));
+    if (!r) return r.error().with_context("NV index " + hex_number(index) + " at offset " + std::to_string(offset + done));
     done += n;
   } while (done < data.size());
   return ok_status();
@@ -508,7 +502,7 @@ Result<QuoteResponse> Tpm::quote(std::uint32_t key_handle, ByteView qualifying_d
   c.params().u16(kAlgNull);  // inScheme: the key's own
   c.params().raw(pcrs.marshal());
   auto r = execute(name, c.finish());
-  if (!r) return r.error().with_context("key " + hex32(key_handle));
+  if (!r) return r.error().with_context("key " + hex_number(key_handle));
   return signed_attest(name, r->params);
 }
 
@@ -520,7 +514,7 @@ Result<std::vector<Bytes>> Tpm::pcr_read(const PcrSelection& pcrs) {
     wanted.push_back(p);
   }
   const std::size_t value_size = digest_size(pcrs.hash_alg);
-  if (value_size == 0) return Error(ErrorCode::Usage, "PCR bank of hash " + hex32(pcrs.hash_alg) + " is not supported");
+  if (value_size == 0) return Error(ErrorCode::Usage, "PCR bank of hash " + hex_number(pcrs.hash_alg) + " is not supported");
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::vector<Bytes> values;
@@ -551,7 +545,7 @@ Result<std::vector<Bytes>> Tpm::pcr_read(const PcrSelection& pcrs) {
     for (const Bytes& d : digests) {
       if (d.size() != value_size) {
         return device(name, "a value of " + std::to_string(d.size()) + " bytes in the bank of hash " +
-                                hex32(pcrs.hash_alg) + ", whose values have " + std::to_string(value_size));
+                                hex_number(pcrs.hash_alg) + ", whose values have " + std::to_string(value_size));
       }
     }
     // The TPM returns the lowest selected PCRs it can in this call; they must be the
@@ -579,7 +573,7 @@ Result<KeyPublic> parse_rsa_public(ByteView tpmt_public) {
   attributes = u.u32();
   ByteView auth_policy = u.tpm2b(kMaxDigest);
   if (u.ok() && type != kAlgRsa) {
-    return Error(ErrorCode::MalformedInput, "TPMT_PUBLIC: key type " + hex32(type) + " is not RSA");
+    return Error(ErrorCode::MalformedInput, "TPMT_PUBLIC: key type " + hex_number(type) + " is not RSA");
   }
   std::uint16_t sym = u.u16();
   if (sym != kAlgNull) {
@@ -609,7 +603,7 @@ Result<KeyPublic> Tpm::read_public(std::uint32_t handle) {
   Command c(kCcReadPublic, false);
   c.handle(handle);
   auto r = execute(name, c.finish());
-  if (!r) return r.error().with_context("handle " + hex32(handle));
+  if (!r) return r.error().with_context("handle " + hex_number(handle));
   Unmarshaller u(r->params);
   ByteView area = u.tpm2b(kMaxPublic);
   u.tpm2b(kMaxName);
@@ -668,7 +662,7 @@ Result<CreatedObject> Tpm::create_primary(std::uint32_t hierarchy, ByteView tpmt
   p.u16(0);  // outsideInfo
   p.u32(0);  // creationPCR: none
   auto r = execute(name, c.finish());
-  if (!r) return r.error().with_context("hierarchy " + hex32(hierarchy));
+  if (!r) return r.error().with_context("hierarchy " + hex_number(hierarchy));
   if (r->handles.size() != 1) return device(name, "no object handle");
   CreatedObject out;
   out.handle = r->handles[0];
@@ -699,7 +693,7 @@ Result<SignedAttest> Tpm::certify(std::uint32_t object_handle, std::uint32_t sig
   c.params().tpm2b(qualifying_data);
   c.params().u16(kAlgNull);  // inScheme: the signing key's own
   auto r = execute(name, c.finish());
-  if (!r) return r.error().with_context("object " + hex32(object_handle) + " by key " + hex32(sign_handle));
+  if (!r) return r.error().with_context("object " + hex_number(object_handle) + " by key " + hex_number(sign_handle));
   return signed_attest(name, r->params);
 }
 
@@ -744,7 +738,7 @@ Status Tpm::policy_pcr(std::uint32_t session, ByteView pcr_digest, const PcrSele
                             describe_rc(kRcValueParameter1) + ")");
   }
   auto r = parse(name, command, *raw);
-  if (!r) return r.error().with_context("session " + hex32(session));
+  if (!r) return r.error().with_context("session " + hex_number(session));
   if (!r->params.empty()) return device(name, std::to_string(r->params.size()) + " unexpected response bytes");
   return ok_status();
 }
@@ -761,7 +755,7 @@ Result<Bytes> Tpm::rsa_decrypt(std::uint32_t key_handle, std::uint32_t policy_se
   c.params().u16(kAlgRsaes);  // TPMT_RSA_DECRYPT: RSAES has no details
   c.params().u16(0);          // label: none
   auto r = execute(name, c.finish());
-  if (!r) return r.error().with_context("key " + hex32(key_handle));
+  if (!r) return r.error().with_context("key " + hex_number(key_handle));
   Unmarshaller u(r->params);
   ByteView message = u.tpm2b(kMaxRsaKey);
   if (u.ok() && u.remaining() != 0) u.fail(std::to_string(u.remaining()) + " trailing bytes");
@@ -781,7 +775,7 @@ Result<std::vector<std::uint32_t>> Tpm::handles(std::uint32_t first) {
   u.u8();  // moreData: a TPM holds far fewer than kMaxHandles of one kind
   std::uint32_t capability = u.u32();
   std::uint32_t count = u.u32();
-  if (u.ok() && capability != kCapHandles) u.fail("capability " + hex32(capability) + ", not TPM_CAP_HANDLES");
+  if (u.ok() && capability != kCapHandles) u.fail("capability " + hex_number(capability) + ", not TPM_CAP_HANDLES");
   if (u.ok() && count > kMaxHandles) u.fail("TPML_HANDLE count " + std::to_string(count));
   std::vector<std::uint32_t> out;
   for (std::uint32_t i = 0; i < count && u.ok(); ++i) out.push_back(u.u32());

@@ -200,6 +200,16 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(core_text)
 
+BOOST_AUTO_TEST_CASE(hex_number_is_0x_lowercase_hex_padded_to_the_digits_asked_for) {
+  BOOST_TEST(hex_number(0x30000) == "0x30000");
+  BOOST_TEST(hex_number(0) == "0x0");
+  BOOST_TEST(hex_number(0x21, 4) == "0x0021");
+  BOOST_TEST(hex_number(0xABCDEF, 8) == "0x00abcdef");
+  BOOST_TEST(hex_number(~std::uint64_t{0}, 16) == "0xffffffffffffffff");
+  BOOST_TEST(hex_number(0x800F12, 2) == "0x800f12");  // never cut
+  BOOST_TEST(hex_number(1, 99) == "0x0000000000000001");  // at most 16 digits
+}
+
 BOOST_AUTO_TEST_CASE(terminal_safe_escapes_every_control_and_keeps_printable_utf8) {
   BOOST_TEST(terminal_safe("\x1b[2K\rOK: attested") == "\\x1b[2K\\x0dOK: attested");
   BOOST_TEST(terminal_safe("a\nb\tc\x7f") == "a\\x0ab\\x09c\\x7f");
